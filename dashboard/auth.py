@@ -1,0 +1,167 @@
+"""Logging in and out, lockout, session lifetime and password changes.
+
+Every function takes `now` so tests can move the clock; pages pass nothing and
+get the real time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard.audit import record_event
+from dashboard.config import Settings
+from dashboard.errors import ValidationError
+from dashboard.passwords import dummy_verify, hash_password, password_problem, verify_and_update
+from models import User, utcnow
+
+# One message for every failed login: it must not tell an attacker whether the
+# username exists, nor whether the account is locked.
+LOGIN_FAILED_MESSAGE = (
+    "That username and password did not match an account that can log in now. "
+    "Check them and try again; after 5 failed tries, wait 15 minutes."
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in person, re-read from the database on every page run."""
+
+    id: int
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    timezone: str
+    must_change_password: bool = False
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+def actor_from_user(user: User) -> Actor:
+    return Actor(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=user.role_names,
+        timezone=user.timezone,
+        must_change_password=user.must_change_password,
+    )
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lower()
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    actor: Actor | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.actor is not None
+
+
+def log_in(
+    *, session: Session, username: str, password: str, settings: Settings, now: datetime | None = None
+) -> LoginResult:
+    """Check a username and password. Failures are counted and audited, never explained."""
+    now = now or utcnow()
+    user = session.scalar(select(User).where(User.username == normalize_username(username)))
+
+    if user is None:
+        dummy_verify(password)
+        record_event(session, actor_id=None, action="login_failed", outcome="denied", at=now,
+                     detail="unknown username")
+        return LoginResult(actor=None, error=LOGIN_FAILED_MESSAGE)
+
+    if user.locked_until is not None and user.locked_until <= now:
+        user.locked_until = None
+        user.failed_logins = 0
+
+    if user.locked_until is not None:
+        dummy_verify(password)
+        record_event(session, actor_id=user.id, action="login_failed", outcome="denied", at=now,
+                     detail="account locked")
+        return LoginResult(actor=None, error=LOGIN_FAILED_MESSAGE)
+
+    valid, new_hash = verify_and_update(password, user.password_hash)
+    if not valid or not user.is_active:
+        if not valid:
+            user.failed_logins += 1
+        detail = "wrong password" if not valid else "account deactivated"
+        record_event(session, actor_id=user.id, action="login_failed", outcome="denied", at=now,
+                     detail=detail)
+        if user.failed_logins >= settings.lockout_attempts:
+            user.locked_until = now + settings.lockout_duration
+            user.failed_logins = 0
+            record_event(session, actor_id=user.id, action="account_locked", outcome="denied",
+                         at=now, detail=f"after {settings.lockout_attempts} failed logins")
+        return LoginResult(actor=None, error=LOGIN_FAILED_MESSAGE)
+
+    if new_hash is not None:
+        # Parameters were raised since this hash was made: upgrade it while we hold the password.
+        user.password_hash = new_hash
+    user.failed_logins = 0
+    user.last_login_at = now
+    record_event(session, actor_id=user.id, action="login", at=now)
+    return LoginResult(actor=actor_from_user(user))
+
+
+def log_out(*, session: Session, actor_id: int, reason: str = "logged out",
+            now: datetime | None = None) -> None:
+    record_event(session, actor_id=actor_id, action="logout", at=now or utcnow(), detail=reason)
+
+
+def current_actor(*, session: Session, user_id: int) -> Actor | None:
+    """The actor for a session's user id, or None when the account is gone or deactivated."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    return actor_from_user(user)
+
+
+def session_expiry_reason(
+    *, logged_in_at: datetime, last_seen_at: datetime, settings: Settings, now: datetime | None = None
+) -> str | None:
+    """Why a browser session has ended, or None while it is still valid."""
+    now = now or utcnow()
+    if now - logged_in_at >= settings.absolute_timeout:
+        hours = int(settings.absolute_timeout.total_seconds() // 3600)
+        return f"For your privacy you are logged out after {hours} hours. Please log in again."
+    if now - last_seen_at >= settings.idle_timeout:
+        minutes = int(settings.idle_timeout.total_seconds() // 60)
+        return (
+            f"For your privacy you were logged out after {minutes} minutes without activity. "
+            "Please log in again."
+        )
+    return None
+
+
+def change_password(
+    *, session: Session, actor: Actor, current_password: str, new_password: str,
+    confirm_password: str, now: datetime | None = None,
+) -> None:
+    user = session.get(User, actor.id)
+    if user is None:
+        raise ValidationError("Your account could not be found; please log in again.")
+    errors: dict[str, str] = {}
+    valid, _ = verify_and_update(current_password, user.password_hash)
+    if not valid:
+        errors["current_password"] = "Your current password is not right."
+    problem = password_problem(new_password)
+    if problem:
+        errors["new_password"] = problem
+    elif new_password != confirm_password:
+        errors["confirm_password"] = "The two new passwords are not the same."
+    elif valid and new_password == current_password:
+        errors["new_password"] = "Choose a password different from the current one."
+    if errors:
+        raise ValidationError(errors)
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    record_event(session, actor_id=actor.id, action="password_changed", at=now or utcnow())

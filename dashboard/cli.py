@@ -1,0 +1,198 @@
+"""Command line: `python -m dashboard COMMAND` (or the `dashboard` script).
+
+Every command honours DATABASE_URL and answers bad input with one clear line on
+standard error and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sqlite3
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from dashboard.config import ConfigError, load_settings
+from dashboard.errors import ValidationError
+from models import ROLES
+from models.db import make_engine, make_session_factory, upgrade_to_head
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILURE = 1
+
+
+class CommandError(Exception):
+    """A problem to report in one line, with its exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_BAD_INPUT):
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage dump
+        raise CommandError(f"{message} (see `python -m dashboard {self.prog.split()[-1]} --help`)"
+                           if " " in self.prog else f"{message} (see --help)")
+
+
+def _engine():
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    upgrade_to_head(engine)
+    return engine
+
+
+def cmd_init(args) -> int:
+    engine = _engine()
+    print(f"The database at {make_url(load_settings().database_url).render_as_string()} "
+          "is at the newest schema.")
+    engine.dispose()
+    return 0
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        second = getpass.getpass("Password again: ")
+        if first != second:
+            raise CommandError("the two passwords are not the same")
+        return first
+    line = sys.stdin.readline()
+    if not line:
+        raise CommandError("no password on standard input")
+    return line.rstrip("\r\n")
+
+
+def cmd_create_user(args) -> int:
+    from dashboard.users import create_account
+
+    password = _read_password()
+    sobriety_date = None
+    if args.sobriety_date:
+        try:
+            sobriety_date = date.fromisoformat(args.sobriety_date)
+        except ValueError:
+            raise CommandError("--sobriety-date must be a date like 2025-03-14") from None
+    engine = _engine()
+    with make_session_factory(engine).begin() as session:
+        user_id = create_account(
+            session=session, actor=None, username=args.username,
+            display_name=args.name or args.username, password=password, roles=args.role,
+            timezone=args.timezone, sobriety_date=sobriety_date,
+            must_change_password=args.must_change_password,
+        )
+    engine.dispose()
+    print(f"Created {args.username.strip().lower()} (id {user_id}) with roles "
+          f"{', '.join(sorted(set(args.role)))}.")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from dashboard.demo import load_demo
+
+    engine = _engine()
+
+    def progress(fraction: float, message: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{fraction:4.0%} {message:<60}", end="", file=sys.stderr, flush=True)
+
+    summary = load_demo(engine=engine, members=args.members, days=args.days, seed=args.seed,
+                        progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    engine.dispose()
+    print(f"Loaded {summary.members} members, {summary.sponsors} sponsors, "
+          f"{summary.counselors} counselors, {summary.checkins} check-ins.")
+    print(f"Every demo account has the password: {summary.password}")
+    sponsors = [a.username for a in summary.accounts if "sponsor" in a.roles]
+    counselors = [a.username for a in summary.accounts if "counselor" in a.roles]
+    print("Accounts: admin, "
+          f"{sponsors[0]}..{sponsors[-1]}, {counselors[0]}..{counselors[-1]}, "
+          f"member1..member{summary.members}")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    url = make_url(load_settings().database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise CommandError("backup copies a SQLite database file; for PostgreSQL use pg_dump")
+    source_path = Path(url.database)
+    if not source_path.exists():
+        raise CommandError(f"there is no database at {source_path}")
+    target = Path(args.path)
+    if target.exists():
+        raise CommandError(f"{target} exists already; choose a new file name")
+    if not target.parent.is_dir():
+        raise CommandError(f"the folder {target.parent} does not exist")
+    # SQLite's online backup: a consistent copy while the app keeps running.
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    try:
+        destination = sqlite3.connect(target)
+        try:
+            source.backup(destination)
+        finally:
+            destination.close()
+    finally:
+        source.close()
+    print(f"Backed up {source_path} to {target}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="dashboard", description="Recovery case dashboard commands.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    init = commands.add_parser("init", help="create or upgrade the database schema")
+    init.set_defaults(handler=cmd_init)
+
+    create = commands.add_parser("create-user", help="create an account; password on stdin")
+    create.add_argument("username")
+    create.add_argument("--role", action="append", required=True, choices=ROLES,
+                        help="a role of the account; repeat for several")
+    create.add_argument("--name", help='the full name shown to others, e.g. "Maria Garcia"')
+    create.add_argument("--timezone", default="UTC", help="IANA time zone, e.g. America/Chicago")
+    create.add_argument("--sobriety-date", help="for members: YYYY-MM-DD (default today)")
+    create.add_argument("--must-change-password", action="store_true",
+                        help="ask for a new password at the first login")
+    create.set_defaults(handler=cmd_create_user)
+
+    demo = commands.add_parser("demo", help="load the demo caseload into an empty database")
+    demo.add_argument("--members", type=int, default=60)
+    demo.add_argument("--days", type=int, default=180)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(handler=cmd_demo)
+
+    backup = commands.add_parser("backup", help="online copy of the SQLite database")
+    backup.add_argument("path")
+    backup.set_defaults(handler=cmd_backup)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
+    except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.code
+    except ValidationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ConfigError as error:
+        print(f"error: configuration: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OperationalError as error:
+        reason = str(error.orig).splitlines()[0] if error.orig else "unknown error"
+        print(f"error: cannot use the database: {reason}", file=sys.stderr)
+        return EXIT_FAILURE
+    except (SQLAlchemyError, OSError, sqlite3.Error) as error:
+        print(f"error: {type(error).__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130

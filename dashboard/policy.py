@@ -1,0 +1,161 @@
+"""The consent policy: the one place that decides who may see which of a member's data.
+
+Deny by default. A viewer sees a member only through an active consent that names
+them, for the purpose of the screen they are on (sponsorship or counseling), only
+the categories consented, only between signing and expiry or revocation, and only
+while they still hold the role that purpose needs. Every disclosure, allowed or
+denied, is audited here, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from dashboard.audit import record_event, record_events
+from dashboard.auth import Actor
+from dashboard.errors import NotFound
+from models import CATEGORIES, Consent, User, UserRole, utcnow
+
+ROLE_FOR_PURPOSE = {"sponsorship": "sponsor", "counseling": "counselor"}
+PURPOSE_FOR_ROLE = {role: purpose for purpose, role in ROLE_FOR_PURPOSE.items()}
+ALL_CATEGORIES = frozenset(CATEGORIES)
+SHARE_COLUMN = {category: getattr(Consent, f"share_{category}") for category in CATEGORIES}
+
+
+def consent_is_active(at: datetime) -> ColumnElement[bool]:
+    return and_(
+        Consent.starts_at <= at,
+        Consent.expires_at > at,
+        or_(Consent.revoked_at.is_(None), Consent.revoked_at > at),
+    )
+
+
+def _recipient_qualifies() -> ColumnElement[bool]:
+    """The recipient is an active account that still holds the role the purpose needs."""
+    role_for_purpose = or_(
+        *(
+            and_(Consent.purpose == purpose, UserRole.role == role)
+            for purpose, role in ROLE_FOR_PURPOSE.items()
+        )
+    )
+    return (
+        select(UserRole.user_id)
+        .join(User, User.id == UserRole.user_id)
+        .where(UserRole.user_id == Consent.recipient_id, User.is_active, role_for_purpose)
+        .exists()
+    )
+
+
+def _active_consents(*, viewer_id: int, at: datetime, purpose: str | None) -> Select:
+    query = select(Consent).where(
+        Consent.recipient_id == viewer_id, consent_is_active(at), _recipient_qualifies()
+    )
+    if purpose is not None:
+        query = query.where(Consent.purpose == purpose)
+    return query
+
+
+def allowed_categories(
+    session: Session, *, viewer_id: int, member_id: int, at: datetime | None = None,
+    purpose: str | None = None,
+) -> frozenset[str]:
+    """The categories of `member_id`'s data that `viewer_id` may see at `at`.
+
+    The union over the viewer's active consents from that member (for `purpose`
+    when given). A member sees all of their own data.
+    """
+    at = at or utcnow()
+    if viewer_id == member_id:
+        return ALL_CATEGORIES
+    query = _active_consents(viewer_id=viewer_id, at=at, purpose=purpose).where(
+        Consent.member_id == member_id
+    )
+    granted: set[str] = set()
+    for consent in session.scalars(query):
+        granted |= consent.categories
+    return frozenset(granted)
+
+
+def visible_members(
+    *, viewer_id: int, at: datetime, purpose: str | None = None, category: str | None = None
+) -> Select:
+    """A query of the member ids the viewer may see (for a category, when given).
+
+    Meant to be used as a subquery, so that set-based reads of a whole caseload
+    stay one statement whatever its size.
+    """
+    query = _active_consents(viewer_id=viewer_id, at=at, purpose=purpose)
+    if category is not None:
+        query = query.where(SHARE_COLUMN[category])
+    return query.with_only_columns(Consent.member_id).distinct()
+
+
+def shared_categories_by_member(
+    session: Session, *, viewer_id: int, at: datetime, purpose: str
+) -> dict[int, frozenset[str]]:
+    """For each member visible to the viewer, the union of the categories shared."""
+    query = _active_consents(viewer_id=viewer_id, at=at, purpose=purpose).with_only_columns(
+        Consent.member_id, *SHARE_COLUMN.values()
+    )
+    shared: dict[int, set[str]] = {}
+    for member_id, *flags in session.execute(query):
+        granted = shared.setdefault(member_id, set())
+        granted.update(c for c, on in zip(CATEGORIES, flags, strict=True) if on)
+    return {member_id: frozenset(c) for member_id, c in shared.items()}
+
+
+def disclose(
+    session: Session, *, actor: Actor, member_id: int, wanted: Iterable[str], purpose: str | None,
+    screen: str, action: str = "view", at: datetime | None = None,
+) -> frozenset[str]:
+    """Ask the policy for the wanted categories of one member and audit the answer.
+
+    Returns the categories granted (a subset of `wanted`). When none is granted the
+    attempt is audited as denied and NotFound is raised, exactly as for a member who
+    does not exist.
+    """
+    at = at or utcnow()
+    wanted = frozenset(wanted)
+    if actor.id == member_id:
+        granted = wanted
+        role = "member"
+    else:
+        if purpose is None or not actor.has_role(ROLE_FOR_PURPOSE[purpose]):
+            granted = frozenset()
+        else:
+            granted = wanted & allowed_categories(
+                session, viewer_id=actor.id, member_id=member_id, at=at, purpose=purpose
+            )
+        role = ROLE_FOR_PURPOSE.get(purpose or "", None)
+    record_event(
+        session, actor_id=actor.id, actor_role=role, action=action, member_id=member_id,
+        categories=granted or wanted, purpose=purpose, screen=screen,
+        outcome="allowed" if granted else "denied", at=at,
+    )
+    if not granted:
+        raise NotFound()
+    return granted
+
+
+def audit_disclosures(
+    session: Session, *, actor: Actor, granted_by_member: dict[int, frozenset[str]],
+    purpose: str, screen: str, action: str = "view", at: datetime | None = None,
+) -> None:
+    """One audit event per member disclosed by a list screen, in one statement."""
+    at = at or utcnow()
+    record_events(
+        session,
+        [
+            {
+                "at": at, "actor_id": actor.id, "actor_role": ROLE_FOR_PURPOSE[purpose],
+                "action": action, "member_id": member_id, "categories": categories,
+                "purpose": purpose, "screen": screen, "outcome": "allowed",
+            }
+            for member_id, categories in sorted(granted_by_member.items())
+            if categories
+        ],
+    )

@@ -1,0 +1,326 @@
+"""Every entity of the product, with its rules enforced by the database as well as the code."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime, utcnow
+
+ROLES = ("member", "sponsor", "counselor", "admin")
+PURPOSES = ("sponsorship", "counseling")
+CATEGORIES = ("checkins", "steps", "flags", "notes")
+STEP_STATUSES = ("not_started", "in_progress", "completed")
+SEVERITIES = ("low", "medium", "high")
+FLAG_STATUSES = ("open", "acknowledged", "resolved")
+OUTREACH_METHODS = ("called", "texted", "met", "other")
+ACTIONS_DONE = ("prayer_meditation", "called_support", "read_literature", "step_work")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased: usernames are unique without regard to case.
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    profile: Mapped[MemberProfile | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan", uselist=False
+    )
+
+    __table_args__ = (
+        CheckConstraint("username = lower(username)", name="username_lowercase"),
+        CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
+    )
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles)
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="roles")
+
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role_known"),
+        Index("ix_user_roles_role", "role"),
+    )
+
+
+class MemberProfile(Base):
+    __tablename__ = "member_profiles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    sobriety_date: Mapped[date] = mapped_column(Date)
+    home_group: Mapped[str | None] = mapped_column(String(120))
+
+    user: Mapped[User] = relationship(back_populates="profile")
+
+
+class SobrietyDateChange(Base):
+    """History of sobriety dates: a reset never overwrites the past silently."""
+
+    __tablename__ = "sobriety_date_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    previous_date: Mapped[date] = mapped_column(Date)
+    new_date: Mapped[date] = mapped_column(Date)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_sobriety_date_changes_member", "member_id", "changed_at"),)
+
+
+class CheckIn(Base):
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    mood: Mapped[int] = mapped_column(Integer)
+    craving: Mapped[int] = mapped_column(Integer)
+    used_substances: Mapped[bool] = mapped_column(Boolean)
+    meetings: Mapped[int] = mapped_column(Integer, default=0)
+    prayer_meditation: Mapped[bool] = mapped_column(Boolean, default=False)
+    called_support: Mapped[bool] = mapped_column(Boolean, default=False)
+    read_literature: Mapped[bool] = mapped_column(Boolean, default=False)
+    step_work: Mapped[bool] = mapped_column(Boolean, default=False)
+    sleep_hours: Mapped[float | None] = mapped_column(Float)
+    gratitude: Mapped[str | None] = mapped_column(Text)
+    journal: Mapped[str | None] = mapped_column(Text)
+    hard_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    hard_day_reason: Mapped[str | None] = mapped_column(Text)
+    is_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        # One check-in per member per local day; also the index of every read path.
+        UniqueConstraint("member_id", "local_date", name="uq_checkins_member_day"),
+        CheckConstraint("mood BETWEEN 1 AND 5", name="mood_range"),
+        CheckConstraint("craving BETWEEN 0 AND 10", name="craving_range"),
+        CheckConstraint("meetings BETWEEN 0 AND 10", name="meetings_range"),
+        CheckConstraint(
+            "sleep_hours IS NULL OR (sleep_hours >= 0 AND sleep_hours <= 24)",
+            name="sleep_range",
+        ),
+        Index("ix_checkins_local_date", "local_date"),
+    )
+
+
+class StepProgress(Base):
+    __tablename__ = "step_progress"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    step: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="not_started")
+    started_on: Mapped[date | None] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("step BETWEEN 1 AND 12", name="step_range"),
+        CheckConstraint(_in("status", STEP_STATUSES), name="status_known"),
+        CheckConstraint(
+            "(status = 'not_started' AND started_on IS NULL AND completed_on IS NULL)"
+            " OR (status = 'in_progress' AND started_on IS NOT NULL AND completed_on IS NULL)"
+            " OR (status = 'completed' AND started_on IS NOT NULL"
+            " AND completed_on IS NOT NULL AND completed_on >= started_on)",
+            name="dates_match_status",
+        ),
+    )
+
+
+class Consent(Base):
+    """A member's consent to share categories of their data with one named viewer.
+
+    Modelled on 42 CFR Part 2 section 2.31: every required element is a column,
+    and the database refuses a row that lacks one.
+    """
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    share_checkins: Mapped[bool] = mapped_column(Boolean, default=False)
+    share_steps: Mapped[bool] = mapped_column(Boolean, default=False)
+    share_flags: Mapped[bool] = mapped_column(Boolean, default=False)
+    share_notes: Mapped[bool] = mapped_column(Boolean, default=False)
+    signature_name: Mapped[str] = mapped_column(String(120))
+    signed_on: Mapped[date] = mapped_column(Date)
+    revocation_acknowledged: Mapped[bool] = mapped_column(Boolean)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
+    recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
+
+    __table_args__ = (
+        CheckConstraint(_in("purpose", PURPOSES), name="purpose_known"),
+        CheckConstraint(
+            "share_checkins OR share_steps OR share_flags OR share_notes",
+            name="at_least_one_category",
+        ),
+        CheckConstraint("length(trim(signature_name)) > 0", name="signed"),
+        CheckConstraint("revocation_acknowledged", name="revocation_acknowledged"),
+        CheckConstraint("expires_at > starts_at", name="expires_after_start"),
+        CheckConstraint("member_id <> recipient_id", name="not_to_self"),
+        Index("ix_consents_recipient_member", "recipient_id", "member_id"),
+        Index("ix_consents_member", "member_id"),
+    )
+
+    @property
+    def categories(self) -> frozenset[str]:
+        return frozenset(c for c in CATEGORIES if getattr(self, f"share_{c}"))
+
+    def status_at(self, at: datetime) -> str:
+        if self.revoked_at is not None and self.revoked_at <= at:
+            return "revoked"
+        if at >= self.expires_at:
+            return "expired"
+        if at < self.starts_at:
+            return "pending"
+        return "active"
+
+
+class Flag(Base):
+    __tablename__ = "flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    rule_id: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(8))
+    raised_on: Mapped[date] = mapped_column(Date)
+    # The episode this flag belongs to: one flag per rule per episode.
+    episode_key: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    # The member's own words (a hard-day reason), shown only where notes are shared.
+    quoted_text: Mapped[str | None] = mapped_column(Text)
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outreach_method: Mapped[str | None] = mapped_column(String(16))
+    outreach_note: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("member_id", "rule_id", "episode_key", name="uq_flags_episode"),
+        CheckConstraint(_in("severity", SEVERITIES), name="severity_known"),
+        CheckConstraint(_in("status", FLAG_STATUSES), name="status_known"),
+        CheckConstraint(
+            "outreach_method IS NULL OR " + _in("outreach_method", OUTREACH_METHODS),
+            name="outreach_known",
+        ),
+        CheckConstraint(
+            "status = 'open' OR acknowledged_at IS NOT NULL", name="acknowledged_before_closed"
+        ),
+        CheckConstraint(
+            "(status = 'resolved') = (resolved_at IS NOT NULL)", name="resolved_has_time"
+        ),
+        Index("ix_flags_member_status", "member_id", "status"),
+        Index("ix_flags_status_severity", "status", "severity"),
+    )
+
+
+class WeeklyReview(Base):
+    __tablename__ = "weekly_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    iso_week: Mapped[str] = mapped_column(String(8))  # e.g. 2026-W48
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("reviewer_id", "member_id", "iso_week", name="uq_weekly_reviews_week"),
+        CheckConstraint("length(iso_week) = 8", name="iso_week_form"),
+        Index("ix_weekly_reviews_member", "member_id", "iso_week"),
+    )
+
+
+class AuditEvent(Base):
+    """Append-only record of who did what to whose data.
+
+    Ids are kept without foreign keys on purpose: a deleted account leaves its
+    events behind as pseudonymous rows, and nothing ever updates an event.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(48))
+    member_id: Mapped[int | None] = mapped_column(Integer)
+    categories: Mapped[str] = mapped_column(String(64), default="")
+    purpose: Mapped[str | None] = mapped_column(String(16))
+    screen: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(8))
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        CheckConstraint("outcome IN ('allowed', 'denied')", name="outcome_known"),
+        Index("ix_audit_events_member_at", "member_id", "at"),
+        Index("ix_audit_events_actor_at", "actor_id", "at"),
+        Index("ix_audit_events_at", "at"),
+    )

@@ -1,0 +1,101 @@
+"""Users: the administrator creates, deactivates, unlocks accounts and resets passwords."""
+
+from zoneinfo import available_timezones
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import ui, users
+from dashboard.errors import ValidationError
+from dashboard.timeutil import format_local
+from models import ROLES
+
+actor = ui.require_role("admin")
+st.title("Users")
+
+flash = st.session_state.pop("users_flash", None)
+if flash:
+    st.success(flash)
+
+with ui.transaction() as session:
+    accounts = users.list_accounts(session=session, actor=actor)
+
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "Username": a.username,
+                "Name": a.display_name,
+                "Roles": ", ".join(a.roles),
+                "Active": "Yes" if a.is_active else "No",
+                "Locked until": format_local(a.locked_until, actor.timezone),
+                "Must change password": "Yes" if a.must_change_password else "",
+                "Last login": format_local(a.last_login_at, actor.timezone),
+            }
+            for a in accounts
+        ]
+    ),
+    hide_index=True,
+)
+
+
+def done(message: str) -> None:
+    st.session_state["users_flash"] = message
+    st.rerun()
+
+
+create, manage = st.columns(2, gap="large")
+with create:
+    st.subheader("Create an account")
+    timezones = sorted(available_timezones())
+    with st.form("create_account", clear_on_submit=False):
+        username = st.text_input("Username", max_chars=64)
+        display_name = st.text_input("Full name", max_chars=120)
+        roles = st.multiselect("Roles", ROLES, default=["member"])
+        timezone = st.selectbox("Time zone", timezones, index=timezones.index("UTC"))
+        password = st.text_input("Temporary password", type="password", max_chars=128,
+                                 help="The person must change it at their first login.")
+        submitted = st.form_submit_button("Create account", type="primary")
+    if submitted:
+        try:
+            with ui.transaction() as session:
+                users.create_account(session=session, actor=actor, username=username,
+                                     display_name=display_name, password=password, roles=roles,
+                                     timezone=timezone)
+        except ValidationError as error:
+            ui.show_errors(error)
+        else:
+            done(f"Account {username.strip().lower()} created.")
+
+with manage:
+    st.subheader("Manage an account")
+    by_id = {a.id: a for a in accounts}
+    user_id = st.selectbox("Account", list(by_id),
+                           format_func=lambda i: f"{by_id[i].display_name} ({by_id[i].username})")
+    target = by_id[user_id]
+    if target.is_active:
+        if st.button("Deactivate", disabled=target.id == actor.id):
+            with ui.transaction() as session:
+                users.set_account_active(session=session, actor=actor, user_id=user_id,
+                                         active=False)
+            done(f"{target.username} is deactivated and logged out.")
+    elif st.button("Reactivate"):
+        with ui.transaction() as session:
+            users.set_account_active(session=session, actor=actor, user_id=user_id, active=True)
+        done(f"{target.username} is active again.")
+    if target.locked_until is not None and st.button("Unlock"):
+        with ui.transaction() as session:
+            users.unlock_account(session=session, actor=actor, user_id=user_id)
+        done(f"{target.username} is unlocked.")
+    with st.form("reset_password", clear_on_submit=True):
+        temporary = st.text_input("New temporary password", type="password", max_chars=128)
+        reset = st.form_submit_button("Reset password")
+    if reset:
+        try:
+            with ui.transaction() as session:
+                users.reset_password(session=session, actor=actor, user_id=user_id,
+                                     temporary_password=temporary)
+        except ValidationError as error:
+            ui.show_errors(error)
+        else:
+            done(f"{target.username} must choose a new password at their next login.")

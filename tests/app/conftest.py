@@ -1,0 +1,47 @@
+"""AppTest fixtures: the real entry script against a fresh SQLite database per test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from models.db import make_session_factory
+from tests.factories import NOW
+
+ENTRY = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+
+
+@pytest.fixture
+def app_db(sqlite_url, sqlite_engine, monkeypatch):
+    """The database the app under test uses; returns a session factory for arranging data."""
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    return make_session_factory(sqlite_engine)
+
+
+@pytest.fixture
+def new_app(app_db):
+    def build(actor=None) -> AppTest:
+        at = AppTest.from_file(str(ENTRY), default_timeout=30)
+        if actor is not None:
+            from models import utcnow
+
+            now = utcnow()
+            at.session_state["auth"] = {"user_id": actor.id, "logged_in_at": now,
+                                        "last_seen_at": now}
+        return at
+
+    return build
+
+
+def titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def no_exception(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+__all__ = ["NOW", "no_exception", "titles"]

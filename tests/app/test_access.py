@@ -1,0 +1,152 @@
+"""First run, login, logout, session lifetime, and which pages each role may open."""
+
+from datetime import timedelta
+
+import pytest
+
+from dashboard.navigation import ROLE_SECTIONS
+from models import User, utcnow
+from tests.app.conftest import no_exception, titles
+from tests.factories import PASSWORD, make_user
+
+ALL_SCREENS = {screen.file: screen.title for _, screens in ROLE_SECTIONS.values() for screen in screens}
+ROLE_OF_SCREEN = {screen.file: role for role, (_, screens) in ROLE_SECTIONS.items()
+                  for screen in screens}
+
+
+def test_first_run_offers_admin_creation_and_the_demo(new_app):
+    at = no_exception(new_app().run())
+    assert titles(at) == ["Welcome to the recovery dashboard"]
+    assert [t.label for t in at.text_input] == ["Username", "Full name", "Password",
+                                               "Confirm password"]
+    assert "Load demo caseload" in [b.label for b in at.button]
+
+
+def test_first_admin_is_created_then_login_is_shown(new_app, app_db):
+    at = new_app().run()
+    at.text_input[0].input("ada")
+    at.text_input[1].input("Ada Admin")
+    at.text_input[2].input("a long enough passphrase")
+    at.text_input[3].input("a long enough passphrase")
+    at.button[0].click().run()
+    no_exception(at)
+    assert titles(at) == ["Log in"]
+    assert "Administrator created" in at.info[0].value
+    with app_db() as session:
+        assert session.query(User).one().username == "ada"
+
+
+def test_first_admin_form_refuses_a_weak_password_and_writes_nothing(new_app, app_db):
+    at = new_app().run()
+    at.text_input[0].input("ada")
+    at.text_input[1].input("Ada Admin")
+    at.text_input[2].input("password1234")
+    at.text_input[3].input("password1234")
+    at.button[0].click().run()
+    assert "most common" in at.error[0].value
+    assert titles(at) == ["Welcome to the recovery dashboard"]
+    with app_db() as session:
+        assert session.query(User).count() == 0
+
+
+def test_setup_is_not_offered_once_an_account_exists(new_app, app_db):
+    with app_db.begin() as session:
+        make_user(session, "ada", "admin")
+    at = no_exception(new_app().run())
+    assert titles(at) == ["Log in"]
+    assert "Load demo caseload" not in [b.label for b in at.button]
+    with pytest.raises(ValueError):
+        at.switch_page("../pages/setup.py")
+
+
+def log_in(at, username, password):
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    at.button[0].click().run()
+    return at
+
+
+def test_login_with_the_right_password_opens_the_role_home(new_app, app_db):
+    with app_db.begin() as session:
+        make_user(session, "carla", "counselor", name="Carla C.")
+    at = log_in(new_app().run(), "carla", PASSWORD)
+    no_exception(at)
+    assert titles(at) == ["Caseload"]
+    assert any("Carla C." in c.value for c in at.sidebar.caption)
+
+
+def test_login_with_a_wrong_password_shows_one_generic_message(new_app, app_db):
+    with app_db.begin() as session:
+        make_user(session, "carla", "counselor")
+    at = log_in(new_app().run(), "carla", "not my password!")
+    assert titles(at) == ["Log in"]
+    wrong = at.error[0].value
+    at = log_in(new_app().run(), "nobody-here", "not my password!")
+    assert at.error[0].value == wrong
+
+
+ROLE_SETS = [("member",), ("member", "sponsor"), ("counselor",), ("admin",)]
+
+
+@pytest.mark.parametrize("roles", ROLE_SETS, ids="+".join)
+@pytest.mark.parametrize("screen", sorted(ALL_SCREENS))
+def test_each_role_reaches_exactly_its_pages(new_app, app_db, roles, screen):
+    with app_db.begin() as session:
+        actor = make_user(session, "someone", *roles)
+    at = no_exception(new_app(actor).run())
+    if ROLE_OF_SCREEN[screen] in roles:
+        no_exception(at.switch_page(f"../pages/{screen}").run())
+        assert ALL_SCREENS[screen] in titles(at)
+    else:
+        with pytest.raises(ValueError):
+            at.switch_page(f"../pages/{screen}")
+
+
+def test_logout_returns_to_the_login_and_forgets_the_session(new_app, app_db):
+    with app_db.begin() as session:
+        actor = make_user(session, "maria", "member")
+    at = no_exception(new_app(actor).run())
+    assert titles(at) == ["Today"]
+    at.sidebar.button[0].click().run()
+    assert titles(at) == ["Log in"]
+    assert "auth" not in at.session_state
+    with pytest.raises(ValueError):
+        at.switch_page("../pages/today.py")
+
+
+def test_idle_session_is_logged_out(new_app, app_db):
+    with app_db.begin() as session:
+        actor = make_user(session, "maria", "member")
+    at = new_app(actor)
+    at.session_state["auth"]["last_seen_at"] = utcnow() - timedelta(minutes=16)
+    at.run()
+    assert titles(at) == ["Log in"]
+    assert "15 minutes" in at.info[0].value
+
+
+def test_deactivated_user_is_logged_out_at_the_next_run(new_app, app_db):
+    with app_db.begin() as session:
+        actor = make_user(session, "maria", "member")
+    at = no_exception(new_app(actor).run())
+    assert titles(at) == ["Today"]
+    with app_db.begin() as session:
+        session.get(User, actor.id).is_active = False
+    at.run()
+    assert titles(at) == ["Log in"]
+
+
+def test_a_reset_password_must_be_changed_before_anything_else(new_app, app_db):
+    with app_db.begin() as session:
+        actor = make_user(session, "maria", "member")
+        session.get(User, actor.id).must_change_password = True
+    at = no_exception(new_app(actor).run())
+    assert titles(at) == ["Change password"]
+    with pytest.raises(ValueError):
+        at.switch_page("../pages/today.py")
+    at.text_input[0].input(PASSWORD)
+    at.text_input[1].input("my brand new passphrase")
+    at.text_input[2].input("my brand new passphrase")
+    at.button[0].click().run()
+    no_exception(at)
+    assert "Your password is changed." in [s.value for s in at.success]
+    assert "Today" in titles(at.switch_page("../pages/today.py").run())

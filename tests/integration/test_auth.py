@@ -1,0 +1,125 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from dashboard.auth import LOGIN_FAILED_MESSAGE, change_password, current_actor, log_in
+from dashboard.config import Settings
+from dashboard.errors import ValidationError
+from dashboard.passwords import password_context, verify_and_update
+from dashboard.users import reset_password, set_account_active
+from models import AuditEvent, User
+from tests.factories import NOW, PASSWORD, make_user
+
+SETTINGS = Settings()
+
+
+@pytest.fixture
+def alice(session):
+    actor = make_user(session, "alice", "member")
+    session.commit()
+    return actor
+
+
+def attempt(session_factory, password, *, username="alice", now=NOW):
+    with session_factory.begin() as session:
+        return log_in(session=session, username=username, password=password, settings=SETTINGS,
+                      now=now)
+
+
+def actions(session, actor_id=None):
+    query = select(AuditEvent.action, AuditEvent.outcome).order_by(AuditEvent.id)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    return [tuple(row) for row in session.execute(query)]
+
+
+def test_good_password_logs_in_and_is_audited(session_factory, session, alice):
+    result = attempt(session_factory, PASSWORD, username="  ALICE ")
+    assert result.ok and result.actor.id == alice.id and result.actor.roles == {"member"}
+    assert ("login", "allowed") in actions(session, alice.id)
+    assert session.get(User, alice.id).last_login_at == NOW
+
+
+def test_unknown_user_and_wrong_password_get_the_same_message(session_factory, session, alice):
+    wrong = attempt(session_factory, "not the password at all")
+    unknown = attempt(session_factory, PASSWORD, username="nobody")
+    assert wrong.error == unknown.error == LOGIN_FAILED_MESSAGE
+    assert not wrong.ok and not unknown.ok
+    assert actions(session).count(("login_failed", "denied")) == 2
+
+
+def test_five_failures_lock_for_fifteen_minutes(session_factory, session, alice):
+    for _ in range(5):
+        assert not attempt(session_factory, "wrong password here").ok
+    assert ("account_locked", "denied") in actions(session, alice.id)
+    # Locked: even the right password is refused, with the same message.
+    locked = attempt(session_factory, PASSWORD, now=NOW + timedelta(minutes=14, seconds=59))
+    assert not locked.ok and locked.error == LOGIN_FAILED_MESSAGE
+    assert attempt(session_factory, PASSWORD, now=NOW + timedelta(minutes=15)).ok
+
+
+def test_four_failures_do_not_lock_and_success_resets_the_count(session_factory, session, alice):
+    for _ in range(4):
+        attempt(session_factory, "wrong password here")
+    assert attempt(session_factory, PASSWORD).ok
+    for _ in range(4):
+        attempt(session_factory, "wrong password here")
+    assert attempt(session_factory, PASSWORD).ok
+
+
+def test_old_parameter_hash_is_rehashed_on_login(session_factory, session, alice):
+    weak = password_context.handler("argon2").using(memory_cost=1024, rounds=1).hash(PASSWORD)
+    session.get(User, alice.id).password_hash = weak
+    session.commit()
+    assert attempt(session_factory, PASSWORD).ok
+    session.expire_all()
+    stored = session.get(User, alice.id).password_hash
+    assert stored != weak and "m=19456" in stored
+    assert verify_and_update(PASSWORD, stored) == (True, None)
+
+
+def test_deactivated_account_cannot_log_in_and_loses_its_session(session_factory, session, alice):
+    admin = make_user(session, "root", "admin")
+    session.commit()
+    with session_factory.begin() as s:
+        set_account_active(session=s, actor=admin, user_id=alice.id, active=False)
+    assert not attempt(session_factory, PASSWORD).ok
+    with session_factory.begin() as s:
+        assert current_actor(session=s, user_id=alice.id) is None
+
+
+def test_admin_reset_forces_a_change_at_next_login(session_factory, session, alice):
+    admin = make_user(session, "root", "admin")
+    session.commit()
+    with session_factory.begin() as s:
+        reset_password(session=s, actor=admin, user_id=alice.id,
+                       temporary_password="temporary pass 2026")
+    result = attempt(session_factory, "temporary pass 2026")
+    assert result.ok and result.actor.must_change_password
+    with session_factory.begin() as s:
+        change_password(session=s, actor=result.actor, current_password="temporary pass 2026",
+                        new_password="my own new passphrase", confirm_password="my own new passphrase")
+    again = attempt(session_factory, "my own new passphrase")
+    assert again.ok and not again.actor.must_change_password
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "confirm", "field"),
+    [
+        ("wrong current pw", "my own new passphrase", "my own new passphrase", "current_password"),
+        (PASSWORD, "short", "short", "new_password"),
+        (PASSWORD, "password1234", "password1234", "new_password"),
+        (PASSWORD, "my own new passphrase", "my own new passphrasf", "confirm_password"),
+        (PASSWORD, PASSWORD, PASSWORD, "new_password"),
+    ],
+)
+def test_change_password_refusals_change_nothing(session_factory, session, alice, current, new,
+                                                 confirm, field):
+    before = session.get(User, alice.id).password_hash
+    with pytest.raises(ValidationError) as error, session_factory.begin() as s:
+        change_password(session=s, actor=alice, current_password=current, new_password=new,
+                        confirm_password=confirm)
+    assert error.value.for_field(field)
+    session.expire_all()
+    assert session.get(User, alice.id).password_hash == before
