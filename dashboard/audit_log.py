@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import io
+from dataclasses import astuple, dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from dashboard.audit import record_event
-from dashboard.auth import Actor
+from dashboard.auth import Actor, normalize_username
 from dashboard.errors import PermissionDenied
 from models import AuditEvent, User
+
+MAX_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -29,10 +33,18 @@ class AuditRow:
     detail: str | None
 
 
+def audit_actions(*, session: Session, actor: Actor) -> list[str]:
+    if not actor.has_role("admin"):
+        raise PermissionDenied()
+    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
 def audit_log(
-    *, session: Session, actor: Actor, action: str | None = None, outcome: str | None = None,
-    since: datetime | None = None, until: datetime | None = None, limit: int = 1000,
+    *, session: Session, actor: Actor, actor_username: str | None = None,
+    member_username: str | None = None, action: str | None = None, outcome: str | None = None,
+    since: datetime | None = None, until: datetime | None = None, limit: int = MAX_ROWS,
 ) -> list[AuditRow]:
+    """Events matching every filter given, newest first. Viewing the log is itself audited."""
     if not actor.has_role("admin"):
         raise PermissionDenied()
     who = aliased(User)
@@ -44,6 +56,10 @@ def audit_log(
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(limit)
     )
+    if actor_username:
+        query = query.where(who.username == normalize_username(actor_username))
+    if member_username:
+        query = query.where(whose.username == normalize_username(member_username))
     if action:
         query = query.where(AuditEvent.action == action)
     if outcome:
@@ -66,3 +82,12 @@ def audit_log(
     record_event(session, actor_id=actor.id, actor_role="admin", action="audit_log_viewed",
                  screen="Audit log")
     return rows
+
+
+def audit_csv(rows: list[AuditRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([f.name for f in fields(AuditRow)])
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in astuple(row)])
+    return out.getvalue()

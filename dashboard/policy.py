@@ -115,8 +115,8 @@ def disclose(
     """Ask the policy for the wanted categories of one member and audit the answer.
 
     Returns the categories granted (a subset of `wanted`). When none is granted the
-    attempt is audited as denied and NotFound is raised, exactly as for a member who
-    does not exist.
+    attempt is audited as denied, committed, and NotFound is raised, exactly as for a
+    member who does not exist. Call it before the action writes anything else.
     """
     at = at or utcnow()
     wanted = frozenset(wanted)
@@ -137,6 +137,9 @@ def disclose(
         outcome="allowed" if granted else "denied", at=at,
     )
     if not granted:
+        # The denial must stay on the record although the caller's action fails here:
+        # commit it now (nothing else is written before a disclosure is granted).
+        session.commit()
         raise NotFound()
     return granted
 

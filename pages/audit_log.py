@@ -1,4 +1,4 @@
-"""Audit log: every recorded action, newest first."""
+"""Audit log: every recorded action, filtered, exported, and a member's accounting."""
 
 from datetime import datetime, time, timedelta, timezone
 
@@ -6,25 +6,45 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import ui
-from dashboard.audit_log import audit_log
-from dashboard.timeutil import format_local
+from dashboard.audit_log import MAX_ROWS, audit_actions, audit_csv, audit_log
+from dashboard.errors import PermissionDenied
+from dashboard.sharing import accounting_of_disclosures
+from dashboard.timeutil import format_local, local_today
+from dashboard.users import list_accounts
 
 actor = ui.require_role("admin")
 st.title("Audit log")
+st.write("Every login, account change and access to member data, allowed or refused. "
+         "Events are never changed or deleted.")
 
-action, outcome, since = st.columns(3)
-action_filter = action.text_input("Action", placeholder="e.g. login_failed")
-outcome_filter = outcome.selectbox("Outcome", ["any", "allowed", "denied"])
-since_date = since.date_input("Since", value=datetime.now(timezone.utc).date() - timedelta(days=30))
+today = local_today(actor.timezone)
+with ui.transaction() as session:
+    actions = audit_actions(session=session, actor=actor)
+    accounts = list_accounts(session=session, actor=actor)
+usernames = [a.username for a in accounts]
+
+who, whose, what, result = st.columns(4)
+actor_filter = who.selectbox("Actor", [None, *usernames], format_func=lambda u: u or "Anyone")
+member_filter = whose.selectbox("Member", [None, *usernames], format_func=lambda u: u or "Any")
+action_filter = what.selectbox("Action", [None, *actions], format_func=lambda a: a or "Any")
+outcome_filter = result.selectbox("Outcome", [None, "allowed", "denied"],
+                                  format_func=lambda o: (o or "any").capitalize())
+start, end = st.columns(2)
+since = start.date_input("From (UTC)", value=today - timedelta(days=30), max_value=today)
+until = end.date_input("To (UTC)", value=today, max_value=today)
+if since > until:
+    st.error("The start date is after the end date; choose dates in order.")
+    st.stop()
 
 with ui.transaction() as session:
     rows = audit_log(
-        session=session, actor=actor, action=action_filter.strip() or None,
-        outcome=None if outcome_filter == "any" else outcome_filter,
-        since=datetime.combine(since_date, time.min, tzinfo=timezone.utc),
+        session=session, actor=actor, actor_username=actor_filter, member_username=member_filter,
+        action=action_filter, outcome=outcome_filter,
+        since=datetime.combine(since, time.min, tzinfo=timezone.utc),
+        until=datetime.combine(until + timedelta(days=1), time.min, tzinfo=timezone.utc),
     )
 
-st.caption(f"{len(rows)} events (at most 1,000 shown)")
+st.caption(f"{len(rows)} events" + (f" (the newest {MAX_ROWS} shown)" if len(rows) == MAX_ROWS else ""))
 st.dataframe(
     pd.DataFrame(
         [
@@ -44,3 +64,25 @@ st.dataframe(
     ),
     hide_index=True,
 )
+st.download_button("Export these events (CSV)", data=audit_csv(rows),
+                   file_name="audit-log.csv", mime="text/csv")
+
+st.subheader("Accounting of disclosures for a member")
+st.write("Who accessed one member's data in the last three years, as the member can see it.")
+members = [a for a in accounts if "member" in a.roles]
+if members:
+    chosen = st.selectbox("Member account", [m.id for m in members],
+                          format_func=lambda i: next(f"{m.display_name} ({m.username})"
+                                                     for m in members if m.id == i))
+    if st.button("Prepare the accounting"):
+        try:
+            with st.spinner("Preparing..."), ui.transaction() as session:
+                st.session_state["admin_accounting"] = (
+                    chosen, accounting_of_disclosures(session=session, actor=actor,
+                                                      member_id=chosen))
+        except PermissionDenied as error:
+            st.error(str(error))
+    prepared = st.session_state.get("admin_accounting")
+    if prepared and prepared[0] == chosen:
+        st.download_button("Download accounting (CSV)", data=prepared[1],
+                           file_name=f"accounting-member-{chosen}.csv", mime="text/csv")

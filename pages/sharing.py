@@ -1,47 +1,129 @@
-"""Sharing: who the member shares their data with, and the history of their consents."""
+"""Sharing: grant, review and revoke who may see the member's data, and the history."""
+
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import ui
-from dashboard.labels import CATEGORY_LABELS, PURPOSE_LABELS
-from dashboard.sharing import consents_of_member
-from dashboard.timeutil import format_local
+from dashboard.errors import NotFound, ValidationError
+from dashboard.labels import CATEGORY_EXPLANATIONS, CATEGORY_LABELS, PURPOSE_LABELS
+from dashboard.sharing import (
+    MAX_CONSENT_DAYS,
+    consents_of_member,
+    default_expiry,
+    grant_consent,
+    revoke_consent,
+)
+from dashboard.timeutil import format_local, local_today
+from models import CATEGORIES
 
 actor = ui.require_role("member")
+today = local_today(actor.timezone)
+st.title("Sharing")
+st.write("Nobody sees your data unless you share it here, and then only what you choose, "
+         "only until the date you choose. You can stop sharing at any time.")
+
+flash = st.session_state.pop("sharing_flash", None)
+if flash:
+    st.success(flash)
+
 with ui.transaction() as session:
     consents = consents_of_member(session=session, actor=actor)
-
-st.title("Sharing")
-st.write("Nobody sees your data unless you share it with them here, and only what you choose.")
-
-
-def table(rows):
-    return pd.DataFrame(
-        [
-            {
-                "With": f"{c.recipient_name} ({c.recipient_username})",
-                "Purpose": PURPOSE_LABELS[c.purpose],
-                "Shares": ", ".join(CATEGORY_LABELS[x] for x in c.categories),
-                "Status": c.status.capitalize(),
-                "Signed": c.signed_on,
-                "Until": format_local(c.expires_at, actor.timezone),
-                "Revoked": format_local(c.revoked_at, actor.timezone),
-            }
-            for c in rows
-        ]
-    )
-
-
 current = [c for c in consents if c.status == "active"]
 past = [c for c in consents if c.status != "active"]
+
+
+def shares(c) -> str:
+    return ", ".join(CATEGORY_LABELS[x] for x in c.categories)
+
+
 st.subheader("Shared now")
-if current:
-    st.dataframe(table(current), hide_index=True)
-else:
+if not current:
     st.write("You are not sharing your data with anyone.")
+for c in current:
+    with st.container(border=True):
+        info, action = st.columns([4, 1], vertical_alignment="center")
+        info.markdown(
+            f"**{c.recipient_name}** ({c.recipient_username}), for "
+            f"{PURPOSE_LABELS[c.purpose].lower()}  \n"
+            f"Sees: {shares(c)}  \nUntil {format_local(c.expires_at, actor.timezone)} "
+            f"(signed {c.signed_on:%d %B %Y})"
+        )
+        confirm_key = f"confirm_revoke_{c.id}"
+        if not st.session_state.get(confirm_key):
+            if action.button("Stop sharing", key=f"revoke_{c.id}"):
+                st.session_state[confirm_key] = True
+                st.rerun()
+        else:
+            st.warning(f"Stop sharing with {c.recipient_name} now? They will see nothing of "
+                       "yours from their next page load. To share again you will sign anew.")
+            yes, no = st.columns(2)
+            if yes.button("Yes, stop sharing", key=f"revoke_yes_{c.id}", type="primary"):
+                try:
+                    with ui.transaction() as session:
+                        revoke_consent(session=session, actor=actor, consent_id=c.id)
+                except (ValidationError, NotFound) as error:
+                    st.error(str(error))
+                else:
+                    st.session_state.pop(confirm_key, None)
+                    st.session_state["sharing_flash"] = f"You stopped sharing with {c.recipient_name}."
+                    st.rerun()
+            if no.button("Keep sharing", key=f"revoke_no_{c.id}"):
+                st.session_state.pop(confirm_key, None)
+                st.rerun()
+
+st.subheader("Share with someone")
+st.write("Sharing again with someone you already share with replaces what they see.")
+with st.form("grant_consent"):
+    recipient = st.text_input("Username of your sponsor or counselor", max_chars=64,
+                              help="Ask them for their username in this dashboard.")
+    purpose = st.radio("Purpose", ["sponsorship", "counseling"], index=None,
+                       format_func=lambda p: PURPOSE_LABELS[p], horizontal=True,
+                       help="Sponsorship for a sponsor, counseling for a counselor.")
+    st.markdown("**What they may see**")
+    chosen = []
+    for category in CATEGORIES:
+        if st.checkbox(CATEGORY_LABELS[category], key=f"share_{category}"):
+            chosen.append(category)
+        st.caption(CATEGORY_EXPLANATIONS[category])
+    expires_on = st.date_input("Share until", value=default_expiry(today), min_value=today,
+                               max_value=today + timedelta(days=MAX_CONSENT_DAYS),
+                               help="At most two years. Sharing ends at the end of that day.")
+    signature = st.text_input("Type your full name to sign", max_chars=120,
+                              help=f"As on your account: {actor.display_name}")
+    acknowledged = st.checkbox("I understand that I can stop sharing at any time, and that "
+                               "what they already saw cannot be unseen.")
+    submitted = st.form_submit_button("Share", type="primary")
+if submitted:
+    try:
+        with ui.transaction() as session:
+            grant_consent(session=session, actor=actor, recipient_username=recipient,
+                          purpose=purpose, categories=chosen, expires_on=expires_on,
+                          signature_name=signature, revocation_acknowledged=acknowledged)
+    except ValidationError as error:
+        ui.show_errors(error)
+    else:
+        st.session_state["sharing_flash"] = f"You now share with {recipient.strip().lower()}."
+        st.rerun()
+
 st.subheader("History")
-if past:
-    st.dataframe(table(past), hide_index=True)
-else:
+if not past:
     st.write("No expired or revoked consents.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "With": f"{c.recipient_name} ({c.recipient_username})",
+                    "Purpose": PURPOSE_LABELS[c.purpose],
+                    "Shared": shares(c),
+                    "Status": c.status.capitalize(),
+                    "Signed": c.signed_on,
+                    "Ended": format_local(c.revoked_at or c.expires_at, actor.timezone),
+                }
+                for c in past
+            ]
+        ),
+        hide_index=True,
+    )

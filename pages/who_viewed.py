@@ -1,34 +1,71 @@
-"""Who viewed my data: every access by someone else, allowed or denied."""
+"""Who viewed my data: every access by someone else, allowed or denied, and the accounting."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import ui
-from dashboard.sharing import views_of_my_data
-from dashboard.timeutil import format_local
+from dashboard.labels import CATEGORY_LABELS
+from dashboard.sharing import accounting_of_disclosures, viewers_of_my_data, views_of_my_data
+from dashboard.timeutil import format_local, local_today
 
 actor = ui.require_role("member")
-with ui.transaction() as session:
-    accesses = views_of_my_data(session=session, actor=actor)
-
 st.title("Who viewed my data")
-st.write("Every time someone opened your data, or tried to without your consent.")
+st.write("Every time someone opened your data, or tried to without your consent. "
+         f"Times are in your time zone, {actor.timezone}.")
+
+today = local_today(actor.timezone)
+with ui.transaction() as session:
+    viewers = viewers_of_my_data(session=session, actor=actor)
+who, start, end = st.columns([2, 1, 1])
+viewer_id = who.selectbox("Viewer", [None, *viewers],
+                          format_func=lambda v: "Everyone" if v is None else viewers[v])
+since = start.date_input("From", value=today - timedelta(days=90), max_value=today)
+until = end.date_input("To", value=today, max_value=today)
+if since > until:
+    st.error("The start date is after the end date; choose dates in order.")
+    st.stop()
+
+zone = ZoneInfo(actor.timezone)
+with ui.transaction() as session:
+    accesses = views_of_my_data(
+        session=session, actor=actor, viewer_id=viewer_id,
+        since=datetime.combine(since, time.min, tzinfo=zone),
+        until=datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
 if not accesses:
-    st.write("Nobody has viewed your data yet.")
+    st.write("Nobody viewed your data in this period.")
 else:
+    denied = sum(a.outcome == "denied" for a in accesses)
+    st.caption(f"{len(accesses)} accesses in this period"
+               + (f", of which {denied} refused because you had not shared that." if denied else "."))
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    f"When ({actor.timezone})": format_local(a.at, actor.timezone),
+                    "When": format_local(a.at, actor.timezone),
                     "Who": a.viewer_name,
                     "As": (a.viewer_role or "").capitalize(),
-                    "What": a.categories.replace(",", ", "),
+                    "What": ", ".join(CATEGORY_LABELS.get(c, c)
+                                      for c in a.categories.split(",") if c),
                     "Screen": a.screen or "",
-                    "Outcome": a.outcome.capitalize(),
+                    "Outcome": "Allowed" if a.outcome == "allowed" else "Refused",
                 }
                 for a in accesses
             ]
         ),
         hide_index=True,
     )
+
+st.subheader("Accounting of disclosures")
+st.write("A file of every access to your data in the last three years.")
+if st.button("Prepare the file"):
+    with st.spinner("Preparing..."), ui.transaction() as session:
+        st.session_state["accounting_csv"] = accounting_of_disclosures(session=session,
+                                                                       actor=actor)
+if "accounting_csv" in st.session_state:
+    st.download_button("Download accounting (CSV)", data=st.session_state["accounting_csv"],
+                       file_name="accounting-of-disclosures.csv", mime="text/csv")

@@ -20,7 +20,7 @@ def make_user(session: Session, username: str, *roles: str, name: str | None = N
     user_id = create_account(
         session=session, actor=None, username=username, display_name=name or username.title(),
         password=password, roles=roles or ("member",), timezone=timezone_name,
-        sobriety_date=sobriety_date, must_change_password=False, now=NOW - timedelta(days=400),
+        sobriety_date=sobriety_date, must_change_password=False, now=NOW,
     )
     session.flush()
     return actor_from_user(session.get(User, user_id))

@@ -1,0 +1,148 @@
+"""The command line: each command's happy path and a bad input, as an operator sees them."""
+
+import io
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from dashboard.cli import main
+from dashboard.passwords import verify_and_update
+from models import User
+from models.db import make_engine, make_session_factory, schema_is_current
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def run(args, capsys, monkeypatch, stdin=""):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_creates_the_schema(cli_db, capsys, monkeypatch):
+    code, out, err = run(["init"], capsys, monkeypatch)
+    assert code == 0 and "newest schema" in out and err == ""
+    assert schema_is_current(make_engine(cli_db))
+
+
+def test_init_on_an_unreachable_database_is_one_line(capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    code, out, err = run(["init"], capsys, monkeypatch)
+    assert code == 1
+    assert err.startswith("error: cannot use the database") and err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_create_user_reads_the_password_from_stdin(cli_db, capsys, monkeypatch):
+    code, out, err = run(["create-user", "Sam", "--role", "member", "--role", "sponsor",
+                          "--name", "Sam S.", "--timezone", "America/Chicago"],
+                         capsys, monkeypatch, stdin="a sturdy passphrase here\n")
+    assert code == 0, err
+    assert "Created sam" in out and "member, sponsor" in out
+    with make_session_factory(make_engine(cli_db))() as session:
+        user = session.scalar(select(User).where(User.username == "sam"))
+        assert user.role_names == {"member", "sponsor"}
+        assert user.display_name == "Sam S." and user.timezone == "America/Chicago"
+        assert user.profile is not None
+        assert verify_and_update("a sturdy passphrase here", user.password_hash)[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["create-user", "sam", "--role", "member"], "short\n", "at least 12 characters"),
+        (["create-user", "sam", "--role", "pilot"], "a sturdy passphrase\n", "invalid choice"),
+        (["create-user", "sam"], "a sturdy passphrase\n", "--role"),
+        (["create-user", "s!", "--role", "member"], "a sturdy passphrase\n", "username"),
+        (["create-user", "sam", "--role", "member", "--timezone", "Mars/Base"],
+         "a sturdy passphrase\n", "time zone"),
+        (["create-user", "sam", "--role", "member"], "", "no password"),
+        (["create-user", "sam", "--role", "member", "--sobriety-date", "14/03/2025"],
+         "a sturdy passphrase\n", "--sobriety-date"),
+    ],
+)
+def test_create_user_bad_input(cli_db, capsys, monkeypatch, args, stdin, message):
+    run(["init"], capsys, monkeypatch)
+    code, out, err = run(args, capsys, monkeypatch, stdin=stdin)
+    assert code == 2
+    assert message in err and err.startswith("error:") and err.count("\n") == 1
+    engine = make_engine(cli_db)
+    with make_session_factory(engine)() as session:
+        assert session.scalar(select(User).where(User.username == "sam")) is None
+
+
+def test_create_user_twice_is_refused(cli_db, capsys, monkeypatch):
+    args = ["create-user", "sam", "--role", "member"]
+    assert run(args, capsys, monkeypatch, stdin="a sturdy passphrase\n")[0] == 0
+    code, out, err = run(args, capsys, monkeypatch, stdin="a sturdy passphrase\n")
+    assert code == 2 and "taken" in err
+
+
+def test_demo_loads_and_prints_the_accounts(cli_db, capsys, monkeypatch):
+    code, out, err = run(["demo", "--members", "12", "--days", "30", "--seed", "3"],
+                         capsys, monkeypatch)
+    assert code == 0, err
+    assert "Loaded 12 members" in out
+    assert "password: serenity-demo-2026" in out
+    assert "member1..member12" in out and "sponsor1" in out and "counselor1" in out
+
+
+def test_demo_refuses_a_database_with_accounts(cli_db, capsys, monkeypatch):
+    run(["create-user", "ada", "--role", "admin"], capsys, monkeypatch,
+        stdin="a sturdy passphrase\n")
+    code, out, err = run(["demo", "--members", "12", "--days", "30"], capsys, monkeypatch)
+    assert code == 2 and "empty database" in err
+
+
+def test_demo_refuses_nonsense_sizes(cli_db, capsys, monkeypatch):
+    code, out, err = run(["demo", "--members", "0"], capsys, monkeypatch)
+    assert code == 2 and err.startswith("error:")
+    code, out, err = run(["demo", "--days", "many"], capsys, monkeypatch)
+    assert code == 2 and "invalid int value" in err
+
+
+def test_backup_makes_a_consistent_copy(cli_db, tmp_path, capsys, monkeypatch):
+    run(["create-user", "ada", "--role", "admin"], capsys, monkeypatch,
+        stdin="a sturdy passphrase\n")
+    target = tmp_path / "copy.db"
+    code, out, err = run(["backup", str(target)], capsys, monkeypatch)
+    assert code == 0, err
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT username FROM users").fetchall() == [("ada",)]
+
+
+def test_backup_bad_targets(cli_db, tmp_path, capsys, monkeypatch):
+    run(["init"], capsys, monkeypatch)
+    existing = tmp_path / "exists.db"
+    existing.write_text("")
+    assert run(["backup", str(existing)], capsys, monkeypatch)[2].startswith("error:")
+    code, out, err = run(["backup", str(tmp_path / "no" / "such" / "dir.db")], capsys, monkeypatch)
+    assert code == 2 and "does not exist" in err
+
+
+def test_backup_of_postgresql_points_to_pg_dump(capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://x@127.0.0.1:1/y")
+    code, out, err = run(["backup", "/tmp/never.db"], capsys, monkeypatch)
+    assert code == 2 and "pg_dump" in err
+
+
+def test_unknown_command_is_one_line(capsys, monkeypatch):
+    code, out, err = run(["explode"], capsys, monkeypatch)
+    assert code == 2 and err.startswith("error:") and err.count("\n") == 1
+
+
+def test_module_entry_point_runs(cli_db):
+    result = subprocess.run([sys.executable, "-m", "dashboard", "init"], capture_output=True,
+                            text=True, env=os.environ | {"DATABASE_URL": cli_db}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "newest schema" in result.stdout
