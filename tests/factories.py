@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from functools import cache
+from unittest import mock
 
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor, actor_from_user
+from dashboard.passwords import hash_password
 from dashboard.users import create_account
 from models import CheckIn, Consent, User
 
@@ -14,9 +17,21 @@ PASSWORD = "a sturdy test passphrase"
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
 
 
+@cache
+def _hash_once(password: str) -> str:
+    # A real argon2id hash, computed once per password: test users share it to save time.
+    return hash_password(password)
+
+
 def make_user(session: Session, username: str, *roles: str, name: str | None = None,
               timezone_name: str = "UTC", password: str = PASSWORD,
               sobriety_date: date | None = None) -> Actor:
+    with mock.patch("dashboard.users.hash_password", _hash_once):
+        return _make_user(session, username, roles, name=name, timezone_name=timezone_name,
+                          password=password, sobriety_date=sobriety_date)
+
+
+def _make_user(session, username, roles, *, name, timezone_name, password, sobriety_date):
     user_id = create_account(
         session=session, actor=None, username=username, display_name=name or username.title(),
         password=password, roles=roles or ("member",), timezone=timezone_name,

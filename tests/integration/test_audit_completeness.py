@@ -1,0 +1,77 @@
+"""Every read of member data leaves exactly one audit event per member, with the right fields,
+and the audit trail has no way to be changed."""
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+import dashboard.records
+from dashboard.records import member_record, open_flags_queue, shared_members_overview
+from models import AuditEvent, Flag
+from tests.factories import NOW, add_checkin, grant, make_user
+
+WORDS = "my private words about a hard day"
+
+# Every service that returns member data, with how to call it for one member.
+DISCLOSING = {
+    "member_record": lambda s, viewer, member: member_record(
+        session=s, actor=viewer, member_id=member.id, purpose="counseling",
+        screen="Client detail", now=NOW),
+    "shared_members_overview": lambda s, viewer, member: shared_members_overview(
+        session=s, actor=viewer, purpose="counseling", screen="Caseload", now=NOW),
+    "open_flags_queue": lambda s, viewer, member: open_flags_queue(
+        session=s, actor=viewer, purpose="counseling", screen="Alerts", now=NOW),
+}
+EXPECTED_CATEGORIES = {
+    "member_record": "checkins,flags,notes,steps",
+    "shared_members_overview": "checkins,flags,notes,steps",
+    "open_flags_queue": "flags,notes",
+}
+NOT_DISCLOSING = {"current_step_of", "shared_member_choices"}  # names only, or pure
+
+
+def test_every_public_reader_of_member_data_is_covered_here():
+    public = {name for name, fn in inspect.getmembers(dashboard.records, inspect.isfunction)
+              if fn.__module__ == "dashboard.records" and not name.startswith("_")}
+    assert public == set(DISCLOSING) | NOT_DISCLOSING
+
+
+@pytest.mark.parametrize("service", sorted(DISCLOSING))
+def test_one_call_one_event_with_the_right_fields(session_factory, session, service):
+    counselor = make_user(session, "carla", "counselor")
+    member = make_user(session, "maria", "member")
+    grant(session, member, counselor, "checkins", "steps", "flags", "notes", purpose="counseling")
+    checkin = add_checkin(session, member, NOW.date(), hard_day=True, hard_day_reason=WORDS,
+                          journal=WORDS, used_substances=True)
+    session.add(Flag(member_id=member.id, rule_id="hard_day", severity="medium",
+                     raised_on=NOW.date(), episode_key="e", reason="Marked a hard day",
+                     quoted_text=WORDS, checkin_id=checkin.id, created_at=NOW))
+    session.commit()
+    before = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+    session.commit()  # end this read snapshot, so the service's events are seen below
+    with session_factory.begin() as s:
+        DISCLOSING[service](s, counselor, member)
+    events = session.scalars(select(AuditEvent).where(AuditEvent.id > before)).all()
+    assert len(events) == 1
+    event = events[0]
+    assert (event.actor_id, event.actor_role, event.member_id, event.action, event.outcome,
+            event.purpose) == (counselor.id, "counselor", member.id, "view", "allowed",
+                               "counseling")
+    assert event.categories == EXPECTED_CATEGORIES[service]
+    assert event.screen and event.at == NOW
+    values = " ".join(str(v) for v in (event.detail, event.categories, event.screen, event.action))
+    assert WORDS not in values and "used" not in values
+
+
+DASHBOARD = Path(dashboard.records.__file__).resolve().parent
+
+
+def test_no_code_path_updates_or_deletes_audit_events():
+    pattern = re.compile(
+        r"(update|delete)\(\s*AuditEvent|AuditEvent\.__table__\.(update|delete)"
+        r"|(UPDATE|DELETE FROM)\s+audit_events", re.IGNORECASE)
+    offenders = [str(path) for path in DASHBOARD.rglob("*.py") if pattern.search(path.read_text())]
+    assert offenders == []

@@ -1,0 +1,477 @@
+"""The demo caseload generator: deterministic, atomic, and as varied as the screens need."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from dashboard.demo import DEMO_PASSWORD, demo_sizes, load_demo
+from dashboard.errors import ValidationError
+from dashboard.passwords import verify_and_update
+from models import (
+    AuditEvent,
+    Base,
+    CheckIn,
+    Consent,
+    Flag,
+    MemberProfile,
+    SobrietyDateChange,
+    StepProgress,
+    User,
+    UserRole,
+    WeeklyReview,
+)
+from models.db import make_engine, upgrade_to_head
+
+MEMBERS = 12
+DAYS = 30
+# The window crosses the start of US daylight saving time (8 March 2026).
+TODAY = date(2026, 3, 16)
+NOW = datetime.combine(TODAY, time(12), tzinfo=timezone.utc)
+
+
+def _load(engine: Engine, **overrides):
+    arguments = {"engine": engine, "members": MEMBERS, "days": DAYS, "seed": 7, "today": TODAY}
+    arguments.update(overrides)
+    return load_demo(**arguments)
+
+
+def _fresh_sqlite(path) -> Engine:
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine)
+    return engine
+
+
+def _dump(engine: Engine) -> dict[str, list[tuple]]:
+    """Every table's rows, ordered by primary key.
+
+    Except the password hash: argon2 salts every hash at random, on purpose.
+    """
+    with engine.connect() as connection:
+        return {
+            table.name: [
+                tuple(row)
+                for row in connection.execute(
+                    select(*(c for c in table.columns if c.name != "password_hash")).order_by(
+                        *table.primary_key.columns
+                    )
+                ).all()
+            ]
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def _row_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def _member_ids(session: Session) -> list[int]:
+    return list(
+        session.scalars(
+            select(UserRole.user_id).where(UserRole.role == "member").order_by(UserRole.user_id)
+        )
+    )
+
+
+def _user_id(session: Session, username: str) -> int:
+    return session.scalars(select(User.id).where(User.username == username)).one()
+
+
+# ---------------------------------------------------------------------------------------
+# Determinism and atomicity
+
+
+def test_same_seed_and_day_give_identical_rows_in_every_table(engine, tmp_path):
+    other = _fresh_sqlite(tmp_path / "b.db")
+    try:
+        first = _load(engine)
+        second = _load(other)
+        first_rows, second_rows = _dump(engine), _dump(other)
+    finally:
+        other.dispose()
+
+    assert first == second
+    assert first_rows.keys() == second_rows.keys()
+    for name in first_rows:
+        assert first_rows[name] == second_rows[name], f"table {name} differs"
+    # Every table the generator fills has rows, so the comparison above means something.
+    assert all(first_rows[name] for name in first_rows), [
+        n for n in first_rows if not first_rows[n]
+    ]
+
+
+def test_a_different_seed_gives_different_checkins(sqlite_engine, tmp_path):
+    other = _fresh_sqlite(tmp_path / "other.db")
+    try:
+        _load(sqlite_engine, seed=7)
+        _load(other, seed=8)
+        assert _dump(sqlite_engine)["checkins"] != _dump(other)["checkins"]
+    finally:
+        other.dispose()
+
+
+def test_loading_into_a_database_with_accounts_is_refused_and_writes_nothing(engine, session):
+    session.add(User(username="someone", display_name="Some One", password_hash="x"))
+    session.commit()
+    before = _row_counts(engine)
+
+    with pytest.raises(ValidationError) as refused:
+        _load(engine)
+
+    assert str(refused.value) == (
+        "The demo caseload loads only into an empty database; this one already has accounts."
+    )
+    assert _row_counts(engine) == before
+
+
+def test_a_failure_midway_leaves_the_database_empty(engine):
+    def fail_after_first_checkins(fraction: float, message: str) -> None:
+        if "check-ins" in message:
+            raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError, match="interrupted"):
+        _load(engine, progress=fail_after_first_checkins)
+
+    assert set(_row_counts(engine).values()) == {0}
+    # Still empty, so the demo can be loaded after all.
+    assert _load(engine).checkins > 0
+
+
+@pytest.mark.parametrize(
+    ("members", "days", "field"),
+    [(0, 30, "members"), (20_001, 30, "members"), (12, 6, "days"), (12, 3_651, "days")],
+)
+def test_sizes_out_of_range_are_refused(sqlite_engine, members, days, field):
+    with pytest.raises(ValidationError) as refused:
+        _load(sqlite_engine, members=members, days=days)
+    assert refused.value.for_field(field)
+    assert set(_row_counts(sqlite_engine).values()) == {0}
+
+
+def test_progress_moves_forward_and_ends_at_one(sqlite_engine):
+    reports: list[tuple[float, str]] = []
+    _load(sqlite_engine, progress=lambda fraction, message: reports.append((fraction, message)))
+
+    fractions = [fraction for fraction, _ in reports]
+    assert len(reports) >= 3
+    assert fractions == sorted(fractions)
+    assert fractions[0] >= 0.0 and fractions[-1] == 1.0
+    assert all(message for _, message in reports)
+
+
+def test_the_app_can_add_rows_after_the_demo(engine, session):
+    """Explicit ids must not leave PostgreSQL's sequences behind the demo rows."""
+    _load(engine)
+    highest_user = session.scalar(select(func.max(User.id)))
+    highest_checkin = session.scalar(select(func.max(CheckIn.id)))
+
+    newcomer = User(username="newcomer", display_name="New C.", password_hash="x")
+    session.add(newcomer)
+    session.flush()
+    checkin = CheckIn(
+        member_id=newcomer.id, local_date=TODAY, mood=3, craving=2, used_substances=False
+    )
+    session.add(checkin)
+    session.commit()
+
+    assert newcomer.id == highest_user + 1
+    assert checkin.id == highest_checkin + 1
+
+
+# ---------------------------------------------------------------------------------------
+# Accounts
+
+
+def test_accounts_are_admin_then_sponsors_counselors_members(engine, session):
+    summary = _load(engine)
+    sponsors, counselors = demo_sizes(MEMBERS)
+
+    expected = (
+        [("admin", ("admin",))]
+        + [(f"sponsor{k}", ("member", "sponsor")) for k in range(1, sponsors + 1)]
+        + [(f"counselor{c}", ("counselor",)) for c in range(1, counselors + 1)]
+        + [(f"member{i}", ("member",)) for i in range(1, MEMBERS + 1)]
+    )
+    assert [(a.username, a.roles) for a in summary.accounts] == expected
+    assert (summary.members, summary.sponsors, summary.counselors) == (
+        MEMBERS,
+        sponsors,
+        counselors,
+    )
+    assert summary.password == DEMO_PASSWORD
+
+    users = session.scalars(select(User).order_by(User.id)).all()
+    assert [(u.username, u.display_name) for u in users] == [
+        (a.username, a.display_name) for a in summary.accounts
+    ]
+    assert [tuple(sorted(u.role_names)) for u in users] == [a.roles for a in summary.accounts]
+    assert all(re.fullmatch(r"[A-Z][a-z]+ [A-Z]\.", u.display_name) for u in users)
+    assert all(u.is_active and not u.must_change_password for u in users)
+    assert all(u.created_at <= NOW for u in users)
+
+    hashes = {u.password_hash for u in users}
+    assert len(hashes) == 1
+    assert verify_and_update(DEMO_PASSWORD, hashes.pop())[0]
+
+    assert summary.checkins == session.scalar(select(func.count()).select_from(CheckIn))
+    assert summary.consents == session.scalar(select(func.count()).select_from(Consent))
+    assert summary.flags == session.scalar(select(func.count()).select_from(Flag))
+
+    event = session.scalars(select(AuditEvent)).one()
+    assert (event.action, event.outcome, event.actor_id) == ("demo_loaded", "allowed", None)
+    assert event.detail == f"{MEMBERS} members x {DAYS} days"
+
+
+@pytest.mark.parametrize(
+    ("members", "sizes"), [(1, (2, 2)), (12, (2, 2)), (101, (3, 2)), (2_000, (50, 20))]
+)
+def test_demo_sizes(members, sizes):
+    assert demo_sizes(members) == sizes
+
+
+# ---------------------------------------------------------------------------------------
+# Check-ins, sobriety and steps
+
+
+def test_checkins_lie_in_the_window_and_never_in_the_future(engine, session):
+    _load(engine)
+    first, last = session.execute(
+        select(func.min(CheckIn.local_date), func.max(CheckIn.local_date))
+    ).one()
+
+    assert first >= TODAY - timedelta(days=DAYS - 1)
+    assert last <= TODAY
+    assert session.scalar(select(func.max(CheckIn.created_at))) <= NOW
+    checkins = session.scalars(select(CheckIn)).all()
+    assert all(1 <= c.mood <= 5 and 0 <= c.craving <= 10 and 0 <= c.meetings <= 3 for c in checkins)
+    assert all(c.sleep_hours is None or (4.0 <= c.sleep_hours <= 9.5) for c in checkins)
+    assert all(c.hard_day == (c.hard_day_reason is not None) for c in checkins)
+    # Every member-role account, sponsors included, has a history to look at.
+    assert {c.member_id for c in checkins} == set(_member_ids(session))
+
+
+def test_sobriety_date_resets_after_every_use_and_keeps_its_history(engine, session):
+    _load(engine)
+    uses: dict[int, list[date]] = defaultdict(list)
+    for member_id, day in session.execute(
+        select(CheckIn.member_id, CheckIn.local_date)
+        .where(CheckIn.used_substances)
+        .order_by(CheckIn.member_id, CheckIn.local_date)
+    ):
+        uses[member_id].append(day)
+    assert uses, "some members relapse in the demo"
+
+    profiles = {p.user_id: p for p in session.scalars(select(MemberProfile))}
+    assert set(profiles) == set(_member_ids(session))
+    for member_id, profile in profiles.items():
+        changes = session.scalars(
+            select(SobrietyDateChange)
+            .where(SobrietyDateChange.member_id == member_id)
+            .order_by(SobrietyDateChange.changed_at)
+        ).all()
+        if member_id in uses:
+            assert profile.sobriety_date == uses[member_id][-1] + timedelta(days=1)
+            assert [c.new_date for c in changes] == [d + timedelta(days=1) for d in uses[member_id]]
+            for earlier, later in zip(changes, changes[1:], strict=False):
+                assert later.previous_date == earlier.new_date
+        else:
+            assert changes == []
+            assert profile.sobriety_date <= TODAY - timedelta(days=30)
+        assert profile.sobriety_date <= TODAY
+
+
+def test_every_member_has_twelve_consistent_step_rows(engine, session):
+    _load(engine)
+    rows: dict[int, list[StepProgress]] = defaultdict(list)
+    for row in session.scalars(
+        select(StepProgress).order_by(StepProgress.member_id, StepProgress.step)
+    ):
+        rows[row.member_id].append(row)
+
+    assert set(rows) == set(_member_ids(session))
+    for steps in rows.values():
+        assert [s.step for s in steps] == list(range(1, 13))
+        statuses = "".join(s.status[0] for s in steps)  # c(ompleted), i(n progress), n(ot started)
+        assert re.fullmatch(r"c*i?n*", statuses), statuses
+        dates = [d for s in steps for d in (s.started_on, s.completed_on) if d is not None]
+        assert dates == sorted(dates)
+        assert all(d <= TODAY for d in dates)
+
+
+# ---------------------------------------------------------------------------------------
+# Consents
+
+
+def test_consents_cover_every_state_and_never_duplicate_an_active_one(engine, session):
+    _load(engine)
+    consents = session.scalars(select(Consent).order_by(Consent.id)).all()
+    names = dict(session.execute(select(User.id, User.display_name)).all())
+
+    assert {c.status_at(NOW) for c in consents} == {"active", "expired", "revoked"}
+    assert {c.purpose for c in consents} == {"sponsorship", "counseling"}
+    for consent in consents:
+        assert consent.signature_name == names[consent.member_id]
+        assert consent.revocation_acknowledged and consent.categories
+        assert consent.starts_at < consent.expires_at and consent.starts_at <= NOW
+        assert consent.member_id != consent.recipient_id
+        if consent.revoked_at is not None:
+            assert consent.revoked_by_id == consent.member_id
+            assert consent.starts_at <= consent.revoked_at <= NOW
+
+    by_pair: dict[tuple[int, int], list[Consent]] = defaultdict(list)
+    for consent in consents:
+        by_pair[(consent.member_id, consent.recipient_id)].append(consent)
+    assert all(sum(c.status_at(NOW) == "active" for c in pair) <= 1 for pair in by_pair.values())
+    granted_again = [
+        pair
+        for pair in by_pair.values()
+        if any(
+            old.revoked_at is not None
+            and new.status_at(NOW) == "active"
+            and new.starts_at > old.revoked_at
+            for old in pair
+            for new in pair
+        )
+    ]
+    assert granted_again, "some member revoked and later shared again with the same person"
+
+
+def test_every_member_shares_with_their_sponsor_and_sponsors_with_the_next_sponsor(engine, session):
+    _load(engine)
+    sponsors, counselors = demo_sizes(MEMBERS)
+    ids = dict(session.execute(select(User.username, User.id)).all())
+    pairs = set(
+        session.execute(select(Consent.member_id, Consent.recipient_id, Consent.purpose)).all()
+    )
+
+    for i in range(1, MEMBERS + 1):
+        sponsor = ids[f"sponsor{(i - 1) % sponsors + 1}"]
+        assert (ids[f"member{i}"], sponsor, "sponsorship") in pairs
+        counselor_pairs = {
+            (m, r) for m, r, p in pairs if m == ids[f"member{i}"] and p == "counseling"
+        }
+        assert counselor_pairs <= {(ids[f"member{i}"], ids[f"counselor{(i - 1) % counselors + 1}"])}
+    for k in range(1, sponsors + 1):
+        assert (ids[f"sponsor{k}"], ids[f"sponsor{k % sponsors + 1}"], "sponsorship") in pairs
+
+
+def test_member1_shares_everything_with_sponsor1_and_all_but_notes_with_counselor1(engine, session):
+    _load(engine)
+    member1 = _user_id(session, "member1")
+    active = {
+        c.recipient_id: c
+        for c in session.scalars(select(Consent).where(Consent.member_id == member1))
+        if c.status_at(NOW) == "active"
+    }
+
+    sponsor1, counselor1 = _user_id(session, "sponsor1"), _user_id(session, "counselor1")
+    assert set(active) == {sponsor1, counselor1}
+    assert (active[sponsor1].purpose, active[sponsor1].categories) == (
+        "sponsorship",
+        frozenset({"checkins", "steps", "flags", "notes"}),
+    )
+    assert (active[counselor1].purpose, active[counselor1].categories) == (
+        "counseling",
+        frozenset({"checkins", "steps", "flags"}),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Flags and reviews
+
+
+def test_flags_follow_the_checkins_and_cover_every_status(engine, session):
+    _load(engine)
+    flags = session.scalars(select(Flag).order_by(Flag.id)).all()
+    checkins = {c.id: c for c in session.scalars(select(CheckIn))}
+
+    expected_day_flags = set()
+    for c in checkins.values():
+        day = c.local_date.isoformat()
+        if c.used_substances:
+            expected_day_flags.add(
+                (c.id, "used_substances", "high", f"Reported use on {day}", None)
+            )
+        if c.craving >= 8:
+            expected_day_flags.add(
+                (c.id, "high_craving", "high", f"Craving {c.craving}/10 on {day}", None)
+            )
+        if c.hard_day:
+            expected_day_flags.add(
+                (c.id, "hard_day", "medium", "Marked a hard day", c.hard_day_reason)
+            )
+    day_flags = [f for f in flags if f.checkin_id is not None]
+    assert {
+        (f.checkin_id, f.rule_id, f.severity, f.reason, f.quoted_text) for f in day_flags
+    } == expected_day_flags
+    assert len(day_flags) == len(expected_day_flags)
+    for flag in day_flags:
+        assert flag.raised_on == checkins[flag.checkin_id].local_date
+        assert flag.episode_key == flag.raised_on.isoformat()
+        assert flag.member_id == checkins[flag.checkin_id].member_id
+
+    last_checkin = dict(
+        session.execute(
+            select(CheckIn.member_id, func.max(CheckIn.local_date)).group_by(CheckIn.member_id)
+        ).all()
+    )
+    silent = {m: last for m, last in last_checkin.items() if (TODAY - last).days >= 3}
+    silence_flags = {f.member_id: f for f in flags if f.rule_id == "no_checkin"}
+    assert set(silence_flags) == set(silent)
+    for member_id, flag in silence_flags.items():
+        since = silent[member_id]
+        assert flag.episode_key == since.isoformat()
+        assert flag.reason == f"No check-in since {since.isoformat()} ({(TODAY - since).days} days)"
+
+    assert {f.status for f in flags} == {"open", "acknowledged", "resolved"}
+    viewers = defaultdict(set)
+    for member_id, recipient_id in session.execute(select(Consent.member_id, Consent.recipient_id)):
+        viewers[member_id].add(recipient_id)
+    for flag in flags:
+        age = (TODAY - flag.raised_on).days
+        if age > 14:
+            assert flag.status == "resolved"
+        elif age < 3:
+            assert flag.status == "open"
+        else:
+            assert flag.status in {"open", "acknowledged"}
+        if flag.status == "open":
+            assert flag.acknowledged_at is None and flag.outreach_method is None
+        else:
+            assert flag.acknowledged_by_id in viewers[flag.member_id]
+            assert (
+                flag.outreach_method in {"called", "texted", "met", "other"} and flag.outreach_note
+            )
+            assert flag.created_at <= flag.acknowledged_at <= NOW
+        if flag.status == "resolved":
+            assert flag.resolved_by_id == flag.acknowledged_by_id
+            assert flag.acknowledged_at <= flag.resolved_at <= NOW
+
+
+def test_sponsors_reviewed_their_sponsees_in_past_weeks(engine, session):
+    _load(engine)
+    sponsorship = {
+        (m, r)
+        for m, r in session.execute(
+            select(Consent.member_id, Consent.recipient_id).where(Consent.purpose == "sponsorship")
+        )
+    }
+    current_week = "{}-W{:02d}".format(*TODAY.isocalendar()[:2])
+    reviews = session.scalars(select(WeeklyReview)).all()
+
+    assert reviews
+    for review in reviews:
+        assert re.fullmatch(r"\d{4}-W\d{2}", review.iso_week)
+        assert review.iso_week < current_week
+        assert (review.member_id, review.reviewer_id) in sponsorship
+        assert review.created_at <= NOW
+    assert len({r.iso_week for r in reviews}) > 1
