@@ -26,3 +26,12 @@ def format_local(moment: datetime | None, tz_name: str) -> str:
     if moment is None:
         return ""
     return to_local(moment, tz_name).strftime("%Y-%m-%d %H:%M")
+
+
+def last_local_day(end: datetime, tz_name: str) -> date:
+    """The last local day an interval ending (exclusively) at `end` covers."""
+    return (to_local(end, tz_name) - timedelta(microseconds=1)).date()
+
+
+def plural(count: int, word: str, plural_word: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural_word or word + 's')}"

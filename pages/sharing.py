@@ -15,7 +15,7 @@ from dashboard.sharing import (
     grant_consent,
     revoke_consent,
 )
-from dashboard.timeutil import format_local, local_today
+from dashboard.timeutil import format_local, last_local_day, local_today
 from models import CATEGORIES
 
 actor = ui.require_role("member")
@@ -47,7 +47,8 @@ for c in current:
         info.markdown(
             f"**{c.recipient_name}** ({c.recipient_username}), for "
             f"{PURPOSE_LABELS[c.purpose].lower()}  \n"
-            f"Sees: {shares(c)}  \nUntil {format_local(c.expires_at, actor.timezone)} "
+            f"Sees: {shares(c)}  \nUntil the end of "
+            f"{last_local_day(c.expires_at, actor.timezone):%d %B %Y} "
             f"(signed {c.signed_on:%d %B %Y})"
         )
         confirm_key = f"confirm_revoke_{c.id}"
@@ -67,7 +68,7 @@ for c in current:
                     st.error(str(error))
                 else:
                     st.session_state.pop(confirm_key, None)
-                    st.session_state["sharing_flash"] = f"You stopped sharing with {c.recipient_name}."
+                    st.session_state["sharing_flash"] = f"You stopped sharing with {c.recipient_name}"
                     st.rerun()
             if no.button("Keep sharing", key=f"revoke_no_{c.id}"):
                 st.session_state.pop(confirm_key, None)
@@ -120,7 +121,8 @@ else:
                     "Shared": shares(c),
                     "Status": c.status.capitalize(),
                     "Signed": c.signed_on,
-                    "Ended": format_local(c.revoked_at or c.expires_at, actor.timezone),
+                    "Ended": format_local(c.revoked_at, actor.timezone) if c.revoked_at
+                    else f"{last_local_day(c.expires_at, actor.timezone):%Y-%m-%d} (expired)",
                 }
                 for c in past
             ]

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import ui
 from dashboard.labels import CATEGORY_LABELS
 from dashboard.sharing import accounting_of_disclosures, viewers_of_my_data, views_of_my_data
-from dashboard.timeutil import format_local, local_today
+from dashboard.timeutil import format_local, local_today, plural
 
 actor = ui.require_role("member")
 st.title("Who viewed my data")
@@ -40,7 +40,7 @@ if not accesses:
     st.write("Nobody viewed your data in this period.")
 else:
     denied = sum(a.outcome == "denied" for a in accesses)
-    st.caption(f"{len(accesses)} accesses in this period"
+    st.caption(f"{plural(len(accesses), 'access', 'accesses')} in this period"
                + (f", of which {denied} refused because you had not shared that." if denied else "."))
     st.dataframe(
         pd.DataFrame(

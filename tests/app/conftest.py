@@ -44,4 +44,12 @@ def no_exception(at: AppTest) -> AppTest:
     return at
 
 
-__all__ = ["NOW", "no_exception", "titles"]
+
+def by_label(widgets, label: str):
+    """The one widget of a kind with this visible label."""
+    matches = [w for w in widgets if w.label == label]
+    assert len(matches) == 1, f"{len(matches)} widgets labelled {label!r}"
+    return matches[0]
+
+
+__all__ = ["NOW", "by_label", "no_exception", "titles"]

@@ -1,0 +1,114 @@
+"""Sharing and Who viewed my data, driven as a member would."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from dashboard.records import member_record
+from models import Consent, utcnow
+from tests.app.conftest import by_label, no_exception, titles
+from tests.factories import grant, make_user
+
+
+def open_sharing(new_app, member):
+    at = no_exception(new_app(member).run())
+    return no_exception(at.switch_page("../pages/sharing.py").run())
+
+
+def fill_grant(at, *, username="sam", purpose="sponsorship", categories=("Check-ins", "Steps"),
+               signature="Maria Garcia", acknowledge=True):
+    by_label(at.text_input, "Username of your sponsor or counselor").input(username)
+    if purpose:
+        by_label(at.radio, "Purpose").set_value(purpose)
+    for label in categories:
+        by_label(at.checkbox, label).check()
+    by_label(at.text_input, "Type your full name to sign").input(signature)
+    if acknowledge:
+        at.checkbox[-1].check()
+    by_label(at.button, "Share").click()
+    return at.run()
+
+
+def test_member_grants_a_consent_through_the_form(new_app, app_db):
+    with app_db.begin() as session:
+        maria = make_user(session, "maria", "member", name="Maria Garcia")
+        make_user(session, "sam", "member", "sponsor", name="Sam S.")
+    at = fill_grant(open_sharing(new_app, maria))
+    no_exception(at)
+    assert "You now share with sam." in [s.value for s in at.success]
+    assert any("Sam S." in m.value and "Check-ins, Steps" in m.value for m in at.markdown)
+    with app_db() as session:
+        consent = session.scalars(select(Consent)).one()
+        assert consent.categories == {"checkins", "steps"} and consent.purpose == "sponsorship"
+
+
+def test_incomplete_consent_names_what_is_missing_and_stores_nothing(new_app, app_db):
+    with app_db.begin() as session:
+        maria = make_user(session, "maria", "member", name="Maria Garcia")
+        make_user(session, "sam", "member", "sponsor")
+    at = fill_grant(open_sharing(new_app, maria), purpose=None, categories=(), signature="M.",
+                    acknowledge=False)
+    errors = " ".join(e.value for e in at.error)
+    for words in ("purpose", "at least one kind of data", "Maria Garcia", "stop sharing at any time"):
+        assert words in errors
+    with app_db() as session:
+        assert session.scalars(select(Consent)).all() == []
+
+
+def test_revoking_asks_for_confirmation_then_ends_sharing(new_app, app_db):
+    with app_db.begin() as session:
+        maria = make_user(session, "maria", "member", name="Maria Garcia")
+        sam = make_user(session, "sam", "member", "sponsor", name="Sam S.")
+        now = utcnow()
+        grant(session, maria, sam, "checkins", starts_at=now - timedelta(days=1),
+              expires_at=now + timedelta(days=30))
+    at = open_sharing(new_app, maria)
+    by_label(at.button, "Stop sharing").click().run()
+    assert "Stop sharing with Sam S. now?" in at.warning[0].value
+    by_label(at.button, "Keep sharing").click().run()
+    with app_db() as session:
+        assert session.scalars(select(Consent)).one().revoked_at is None
+    by_label(at.button, "Stop sharing").click().run()
+    by_label(at.button, "Yes, stop sharing").click().run()
+    no_exception(at)
+    assert "You stopped sharing with Sam S." in [s.value for s in at.success]
+    with app_db() as session:
+        assert session.scalars(select(Consent)).one().revoked_at is not None
+    assert at.dataframe[0].value["Status"].tolist() == ["Revoked"]
+
+
+def test_sponsor_loses_the_member_on_the_next_run_after_revocation(new_app, app_db):
+    with app_db.begin() as session:
+        maria = make_user(session, "maria", "member", name="Maria Garcia")
+        sam = make_user(session, "sam", "member", "sponsor", name="Sam S.")
+        now = utcnow()
+        consent = grant(session, maria, sam, "checkins", starts_at=now - timedelta(days=1),
+                        expires_at=now + timedelta(days=30))
+    sponsor = no_exception(new_app(sam).run())
+    sponsor.switch_page("../pages/weekly_review.py").run()
+    assert "Maria Garcia" in [s.value for s in sponsor.subheader]
+    with app_db.begin() as session:
+        session.get(Consent, consent.id).revoked_at = utcnow()
+    sponsor.run()
+    assert "Maria Garcia" not in [s.value for s in sponsor.subheader]
+    assert "No sponsee shares" in sponsor.info[0].value
+
+
+def test_who_viewed_my_data_lists_the_sponsors_view(new_app, app_db):
+    with app_db.begin() as session:
+        maria = make_user(session, "maria", "member", name="Maria Garcia")
+        sam = make_user(session, "sam", "member", "sponsor", name="Sam S.")
+        now = utcnow()
+        grant(session, maria, sam, "checkins", "steps", starts_at=now - timedelta(days=1),
+              expires_at=now + timedelta(days=30))
+    with app_db.begin() as session:
+        member_record(session=session, actor=sam, member_id=maria.id, purpose="sponsorship",
+                      screen="Sponsee detail")
+    at = no_exception(new_app(maria).run())
+    at.switch_page("../pages/who_viewed.py").run()
+    assert titles(at) == ["Who viewed my data"]
+    table = at.dataframe[0].value
+    assert table[["Who", "As", "What", "Screen", "Outcome"]].values.tolist() == [
+        ["Sam S.", "Sponsor", "Check-ins, Steps", "Sponsee detail", "Allowed"]]
+    by_label(at.button, "Prepare the file").click().run()
+    assert "Download accounting (CSV)" in [b.label for b in at.get("download_button")]
