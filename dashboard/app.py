@@ -8,20 +8,32 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import ui
-from dashboard.navigation import CHANGE_PASSWORD, LOGIN, SETUP, Screen, menu_for
+from dashboard.navigation import CHANGE_PASSWORD, LOGIN, ROLE_SECTIONS, SETUP, Screen, menu_for
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
+ICON = Path(__file__).resolve().parent / "static" / "icon.png"
+PROTECTED = [screen for _, screens in ROLE_SECTIONS.values() for screen in screens]
 
 
 def page(screen: Screen, default: bool = False) -> st.Page:
     return st.Page(PAGES / screen.file, title=screen.title, icon=screen.icon, default=default)
 
 
-st.set_page_config(page_title="Recovery dashboard", page_icon=":material/spa:", layout="wide")
+# A local icon: a page icon named by a font glyph makes every browser fetch it from outside.
+st.set_page_config(page_title="Recovery dashboard", page_icon=str(ICON), layout="wide")
 
 actor = ui.session_actor()
-if actor is None:
-    navigation = [page(SETUP if ui.needs_first_run() else LOGIN, default=True)]
+position = "sidebar"
+if actor is None and ui.needs_first_run():
+    navigation = [page(SETUP, default=True)]
+elif actor is None:
+    # A link to a protected screen shows the login form at that address, and after login
+    # the screen itself (if the person's roles include it), instead of "page not found".
+    navigation = [page(LOGIN, default=True)] + [
+        st.Page(ui.login_screen, title=LOGIN.title, url_path=Path(screen.file).stem)
+        for screen in PROTECTED
+    ]
+    position = "hidden"
 elif actor.must_change_password:
     navigation = [page(CHANGE_PASSWORD, default=True)]
 else:
@@ -35,4 +47,4 @@ else:
             ui.end_session("logged out", notice="You have logged out.")
             st.rerun()
 
-st.navigation(navigation).run()
+st.navigation(navigation, position=position).run()

@@ -18,12 +18,17 @@ from dashboard.errors import ValidationError
 from dashboard.passwords import dummy_verify, hash_password, password_problem, verify_and_update
 from models import User, utcnow
 
-# One message for every failed login: it must not tell an attacker whether the
-# username exists, nor whether the account is locked.
-LOGIN_FAILED_MESSAGE = (
-    "That username and password did not match an account that can log in now. "
-    "Check them and try again; after 5 failed tries, wait 15 minutes."
-)
+
+
+def login_failed_message(settings: Settings) -> str:
+    """One message for every failed login: it must not tell an attacker whether the
+    username exists, nor whether the account is locked."""
+    minutes = int(settings.lockout_duration.total_seconds() // 60)
+    return (
+        "That username and password did not match an account that can log in now. "
+        f"Check them and try again; after {settings.lockout_attempts} failed tries, "
+        f"wait {minutes} minutes."
+    )
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ def log_in(
         dummy_verify(password)
         record_event(session, actor_id=None, action="login_failed", outcome="denied", at=now,
                      detail="unknown username")
-        return LoginResult(actor=None, error=LOGIN_FAILED_MESSAGE)
+        return LoginResult(actor=None, error=login_failed_message(settings))
 
     if user.locked_until is not None and user.locked_until <= now:
         user.locked_until = None
@@ -87,7 +92,7 @@ def log_in(
         dummy_verify(password)
         record_event(session, actor_id=user.id, action="login_failed", outcome="denied", at=now,
                      detail="account locked")
-        return LoginResult(actor=None, error=LOGIN_FAILED_MESSAGE)
+        return LoginResult(actor=None, error=login_failed_message(settings))
 
     valid, new_hash = verify_and_update(password, user.password_hash)
     if not valid or not user.is_active:
@@ -101,7 +106,7 @@ def log_in(
             user.failed_logins = 0
             record_event(session, actor_id=user.id, action="account_locked", outcome="denied",
                          at=now, detail=f"after {settings.lockout_attempts} failed logins")
-        return LoginResult(actor=None, error=LOGIN_FAILED_MESSAGE)
+        return LoginResult(actor=None, error=login_failed_message(settings))
 
     if new_hash is not None:
         # Parameters were raised since this hash was made: upgrade it while we hold the password.

@@ -120,6 +120,13 @@ def confidentiality_notice() -> None:
     st.caption(f":lock: {CONFIDENTIALITY_NOTICE}")
 
 
+def crisis_resources() -> None:
+    """The crisis lines (988, SAMHSA), in a box that is hard to miss."""
+    from dashboard.labels import CRISIS_RESOURCES
+
+    st.info(CRISIS_RESOURCES, icon=":material/call:")
+
+
 def show_errors(error: ValidationError) -> None:
     for message in error.errors.values():
         st.error(message)
@@ -208,3 +215,39 @@ def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> N
         st.warning(str(error))
         st.stop()
     show_member_record(record)
+
+
+def login_screen() -> None:
+    """The login form; also shown at the address of any protected screen before login."""
+    import pandas as pd
+
+    st.title("Log in")
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.info(notice)
+    # Cleared after every try, so a typed password never stays on the screen.
+    with st.form("login", clear_on_submit=True):
+        username = st.text_input("Username", max_chars=64, autocomplete="username")
+        password = st.text_input("Password", type="password", max_chars=128,
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button("Log in", type="primary")
+    if submitted:
+        with transaction() as session:
+            result = auth.log_in(session=session, username=username, password=password,
+                                 settings=settings())
+        if result.ok:
+            start_session(result.actor)
+            st.rerun()
+        st.error(result.error)
+
+    summary = st.session_state.get("demo_summary")
+    if summary:
+        with st.expander("Demo accounts", expanded=True):
+            st.write(f"Every demo account has the password `{summary.password}`.")
+            st.dataframe(
+                pd.DataFrame(
+                    [{"Username": a.username, "Name": a.display_name,
+                      "Roles": ", ".join(a.roles)} for a in summary.accounts]
+                ),
+                hide_index=True, height=300,
+            )

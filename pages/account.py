@@ -13,7 +13,8 @@ if actor.must_change_password:
 with st.form("change_password", clear_on_submit=True):
     current = st.text_input("Current password", type="password", max_chars=128)
     new = st.text_input("New password", type="password", max_chars=128,
-                        help="At least 12 characters. A short phrase works well.")
+                        help="12 to 128 characters. A short phrase of your own works well; "
+                                 "well-known passwords and phrases are refused.")
     confirm = st.text_input("Confirm new password", type="password", max_chars=128)
     submitted = st.form_submit_button("Change password", type="primary")
 

@@ -27,7 +27,8 @@ with create:
         username = st.text_input("Username", max_chars=64)
         display_name = st.text_input("Full name", max_chars=120)
         password = st.text_input("Password", type="password", max_chars=128,
-                                 help="At least 12 characters. A short phrase works well.")
+                                 help="12 to 128 characters. A short phrase of your own works well; "
+                                 "well-known passwords and phrases are refused.")
         confirm = st.text_input("Confirm password", type="password", max_chars=128)
         timezone = st.selectbox("Time zone", TIMEZONES, index=TIMEZONES.index("UTC"))
         submitted = st.form_submit_button("Create administrator", type="primary")

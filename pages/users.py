@@ -29,7 +29,7 @@ st.dataframe(
                 "Roles": ", ".join(a.roles),
                 "Active": "Yes" if a.is_active else "No",
                 "Locked until": format_local(a.locked_until, actor.timezone),
-                "Must change password": "Yes" if a.must_change_password else "",
+                "Must change password": "Yes" if a.must_change_password else "No",
                 "Last login": format_local(a.last_login_at, actor.timezone),
             }
             for a in accounts

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from dashboard.auth import LOGIN_FAILED_MESSAGE
+from dashboard.auth import login_failed_message
+from dashboard.config import Settings
 from tests.browser.server import ADMIN_PASSWORD, ADMIN_USERNAME, Server
 
 pytestmark = pytest.mark.browser
@@ -96,7 +97,7 @@ def test_a_failed_login_shows_the_one_generic_error_and_stays_on_log_in(
 
     errors = page.get_by_test_id("stAlertContentError")
     expect(errors).to_have_count(1, timeout=RERUN_MS)
-    expect(errors).to_have_text(LOGIN_FAILED_MESSAGE)
+    expect(errors).to_have_text(login_failed_message(Settings()))
     expect(heading(page, "Log in")).to_be_visible()
     expect(page.get_by_role("button", name="Log in", exact=True)).to_be_visible()
     expect(heading(page, "Users")).to_have_count(0)

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from dashboard.auth import LOGIN_FAILED_MESSAGE, change_password, current_actor, log_in
+from dashboard.auth import change_password, current_actor, log_in, login_failed_message
 from dashboard.config import Settings
 from dashboard.errors import ValidationError
 from dashboard.passwords import password_context, verify_and_update
@@ -44,7 +44,7 @@ def test_good_password_logs_in_and_is_audited(session_factory, session, alice):
 def test_unknown_user_and_wrong_password_get_the_same_message(session_factory, session, alice):
     wrong = attempt(session_factory, "not the password at all")
     unknown = attempt(session_factory, PASSWORD, username="nobody")
-    assert wrong.error == unknown.error == LOGIN_FAILED_MESSAGE
+    assert wrong.error == unknown.error == login_failed_message(SETTINGS)
     assert not wrong.ok and not unknown.ok
     assert actions(session).count(("login_failed", "denied")) == 2
 
@@ -55,7 +55,7 @@ def test_five_failures_lock_for_fifteen_minutes(session_factory, session, alice)
     assert ("account_locked", "denied") in actions(session, alice.id)
     # Locked: even the right password is refused, with the same message.
     locked = attempt(session_factory, PASSWORD, now=NOW + timedelta(minutes=14, seconds=59))
-    assert not locked.ok and locked.error == LOGIN_FAILED_MESSAGE
+    assert not locked.ok and locked.error == login_failed_message(SETTINGS)
     assert attempt(session_factory, PASSWORD, now=NOW + timedelta(minutes=15)).ok
 
 
@@ -123,3 +123,8 @@ def test_change_password_refusals_change_nothing(session_factory, session, alice
     assert error.value.for_field(field)
     session.expire_all()
     assert session.get(User, alice.id).password_hash == before
+
+
+def test_the_message_follows_the_configured_lockout():
+    custom = Settings(lockout_attempts=3, lockout_duration=timedelta(minutes=30))
+    assert "after 3 failed tries, wait 30 minutes" in login_failed_message(custom)
