@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import binascii
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'dashboard.db'}"
-DEFAULT_MILESTONE_DAYS = (1, 30, 60, 90, 182, 273, 365, 547)
+# Sobriety milestones, counted from the sobriety date in days (d), calendar months (m) or
+# years (y): 24 hours, 30, 60 and 90 days, 6 and 9 months, 1 year and 18 months; after the
+# last one, every whole year.
+DEFAULT_MILESTONES = "1d,30d,60d,90d,6m,9m,1y,18m"
+_MILESTONE_PART = re.compile(r"^\s*(\d+)\s*([dmy])\s*$")
+# For ordering a schedule only: the calendar arithmetic is in dashboard.progress.
+_APPROX_DAYS = {"d": 1.0, "m": 30.44}
+
+# (count, unit) with unit "d" (days) or "m" (calendar months); years are kept as 12 months.
+Milestone = tuple[int, str]
+
+# Fernet keys of the notes encrypted at rest, newest first (see dashboard/keys.py).
+ENCRYPTION_KEYS_ENV = "DASHBOARD_ENCRYPTION_KEYS"
 
 
 class ConfigError(ValueError):
@@ -24,8 +40,13 @@ class Settings:
     absolute_timeout: timedelta = timedelta(hours=12)
     lockout_attempts: int = 5
     lockout_duration: timedelta = timedelta(minutes=15)
-    # Milestones in days of continuous sobriety; after the last, one every year.
-    milestone_days: tuple[int, ...] = field(default=DEFAULT_MILESTONE_DAYS)
+    # Milestones of continuous sobriety, shortest first; after the last, one every year.
+    milestones: tuple[Milestone, ...] = field(
+        default_factory=lambda: parse_milestones(DEFAULT_MILESTONES)
+    )
+    # From DASHBOARD_ENCRYPTION_KEYS; empty means the key file of an embedded SQLite
+    # database (dashboard/keys.py). Kept out of repr: settings may end up in a log.
+    encryption_keys: tuple[bytes, ...] = field(default=(), repr=False)
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -41,24 +62,44 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def parse_milestones(raw: str) -> tuple[Milestone, ...]:
+    """A schedule such as "1d,30d,6m,1y" as (count, unit) pairs, shortest first."""
+    milestones = set()
+    for part in raw.split(","):
+        match = _MILESTONE_PART.match(part.lower())
+        if not match or int(match[1]) <= 0:
+            raise ConfigError(
+                "DASHBOARD_MILESTONES must be positive whole numbers with a unit, d (days), "
+                f"m (months) or y (years), separated by commas, like 30d,6m,1y; not {raw!r}"
+            )
+        count, unit = int(match[1]), match[2]
+        milestones.add((count * 12, "m") if unit == "y" else (count, unit))
+    return tuple(sorted(milestones, key=lambda m: m[0] * _APPROX_DAYS[m[1]]))
+
+
+def parse_encryption_keys(raw: str) -> tuple[bytes, ...]:
+    """Fernet keys separated by commas, newest first; an error names a key's position only."""
+    keys = tuple(dict.fromkeys(part.strip().encode() for part in raw.split(",") if part.strip()))
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, binascii.Error):
+            raise ConfigError(
+                f"{ENCRYPTION_KEYS_ENV}: key {position} of {len(keys)} is not a Fernet key "
+                "(44 characters of URL-safe base64, as Fernet.generate_key() makes)"
+            ) from None
+    return keys
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
-    milestones_raw = env.get("DASHBOARD_MILESTONE_DAYS")
-    milestones = DEFAULT_MILESTONE_DAYS
-    if milestones_raw:
-        try:
-            milestones = tuple(sorted({int(part) for part in milestones_raw.split(",")}))
-        except ValueError:
-            raise ConfigError(
-                "DASHBOARD_MILESTONE_DAYS must be whole numbers separated by commas"
-            ) from None
-        if not milestones or milestones[0] <= 0:
-            raise ConfigError("DASHBOARD_MILESTONE_DAYS must hold positive numbers of days")
+    milestones = parse_milestones(env.get("DASHBOARD_MILESTONES") or DEFAULT_MILESTONES)
     return Settings(
         database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         idle_timeout=timedelta(minutes=_positive_int(env, "DASHBOARD_IDLE_TIMEOUT_MINUTES", 15)),
         absolute_timeout=timedelta(hours=_positive_int(env, "DASHBOARD_SESSION_MAX_HOURS", 12)),
         lockout_attempts=_positive_int(env, "DASHBOARD_LOCKOUT_ATTEMPTS", 5),
         lockout_duration=timedelta(minutes=_positive_int(env, "DASHBOARD_LOCKOUT_MINUTES", 15)),
-        milestone_days=milestones,
+        milestones=milestones,
+        encryption_keys=parse_encryption_keys(env.get(ENCRYPTION_KEYS_ENV) or ""),
     )

@@ -39,6 +39,7 @@ from models import (
 )
 
 DEMO_PASSWORD = "serenity-demo-2026"
+MAX_SPONSEES = 15  # a sponsor has 1 to 15 sponsees
 
 MIN_MEMBERS, MAX_MEMBERS = 1, 20_000
 MIN_DAYS, MAX_DAYS = 7, 3_650
@@ -414,7 +415,7 @@ class _MemberPlan:
     hard_days: tuple[date, ...]
     first_sobriety_date: date
     sobriety_date: date
-    sponsor_id: int
+    sponsor_id: int | None
     counselor_id: int | None
     # Who follows up the member's flags: their counselor when flags are shared with one.
     responder_id: int | None = None
@@ -552,7 +553,7 @@ def _plan_member(
     days: int,
     is_sponsor: bool,
     showcase: bool,
-    sponsor_id: int,
+    sponsor_id: int | None,
     counselor_id: int | None,
 ) -> _MemberPlan:
     today = clock.today
@@ -1117,6 +1118,8 @@ def _weekly_review_rows(
     rows: list[dict] = []
     for plan in plans:
         sponsor_id = plan.sponsor_id
+        if sponsor_id is None:
+            continue
         if sponsor_id not in diligence:
             diligence[sponsor_id] = rng.uniform(0.6, 0.95)
         sponsor_tz = people_by_id[sponsor_id].timezone
@@ -1260,7 +1263,9 @@ def load_demo(
             counselor_id = counselor_ids[k % counselor_count] if member_rng.random() < 0.3 else None
         else:
             i = int(person.username.removeprefix("member"))
-            sponsor_id = sponsor_ids[(i - 1) % sponsor_count]
+            # A sponsor has at most 15 sponsees; the members beyond have no sponsor here.
+            sponsor_id = (sponsor_ids[(i - 1) % sponsor_count]
+                          if (i - 1) // sponsor_count < MAX_SPONSEES else None)
             has_counselor = i == 1 or member_rng.random() < 0.85
             counselor_id = counselor_ids[(i - 1) % counselor_count] if has_counselor else None
         plans.append(
@@ -1310,19 +1315,21 @@ def load_demo(
     sponsorships: dict[int, list[dict]] = {}
     for plan in plans:
         username = plan.person.username
-        state = _FIXED_SPONSORSHIP_STATES.get(username) or _consent_state(plan.rng)
-        rows = _consent_rows(
-            plan,
-            clock,
-            recipient_id=plan.sponsor_id,
-            purpose="sponsorship",
-            state=state,
-            categories=(True, True, True, True) if username == "member1" else None,
-            next_id=len(consent_rows) + 1,
-        )
-        consent_rows.extend(rows)
-        sponsorships[plan.person.id] = rows
-        plan.responder_id = plan.sponsor_id
+        sponsorships[plan.person.id] = []
+        if plan.sponsor_id is not None:
+            state = _FIXED_SPONSORSHIP_STATES.get(username) or _consent_state(plan.rng)
+            rows = _consent_rows(
+                plan,
+                clock,
+                recipient_id=plan.sponsor_id,
+                purpose="sponsorship",
+                state=state,
+                categories=(True, True, True, True) if username == "member1" else None,
+                next_id=len(consent_rows) + 1,
+            )
+            consent_rows.extend(rows)
+            sponsorships[plan.person.id] = rows
+            plan.responder_id = plan.sponsor_id
         if plan.counselor_id is not None:
             rows = _consent_rows(
                 plan,
@@ -1334,7 +1341,7 @@ def load_demo(
                 next_id=len(consent_rows) + 1,
             )
             consent_rows.extend(rows)
-            if rows[-1]["share_flags"]:
+            if rows[-1]["share_flags"] or plan.responder_id is None:
                 plan.responder_id = plan.counselor_id
 
     step_rows = [row for plan in plans for row in _step_rows(plan, clock)]

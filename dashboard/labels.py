@@ -27,10 +27,11 @@ CATEGORY_LABELS = {
 }
 
 CATEGORY_EXPLANATIONS = {
-    "checkins": "Your daily mood, craving, whether you used, meetings, actions and sleep.",
-    "steps": "Which step you are on, and when you started and completed each one.",
-    "flags": "Your hard days and the alerts raised from your check-ins.",
-    "notes": "Your own words: gratitude, journal, step notes and the reasons for hard days.",
+    "checkins": "They see your daily mood, craving, whether you used, meetings, actions, sleep "
+                "and your sobriety date.",
+    "steps": "They see which step you are on, and when you started and completed each one.",
+    "flags": "They see which days you marked hard and the alerts raised from your check-ins.",
+    "notes": "They see your own words: gratitude, journal, step notes and why a day was hard.",
 }
 
 PURPOSE_LABELS = {"sponsorship": "Sponsorship", "counseling": "Counseling"}
@@ -54,3 +55,19 @@ RULE_LABELS = {
     "no_checkin": "No check-in",
     "craving_rising": "Craving rising",
 }
+
+def day_label(day, *, weekday: bool = False, year: bool = True) -> str:
+    """A date as people write it: "Thursday 3 December 2026" (parts on request)."""
+    text = f"{day.day} {day:%B}" + (f" {day.year}" if year else "")
+    return f"{day:%A} {text}" if weekday else text
+
+
+# Shown to a member who marks a hard day or reports use, and beside every high flag.
+CRISIS_RESOURCES = (
+    "**If you need someone right now:** call or text **988**, the Suicide & Crisis Lifeline, "
+    "any time of day or night. For help with substance use, call the **SAMHSA National "
+    "Helpline at 1-800-662-4357**: free, confidential, 24 hours a day, every day of the year."
+)
+
+OUTREACH_LABELS = {"called": "Called", "texted": "Texted", "met": "Met in person",
+                   "other": "Other"}

@@ -251,3 +251,51 @@ def login_screen() -> None:
                 ),
                 hide_index=True, height=300,
             )
+
+
+RISK_COLOURS = {"high": "red", "medium": "orange", "low": "blue", "none": "gray"}
+
+
+def open_flags_form(*, actor: Actor, flags: list, purpose: str, screen: str, key: str,
+                    flash_key: str) -> None:
+    """A member's open flags with their reasons, and one form to record the outreach
+    that answers the ones chosen."""
+    from dashboard.errors import NotFound
+    from dashboard.flags import acknowledge_flag
+    from dashboard.labels import OUTREACH_LABELS, SEVERITY_LABELS
+    from models import OUTREACH_METHODS
+
+    def describe(flag) -> str:
+        words = f": \u201c{flag.quoted_text}\u201d" if flag.quoted_text else ""
+        return f"{SEVERITY_LABELS[flag.severity]}: {flag.reason}{words}"
+
+    for flag in flags:
+        st.markdown(f":{RISK_COLOURS[flag.severity]}-badge[{SEVERITY_LABELS[flag.severity]}] "
+                    f"{flag.reason}"
+                    + (f": \u201c{flag.quoted_text}\u201d" if flag.quoted_text else ""))
+    by_id = {flag.id: flag for flag in flags}
+    with st.form(f"acknowledge_{key}"):
+        chosen = st.multiselect("Flags to acknowledge", list(by_id), default=list(by_id),
+                                format_func=lambda i: describe(by_id[i]))
+        method = st.radio("How did you reach out?", OUTREACH_METHODS, index=None, horizontal=True,
+                          format_func=OUTREACH_LABELS.get)
+        note = st.text_input("Outreach note", max_chars=1000,
+                             placeholder="e.g. Talked for 20 minutes, meeting tomorrow")
+        if st.form_submit_button("Acknowledge"):
+            if not chosen:
+                st.error("Choose at least one flag to acknowledge.")
+                return
+            try:
+                with transaction() as session:
+                    for flag_id in chosen:
+                        acknowledge_flag(session=session, actor=actor, flag_id=flag_id,
+                                         outreach_method=method, outreach_note=note,
+                                         purpose=purpose, screen=screen)
+            except ValidationError as error:
+                show_errors(error)
+            except NotFound as error:
+                st.warning(str(error))
+            else:
+                st.session_state[flash_key] = (
+                    f"{len(chosen)} flag{'s' if len(chosen) > 1 else ''} acknowledged.")
+                st.rerun()

@@ -1,30 +1,84 @@
-"""My data: download what the dashboard holds about the member."""
-
-import json
+"""My data: download everything the dashboard holds about the member, or delete the account."""
 
 import streamlit as st
 
 from dashboard import ui
-from dashboard.records import member_record
+from dashboard.errors import ValidationError
+from dashboard.export import DELETE_CONFIRMATION, delete_account, export_member_data
+
+# What the download holds, in words: (one, many) per table beyond the account itself.
+CONTENTS = {
+    "checkins": ("check-in", "check-ins"), "steps": ("step", "steps"),
+    "sobriety_date_history": ("sobriety date change", "sobriety date changes"),
+    "consents": ("consent", "consents"), "flags": ("flag", "flags"),
+    "audit_events": ("record of access or account activity",
+                     "records of access and account activity"),
+}
 
 actor = ui.require_role("member")
 st.title("My data")
-st.write("Download your profile, check-ins of the last year, steps and flags as one JSON file.")
-with ui.transaction() as session:
-    record = member_record(session=session, actor=actor, member_id=actor.id, purpose=None,
-                           screen="My data", days=366)
-document = {
-    "name": record.display_name,
-    "timezone": record.timezone,
-    "sobriety_date": record.sobriety_date,
-    "checkins": [c.__dict__ for c in record.checkins],
-    "steps": [s.__dict__ for s in record.steps],
-    "flags": [f.__dict__ for f in record.flags],
-}
-st.download_button(
-    "Download my data (JSON)",
-    data=json.dumps(document, default=str, indent=2),
-    file_name="my-recovery-data.json",
-    mime="application/json",
+
+st.subheader("Download my data")
+st.write(
+    "One download holds everything the dashboard keeps about you: your account and profile, "
+    "sobriety dates, every check-in with your notes, your steps, the consents you gave, "
+    "flags, and the record of who viewed your data and when. It comes as one JSON file, "
+    "and as CSV files in a zip for a spreadsheet."
 )
-st.caption(f"{len(record.checkins)} check-ins, {len(record.flags)} flags.")
+if st.button("Prepare my download", type="primary", icon=":material/download:"):
+    with st.spinner("Gathering your data..."), ui.transaction() as session:
+        export = export_member_data(session=session, actor=actor)
+    counts = export.counts()
+    st.success("Your data is ready: "
+               + ", ".join(f"{counts[name]:,} {one if counts[name] == 1 else many}"
+                           for name, (one, many) in CONTENTS.items())
+               + ". Keep the files somewhere private: they hold your notes.")
+    stamp = f"{export.exported_at:%Y-%m-%d}"
+    buttons = st.container(horizontal=True)
+    # No rerun on click: both buttons stay until the member moves on.
+    buttons.download_button("Download JSON", data=export.to_json(),
+                             file_name=f"my-recovery-data-{stamp}.json",
+                             mime="application/json", on_click="ignore",
+                             icon=":material/data_object:")
+    buttons.download_button("Download CSV files (zip)", data=export.to_csv_zip(),
+                            file_name=f"my-recovery-data-{stamp}.zip",
+                            mime="application/zip", on_click="ignore",
+                            icon=":material/folder_zip:")
+
+st.divider()
+st.subheader("Delete my account")
+st.write(
+    "This erases your account and everything in it: check-ins, notes, steps, sobriety "
+    "dates, flags and consents. Everyone you share with loses access at once. What stays is "
+    "the record of who accessed your data, by account number only, without your name or "
+    "anything you wrote. **This cannot be undone**, so download your data first if you may "
+    "want it."
+)
+with st.form("delete_account", border=True, clear_on_submit=False):
+    confirmation = st.text_input(f'Type "{DELETE_CONFIRMATION}" to confirm', max_chars=64,
+                                 autocomplete="off")
+    st.caption("The three words, as written here: this makes sure nothing is deleted by "
+               "accident.")
+    confirmation_slot = st.empty()
+    password = st.text_input("Password", type="password", max_chars=128,
+                             autocomplete="current-password",
+                             help="Your current password, to be sure it is you.")
+    password_slot = st.empty()
+    delete = st.form_submit_button("Delete my account permanently",
+                                   icon=":material/delete_forever:")
+
+if delete:
+    try:
+        with ui.transaction() as session:
+            delete_account(session=session, actor=actor, confirmation=confirmation,
+                           password=password)
+    except ValidationError as error:
+        if error.for_field("confirmation"):
+            confirmation_slot.error(error.for_field("confirmation"))
+        if error.for_field("password"):
+            password_slot.error(error.for_field("password"))
+    else:
+        ui.end_session("account deleted", notice=(
+            "Your account and your records are deleted. Thank you for the work you did "
+            "here; we wish you well."))
+        st.rerun()

@@ -1,24 +1,109 @@
-"""My progress: sobriety counter and check-in streak."""
+"""My progress: sobriety time, check-in streak, next milestone, and charts of the check-ins."""
 
+from datetime import timedelta
+
+import pandas as pd
 import streamlit as st
 
 from dashboard import ui
-from dashboard.progress import checkin_streak
+from dashboard.charts import (
+    checkin_calendar_figure,
+    checkin_calendar_summary,
+    mood_craving_figure,
+    mood_craving_summary,
+)
+from dashboard.checkins import sobriety_date_history
+from dashboard.progress import (
+    checkin_streak,
+    milestone_on,
+    next_milestone,
+    sobriety_duration,
+)
+from dashboard.labels import day_label
 from dashboard.records import member_record
+
+RANGES = {30: "30 days", 90: "90 days", 365: "365 days"}
+# Enough history for a streak or a chart however long; a member has one check-in a day.
+HISTORY_DAYS = 10 * 366
+CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 actor = ui.require_role("member")
 with ui.transaction() as session:
     record = member_record(session=session, actor=actor, member_id=actor.id, purpose=None,
-                           screen="My progress", days=90)
+                           screen="My progress", days=HISTORY_DAYS)
+    history = sobriety_date_history(session=session, actor=actor, screen="My progress")
+today = record.today
+sobriety_date = record.sobriety_date
+schedule = ui.settings().milestones
 
 st.title("My progress")
-streak = checkin_streak((c.local_date for c in record.checkins), record.today)
-days_90 = len(record.checkins)
-sober, streak_col, count = st.columns(3)
-sober.metric("Days sober", record.days_sober, help=f"Since {record.sobriety_date:%d %B %Y}")
-streak_col.metric("Check-in streak", f"{streak} days")
-count.metric("Check-ins in the last 90 days", days_90)
-st.write(
-    f"You have {record.days_sober} days since {record.sobriety_date:%d %B %Y}, "
-    f"a check-in streak of {streak} days, and {days_90} check-ins in the last 90 days."
-)
+
+days_sober = record.days_sober
+streak = checkin_streak((c.local_date for c in record.checkins), today)
+upcoming = next_milestone(sobriety_date, today, schedule)
+reached = milestone_on(sobriety_date, today, schedule)
+
+if reached:
+    st.success(f"Today you reach **{reached.label}**. Congratulations, that is something "
+               "to be proud of.", icon=":material/celebration:")
+
+sober_col, streak_col, milestone_col = st.columns(3, border=True)
+with sober_col:
+    st.metric("Days sober", f"{days_sober:,}")
+    if sobriety_date == today + timedelta(days=1):
+        st.caption(f"Your count starts tomorrow, {day_label(sobriety_date, weekday=True)}.")
+    elif sobriety_date > today:
+        st.caption(f"Your count starts on {day_label(sobriety_date, weekday=True)}.")
+    elif days_sober >= 365:
+        st.caption(f"{sobriety_duration(sobriety_date, today)}, since "
+                   f"{day_label(sobriety_date)}.")
+    else:
+        st.caption(f"Since {day_label(sobriety_date)}.")
+with streak_col:
+    st.metric("Check-in streak", f"{streak} day{'' if streak == 1 else 's'}")
+    if streak and today not in {c.local_date for c in record.checkins}:
+        st.caption("Check in today to keep it going.")
+    elif streak:
+        st.caption("Days in a row with a check-in, up to today.")
+    else:
+        st.caption("Your next check-in starts a new streak.")
+with milestone_col:
+    st.metric("Next milestone", upcoming.label)
+    to_go = (upcoming.on - today).days
+    st.caption(f"On {day_label(upcoming.on, weekday=True)}, "
+               f"in {to_go} day{'' if to_go == 1 else 's'}.")
+
+if history:
+    with st.expander("Earlier sobriety dates"):
+        st.caption("Your sobriety date history is kept; nothing is overwritten.")
+        st.dataframe(
+            pd.DataFrame([{"Sobriety date was": h.previous_date, "Changed to": h.new_date,
+                           "Changed on": h.changed_at.date()} for h in history]),
+            hide_index=True, width="stretch",
+        )
+
+st.subheader("Mood and craving")
+days = st.segmented_control("Range", list(RANGES), default=30, format_func=RANGES.get,
+                            key="progress_range") or 30
+start = today - timedelta(days=days - 1)
+
+summary = mood_craving_summary(record.checkins, start=start, end=today)
+chart, text = st.columns([3, 1], gap="medium")
+with chart:
+    st.plotly_chart(mood_craving_figure(record.checkins, start=start, end=today),
+                    config=CHART_CONFIG, alt=summary)
+text.write(summary)
+text.caption("Hard days are marked with an orange diamond, reported use with a purple cross. "
+             "Gaps are days without a check-in.")
+
+st.subheader("Check-in calendar")
+dates = [c.local_date for c in record.checkins]
+summary = checkin_calendar_summary(dates, start=start, end=today)
+chart, text = st.columns([3, 1], gap="medium")
+with chart:
+    calendar = checkin_calendar_figure(record.checkins, start=start, end=today)
+    st.plotly_chart(calendar, config=CHART_CONFIG, alt=summary,
+                    width="content" if calendar.layout.width else "stretch")
+text.write(summary)
+text.caption("Each square is a day, coloured by that day's mood; grey squares have no "
+             "check-in.")

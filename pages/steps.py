@@ -1,23 +1,87 @@
-"""Steps: where the member is in the twelve steps."""
+"""Steps: the twelve steps, where the member is, and their own notes on each."""
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import ui
-from dashboard.labels import STEP_LABELS
+from dashboard.errors import ValidationError
+from dashboard.labels import STEP_LABELS, STEP_STATUS_LABELS, day_label
 from dashboard.records import member_record
-from dashboard.tables import step_rows
+from dashboard.steps_service import STEP_NOTES_LIMIT, update_step
+
+SAVED_KEY = "step_saved"
+STATUS_ICONS = {"not_started": ":material/radio_button_unchecked:",
+                "in_progress": ":material/pending:", "completed": ":material/check_circle:"}
 
 actor = ui.require_role("member")
 with ui.transaction() as session:
     record = member_record(session=session, actor=actor, member_id=actor.id, purpose=None,
                            screen="Steps", days=1)
+steps = record.steps
+current = record.current_step
+completed = sum(1 for s in steps if s.status == "completed")
 
 st.title("Steps")
-current = record.current_step
-completed = sum(1 for s in record.steps if s.status == "completed")
 if completed == 12:
-    st.success("You have completed all twelve steps.")
+    st.success("You have completed all twelve steps. The work goes on, one day at a time.",
+               icon=":material/celebration:")
 else:
-    st.info(f"You are on step {current}: {STEP_LABELS[current]}. {completed} of 12 completed.")
-st.dataframe(pd.DataFrame(step_rows(record.steps, notes_shared=True)), hide_index=True)
+    st.info(f"You are on **step {current}: {STEP_LABELS[current]}**. "
+            f"{completed} of 12 steps completed.", icon=":material/stairs:")
+st.caption("The names here are short reminders in our own words, not the steps' official "
+           "text. Open a step to change its status or write notes; dates are set for you.")
+
+flash = st.session_state.pop(SAVED_KEY, None)
+
+
+def dates_line(step) -> str:
+    parts = []
+    if step.started_on:
+        parts.append(f"started {day_label(step.started_on)}")
+    if step.completed_on:
+        parts.append(f"completed {day_label(step.completed_on)}")
+    return ", ".join(parts)
+
+
+for step in steps:
+    n = step.step
+    is_current = n == current and completed < 12
+    status = STEP_STATUS_LABELS[step.status]
+    when = dates_line(step)
+    title = f"Step {n}: {STEP_LABELS[n]} · {status}" + (f" ({when})" if when else "")
+    if is_current:
+        title = f"**{title} · current step**"
+    with st.expander(title, expanded=is_current or (flash or {}).get("step") == n,
+                     icon=STATUS_ICONS[step.status]):
+        if flash and flash["step"] == n:
+            st.success(flash["message"], icon=":material/check:")
+        with st.form(f"step_{n}", border=False):
+            new_status = st.segmented_control(
+                "Status", options=list(STEP_STATUS_LABELS), format_func=STEP_STATUS_LABELS.get,
+                default=step.status, key=f"status_{n}")
+            st.caption("Set a step in progress when you begin it and completed when you "
+                       "finish; the dates are set for you.")
+            status_slot = st.empty()
+            notes = st.text_area("Notes", value=step.notes or "", max_chars=STEP_NOTES_LIMIT,
+                                 height=110, key=f"notes_{n}")
+            st.caption("Your own notes on this step. Only people you share notes with can "
+                       "read them.")
+            notes_slot = st.empty()
+            save = st.form_submit_button("Save", type="primary" if is_current else "secondary")
+        if save:
+            try:
+                with ui.transaction() as session:
+                    row = update_step(session=session, actor=actor, step=n,
+                                      status=new_status or step.status, notes=notes)
+                    saved_status, completed_on = row.status, row.completed_on
+            except ValidationError as error:
+                for field, message in error.errors.items():
+                    (notes_slot if field == "notes" else status_slot).error(
+                        message, icon=":material/edit:")
+            else:
+                if saved_status == "completed" and step.status != "completed":
+                    message = (f"Step {n} completed on {day_label(completed_on)}. "
+                               "Well done: take a moment to notice it.")
+                else:
+                    message = f"Step {n} saved: {STEP_STATUS_LABELS[saved_status].lower()}."
+                st.session_state[SAVED_KEY] = {"step": n, "message": message}
+                st.rerun()

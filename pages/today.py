@@ -1,27 +1,217 @@
-"""Today: whether today's check-in is done, and the last two weeks of check-ins."""
+"""Today: the daily check-in, for today or a missed day of the past week."""
+
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import ui
+from dashboard.checkins import (
+    BACKFILL_DAYS,
+    TEXT_LIMITS,
+    CheckInForm,
+    reset_sobriety_date,
+    save_checkin,
+)
+from dashboard.errors import ValidationError
+from dashboard.labels import ACTION_LABELS, MOOD_LABELS, day_label
 from dashboard.records import member_record
 from dashboard.tables import checkin_rows
+
+SAVED_KEY = "checkin_saved"
+RESET_OFFER_KEY = "sobriety_reset_offer"
+RESET_DONE_KEY = "sobriety_reset_done"
+YES_NO = ("No", "Yes")
 
 actor = ui.require_role("member")
 with ui.transaction() as session:
     record = member_record(session=session, actor=actor, member_id=actor.id, purpose=None,
                            screen="Today", days=14)
+today = record.today
+by_day = {c.local_date: c for c in record.checkins}
 
 st.title("Today")
-st.caption(f"{record.today:%A %d %B %Y} in your time zone ({record.timezone})")
-todays = [c for c in record.checkins if c.local_date == record.today]
-if todays:
-    st.success(f"You checked in today: mood {todays[0].mood}/5, craving {todays[0].craving}/10.")
+st.caption(f"{day_label(today, weekday=True)} in your time zone ({record.timezone})")
+if today in by_day:
+    st.success("You have checked in today. You can change it below at any time today.",
+               icon=":material/check_circle:")
 else:
-    st.info("You have not checked in yet today.")
+    st.write("How is today going? Checking in takes about a minute.")
+
+
+def hint(text: str) -> None:
+    st.caption(text)
+
+
+day = st.date_input("Date", value=today, min_value=today - timedelta(days=BACKFILL_DAYS),
+                    max_value=today, format="YYYY-MM-DD")
+hint(f"Today, or a day of the past {BACKFILL_DAYS} days you missed; those are marked as late.")
+slots = {"local_date": st.empty()}
+existing = by_day.get(day)
+if day != today:
+    st.info(f"You are filling in {day_label(day, weekday=True, year=False)}." + (
+        " It already has a check-in: saving changes it." if existing
+        else " It will be marked as filled in late, which is fine."))
+
+suffix = day.isoformat()  # each day's form starts from that day's own check-in
+with st.form(f"checkin_{suffix}", border=True):
+    mood = st.segmented_control(
+        "Mood", options=list(MOOD_LABELS), format_func=lambda m: f"{m} {MOOD_LABELS[m]}",
+        default=existing.mood if existing else None, key=f"mood_{suffix}")
+    hint("How you feel overall, from 1 (very low) to 5 (great).")
+    slots["mood"] = st.empty()
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        craving = st.slider("Craving", min_value=0, max_value=10,
+                            value=existing.craving if existing else 0, key=f"craving_{suffix}")
+        hint("0 means no craving at all, 10 the strongest you can imagine.")
+        slots["craving"] = st.empty()
+    with right:
+        used = st.radio("Used substances today", YES_NO, horizontal=True,
+                        index=int(existing.used_substances) if existing else 0,
+                        key=f"used_{suffix}")
+        hint("An honest answer helps you and the people who support you.")
+        slots["used_substances"] = st.empty()
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        meetings = st.number_input("Meetings attended", min_value=0, max_value=10, step=1,
+                                   value=existing.meetings if existing else 0,
+                                   key=f"meetings_{suffix}")
+        hint("Meetings of any kind, in person or online.")
+        slots["meetings"] = st.empty()
+    with right:
+        sleep = st.number_input("Sleep hours", min_value=0.0, max_value=24.0, step=0.5,
+                                value=existing.sleep_hours if existing else None,
+                                format="%.1f", placeholder="Not recorded",
+                                key=f"sleep_{suffix}")
+        hint("Last night's sleep, if you keep track; otherwise leave it empty.")
+        slots["sleep_hours"] = st.empty()
+
+    actions = st.pills("Actions done", options=list(ACTION_LABELS),
+                       format_func=ACTION_LABELS.get, selection_mode="multi",
+                       default=list(existing.actions) if existing else [],
+                       key=f"actions_{suffix}")
+    hint("Tap each one you did; tap again to undo.")
+    slots["actions"] = st.empty()
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        hard_day = st.radio("Hard day", YES_NO, horizontal=True,
+                            index=int(existing.hard_day) if existing else 0,
+                            key=f"hard_{suffix}")
+        hint("Say Yes on a day that felt hard, whatever the reason.")
+        slots["hard_day"] = st.empty()
+    with right:
+        reason = st.text_area("Hard day reason", max_chars=TEXT_LIMITS["hard_day_reason"],
+                              value=(existing.hard_day_reason or "") if existing else "",
+                              height=80, key=f"reason_{suffix}")
+        hint("Optional: what made it hard. Only people you share notes with can read it.")
+        slots["hard_day_reason"] = st.empty()
+
+    gratitude = st.text_area("Gratitude", max_chars=TEXT_LIMITS["gratitude"],
+                             value=(existing.gratitude or "") if existing else "",
+                             height=80, key=f"gratitude_{suffix}")
+    hint("Optional: something you are grateful for today.")
+    slots["gratitude"] = st.empty()
+
+    journal = st.text_area("Journal", max_chars=TEXT_LIMITS["journal"],
+                           value=(existing.journal or "") if existing else "",
+                           height=140, key=f"journal_{suffix}")
+    hint("Optional: anything on your mind. Only people you share notes with can read it.")
+    slots["journal"] = st.empty()
+
+    submitted = st.form_submit_button("Save check-in" if not existing else "Save changes",
+                                      type="primary", icon=":material/check:")
+form_message = st.empty()
+
+if submitted:
+    form = CheckInForm(
+        local_date=day, mood=mood, craving=craving, used_substances=used == "Yes",
+        meetings=meetings, actions=actions, sleep_hours=sleep, gratitude=gratitude,
+        journal=journal, hard_day=hard_day == "Yes", hard_day_reason=reason,
+    )
+    try:
+        with ui.transaction() as session:
+            saved = save_checkin(session=session, actor=actor, form=form)
+    except ValidationError as error:
+        for field, message in error.errors.items():
+            slots.get(field, form_message).error(message, icon=":material/edit:")
+        fields = len(set(error.errors) - {"local_date"})
+        if fields:
+            form_message.warning("Your check-in is not saved yet: "
+                                 + ("a field above needs" if fields == 1
+                                    else f"{fields} fields above need")
+                                 + " a small change.")
+    else:
+        st.session_state[SAVED_KEY] = {
+            "local_date": saved.local_date, "created": saved.created,
+            "hard_day": saved.hard_day, "used": saved.used_substances,
+        }
+        if saved.sobriety_reset_to is not None:
+            st.session_state[RESET_OFFER_KEY] = {
+                "used_on": saved.local_date, "reset_to": saved.sobriety_reset_to,
+                "current": record.sobriety_date,
+            }
+        else:
+            st.session_state.pop(RESET_OFFER_KEY, None)
+        st.rerun()
+
+saved = st.session_state.pop(SAVED_KEY, None)
+offer = st.session_state.get(RESET_OFFER_KEY)
+if saved:
+    when = ("today" if saved["local_date"] == today
+            else day_label(saved["local_date"], weekday=True, year=False))
+    st.success(("Saved your check-in for " if saved["created"] else "Updated your check-in for ")
+               + when + ". Thank you for showing up for yourself.", icon=":material/check:")
+    if saved["used"]:
+        st.markdown(
+            "Thank you for being honest about using. It takes courage, and it does not erase "
+            "the work you have done. The next right step is what matters now: consider "
+            "calling your sponsor or someone you trust, or going to a meeting today."
+        )
+    elif saved["hard_day"]:
+        st.markdown(
+            "Hard days are part of recovery, and noticing one is a strength. Be gentle with "
+            "yourself, and think about reaching out to your sponsor or someone from your group."
+        )
+if offer or (saved and (saved["used"] or saved["hard_day"])):
+    ui.crisis_resources()
+
+if offer:
+    with st.container(border=True):
+        st.markdown(f"**Would you like to start your sobriety count again from "
+                    f"{day_label(offer['reset_to'], weekday=True)}?**")
+        st.write(f"Your current sobriety date, {day_label(offer['current'])}, stays in your "
+                 "history on My progress either way. If you would rather talk it over with "
+                 "your sponsor first, choose Not now: saving this check-in again asks again.")
+        choice = st.container(horizontal=True)
+        # Neither answer is pushed: both buttons look the same.
+        if choice.button(f"Yes, start again from {day_label(offer['reset_to'], year=False)}"):
+            try:
+                with ui.transaction() as session:
+                    new_date = reset_sobriety_date(session=session, actor=actor,
+                                                   used_on=offer["used_on"])
+            except ValidationError as error:
+                st.session_state.pop(RESET_OFFER_KEY, None)
+                st.info(str(error))
+            else:
+                st.session_state.pop(RESET_OFFER_KEY, None)
+                st.session_state[RESET_DONE_KEY] = new_date
+                st.rerun()
+        if choice.button("Not now, keep my date"):
+            st.session_state.pop(RESET_OFFER_KEY, None)
+            st.rerun()
+
+new_sobriety_date = st.session_state.pop(RESET_DONE_KEY, None)
+if new_sobriety_date:
+    st.success(f"Your sobriety date is now {day_label(new_sobriety_date)}. Every day counts "
+               "from here.", icon=":material/spa:")
 
 st.subheader("Your last 14 days")
 if record.checkins:
-    st.dataframe(pd.DataFrame(checkin_rows(record.checkins, notes_shared=True)), hide_index=True)
+    st.dataframe(pd.DataFrame(checkin_rows(record.checkins, notes_shared=True)),
+                 hide_index=True, width="stretch")
 else:
-    st.write("No check-ins in the last 14 days.")
+    st.write("No check-ins in the last 14 days yet. Your first one will show up here.")

@@ -1,34 +1,136 @@
-"""Weekly review: a card for each sponsee who shares with the sponsor."""
+"""Weekly review: a card per sponsee for the chosen week, most in need first."""
+
+from datetime import timedelta
 
 import streamlit as st
 
 from dashboard import ui
-from dashboard.labels import CATEGORY_LABELS, SEVERITY_LABELS, STEP_LABELS
-from dashboard.records import shared_members_overview
+from dashboard.charts import mood_craving_figure, mood_craving_summary
+from dashboard.errors import ValidationError
+from dashboard.labels import CATEGORY_LABELS, SEVERITY_LABELS
+from dashboard.timeutil import local_today
+from dashboard.weekly_review import (
+    CONTEXT_WEEKS,
+    mark_week_reviewed,
+    recent_weeks,
+    week_monday,
+    weekly_review_for,
+)
 
 actor = ui.require_role("sponsor")
-with ui.transaction() as session:
-    sponsees = shared_members_overview(session=session, actor=actor, purpose="sponsorship",
-                                       screen="Weekly review")
-
 st.title("Weekly review")
 ui.confidentiality_notice()
-if not sponsees:
+
+flash = st.session_state.pop("review_flash", None)
+if flash:
+    st.success(flash)
+
+weeks = recent_weeks(local_today(actor.timezone))
+
+
+def week_label(iso_week: str) -> str:
+    monday = week_monday(iso_week)
+    when = "this week" if iso_week == weeks[0] else ("last week" if iso_week == weeks[1] else "")
+    return (f"{iso_week}: {monday:%d %b} to {monday + timedelta(days=6):%d %b %Y}"
+            + (f" ({when})" if when else ""))
+
+
+iso_week = st.selectbox("Week", weeks, format_func=week_label)
+with ui.transaction() as session:
+    cards = weekly_review_for(session=session, actor=actor, iso_week=iso_week)
+
+if not cards:
     st.info("No sponsee shares their data with you yet. A sponsee shares from their Sharing page.")
     st.stop()
 
-st.write(f"{len(sponsees)} sponsees share with you. The last 7 days:")
-for s in sponsees:
+reviewed = sum(card.reviewed for card in cards)
+st.write(f"{len(cards)} sponsees share with you; {reviewed} reviewed for this week.")
+
+
+def metric(column, label, value, fmt="{}"):
+    column.metric(label, ui.not_shared(value, fmt))
+
+
+for card in cards:
     with st.container(border=True):
-        st.subheader(s.display_name)
-        st.caption("Shares: " + ", ".join(CATEGORY_LABELS[c] for c in sorted(s.categories)))
-        checkins, mood, craving, step, flags = st.columns(5)
-        checkins.metric("Check-ins", ui.not_shared(s.checkins_7d, "{} of 7"))
-        mood.metric("Mean mood", ui.not_shared(s.mean_mood_7d, "{:.1f} / 5")
-                    if s.checkins_7d != 0 else "no check-ins")
-        craving.metric("Highest craving", ui.not_shared(s.max_craving_7d, "{} / 10")
-                       if s.checkins_7d != 0 else "no check-ins")
-        step.metric("Current step", ui.not_shared(s.current_step),
-                    help=STEP_LABELS.get(s.current_step or 0))
-        flags.metric("Open flags", ui.not_shared(s.open_flags),
-                     help=f"Risk: {SEVERITY_LABELS.get(s.risk or '', 'not shared')}")
+        head, badge = st.columns([4, 1], vertical_alignment="center")
+        head.subheader(card.display_name)
+        if card.risk not in (None, "none"):
+            badge.markdown(f":{ui.RISK_COLOURS[card.risk]}-badge[{SEVERITY_LABELS[card.risk]} risk]")
+        if card.reviewed:
+            badge.markdown(":green-badge[:material/check: Reviewed]")
+        st.caption("Shares: " + ", ".join(CATEGORY_LABELS[c] for c in sorted(card.categories)))
+
+        made, mood, craving, meetings, use = st.columns(5)
+        metric(made, "Check-ins", card.checkins_made, f"{{}} of {card.days_in_week}")
+        if card.checkins_made == 0:
+            mood.metric("Mean mood", "\u2014", help="No check-ins this week")
+            craving.metric("Highest craving", "\u2014", help="No check-ins this week")
+        else:
+            metric(mood, "Mean mood", card.mean_mood, "{:.1f} / 5")
+            metric(craving, "Highest craving", card.highest_craving, "{} / 10")
+        metric(meetings, "Meetings", card.meetings)
+        metric(use, "Days with use", None if card.use_days is None else len(card.use_days))
+
+        if card.talking_points:
+            st.markdown("**Talking points**")
+            st.markdown("\n".join(f"- {point}" for point in card.talking_points))
+
+        details, chart = st.columns([1, 1], gap="medium")
+        with details:
+            st.markdown("**Hard days**")
+            if card.hard_days is None:
+                st.write("Hard days and flags: not shared.")
+            elif not card.hard_days:
+                st.write("None this week.")
+            else:
+                for day, reason in card.hard_days:
+                    st.write(f"{day:%A %d %B}" + (f": {reason}" if reason else ""))
+            st.markdown("**Steps**")
+            if card.step_changes is None:
+                st.write("Steps: not shared.")
+            else:
+                st.write("; ".join(card.step_changes) if card.step_changes
+                         else "No step started or completed this week.")
+            if card.milestones:
+                st.markdown("**Milestones**")
+                for milestone in card.milestones:
+                    st.write(f":material/celebration: {card.display_name} {milestone}")
+        with chart:
+            if card.chart is None:
+                st.write("Check-ins: not shared.")
+            else:
+                start = card.week_start - timedelta(weeks=CONTEXT_WEEKS)
+                end = card.week_start + timedelta(days=6)
+                figure = mood_craving_figure(card.chart, start=start, end=end)
+                figure.add_vrect(x0=card.week_start - timedelta(hours=12),
+                                 x1=end + timedelta(hours=12), fillcolor="#999999",
+                                 opacity=0.15, line_width=0)
+                figure.update_layout(height=260)
+                st.plotly_chart(figure, key=f"chart_{card.member_id}",
+                                config={"displayModeBar": False})
+                st.caption(mood_craving_summary(card.chart, start=start, end=end)
+                           + " The shaded part is the week under review.")
+
+        if card.open_flags:
+            st.markdown("**Open flags**")
+            if any(f.severity == "high" for f in card.open_flags):
+                ui.crisis_resources()
+            ui.open_flags_form(actor=actor, flags=card.open_flags, purpose="sponsorship",
+                               screen="Weekly review", key=f"{card.member_id}",
+                               flash_key="review_flash")
+
+        with st.form(f"review_{card.member_id}_{iso_week}"):
+            note = st.text_area("Private note", value=card.review_note or "", max_chars=2000,
+                                help="Only you see this note.", height=80)
+            label = "Update the note" if card.reviewed else "Mark this week reviewed"
+            if st.form_submit_button(label):
+                try:
+                    with ui.transaction() as session:
+                        mark_week_reviewed(session=session, actor=actor,
+                                           member_id=card.member_id, iso_week=iso_week, note=note)
+                except ValidationError as error:
+                    ui.show_errors(error)
+                else:
+                    st.session_state["review_flash"] = f"{card.display_name}: week {iso_week} reviewed."
+                    st.rerun()

@@ -475,3 +475,18 @@ def test_sponsors_reviewed_their_sponsees_in_past_weeks(engine, session):
         assert (review.member_id, review.reviewer_id) in sponsorship
         assert review.created_at <= NOW
     assert len({r.iso_week for r in reviews}) > 1
+
+
+def test_no_sponsor_has_more_than_fifteen_sponsees(sqlite_engine):
+    from sqlalchemy import func as sa_func
+
+    from dashboard.demo import MAX_SPONSEES, load_demo
+    from models import Consent
+
+    load_demo(engine=sqlite_engine, members=60, days=14, seed=5)
+    with sqlite_engine.connect() as connection:
+        counts = connection.execute(
+            select(sa_func.count(sa_func.distinct(Consent.member_id)))
+            .where(Consent.purpose == "sponsorship").group_by(Consent.recipient_id)
+        ).scalars().all()
+    assert counts and max(counts) <= MAX_SPONSEES + 1  # + the sponsor who sponsors a sponsor

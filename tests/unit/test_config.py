@@ -27,3 +27,16 @@ def test_environment_overrides():
 def test_bad_numbers_are_named(value):
     with pytest.raises(ConfigError, match="DASHBOARD_IDLE_TIMEOUT_MINUTES"):
         load_settings({"DASHBOARD_IDLE_TIMEOUT_MINUTES": value})
+
+
+def test_milestones_are_calendar_aware_and_configurable():
+    assert load_settings({}).milestones == ((1, "d"), (30, "d"), (60, "d"), (90, "d"),
+                                            (6, "m"), (9, "m"), (12, "m"), (18, "m"))
+    custom = load_settings({"DASHBOARD_MILESTONES": " 2y, 7d ,12m,3M"}).milestones
+    assert custom == ((7, "d"), (3, "m"), (12, "m"), (24, "m"))
+
+
+@pytest.mark.parametrize("value", ["30", "30w", "0d", "-1m", "1d,,2d", "one year"])
+def test_bad_milestones_are_named(value):
+    with pytest.raises(ConfigError, match="DASHBOARD_MILESTONES"):
+        load_settings({"DASHBOARD_MILESTONES": value})

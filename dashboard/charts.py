@@ -1,0 +1,271 @@
+"""Plotly figures of a member's check-ins, and the one-sentence summary shown beside each.
+
+Colours are from the Okabe-Ito palette (safe for the common colour-vision
+deficiencies), chosen to keep at least 3:1 contrast on a light and a dark background;
+backgrounds are left transparent so that the theme shows through. Hard days and
+reported use are told apart by the marker's shape as well as its colour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from statistics import fmean
+from typing import Protocol
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard.labels import MOOD_LABELS, day_label
+from dashboard.progress import longest_streak
+
+MOOD_COLOR = "#0072B2"  # blue
+CRAVING_COLOR = "#D55E00"  # vermillion
+HARD_DAY_COLOR = "#E69F00"  # orange
+USE_COLOR = "#CC79A7"  # reddish purple
+OUTLINE = "#555555"  # gives the light markers an edge on a white background
+HARD_DAY_SYMBOL = "diamond"
+USE_SYMBOL = "x"
+# Low mood warm, good mood cool: the colour-blind-safe orange-yellow-blue diverging order.
+# No grey among them: a grey square means a day without a check-in.
+MOOD_SCALE = ("#D55E00", "#E69F00", "#F0E442", "#56B4E9", "#0072B2")
+NO_CHECKIN_COLOR = "rgba(128, 128, 128, 0.2)"
+CALENDAR_CELL_PX = 26
+# Room for the weekday names on the left and the mood scale on the right.
+CALENDAR_FRAME_PX = 220
+# Beyond this many weeks the calendar fills the width, with smaller squares.
+CALENDAR_FIXED_WEEKS = 20
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+class CheckInPoint(Protocol):
+    local_date: date
+    mood: int
+    craving: int
+    used_substances: bool
+    hard_day: bool
+
+
+def _short_day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def _in_range(checkins: Sequence[CheckInPoint], start: date, end: date) -> list[CheckInPoint]:
+    return sorted((c for c in checkins if start <= c.local_date <= end),
+                  key=lambda c: c.local_date)
+
+
+def _base_layout(fig: go.Figure, height: int) -> None:
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        hovermode="closest",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
+
+
+def _event_markers(points: list[CheckInPoint], position, *, plain: bool = False,
+                   size: int = 12) -> list[go.Scatter]:
+    """Markers for hard days and reported use at `position(check_in) -> (x, y)`.
+
+    `plain` draws them white with a black edge, to stand out on coloured cells.
+    """
+    traces = []
+    for name, symbol, colour, chosen in (
+        ("Hard day", HARD_DAY_SYMBOL, HARD_DAY_COLOR, [c for c in points if c.hard_day]),
+        ("Reported use", USE_SYMBOL, USE_COLOR, [c for c in points if c.used_substances]),
+    ):
+        xy = [position(c) for c in chosen]
+        traces.append(
+            go.Scatter(
+                x=[x for x, _ in xy], y=[y for _, y in xy], mode="markers", name=name,
+                marker={
+                    # The diamond is drawn larger, so that a day both hard and with use
+                    # shows the cross inside the diamond rather than hiding it.
+                    "symbol": symbol, "size": size + 5 if symbol == HARD_DAY_SYMBOL else size,
+                    "color": "#FFFFFF" if plain else colour,
+                    "line": {"color": "#000000" if plain else OUTLINE, "width": 1.5},
+                },
+                customdata=[_short_day(c.local_date) for c in chosen],
+                hovertemplate=f"{name}<br>%{{customdata}}<extra></extra>",
+                showlegend=bool(chosen),
+            )
+        )
+    return traces
+
+
+def mood_craving_figure(checkins: Sequence[CheckInPoint], *, start: date, end: date) -> go.Figure:
+    """Mood (1-5) above craving (0-10), day by day; a day without a check-in is a gap."""
+    points = {c.local_date: c for c in _in_range(checkins, start, end)}
+    days = _days(start, end)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        row_heights=[0.5, 0.5])
+    fig.add_trace(
+        go.Scatter(
+            x=days, y=[points[d].mood if d in points else None for d in days],
+            mode="lines+markers", name="Mood", connectgaps=False,
+            line={"color": MOOD_COLOR, "width": 2.5}, marker={"size": 5, "color": MOOD_COLOR},
+            hovertemplate="%{x|%a %-d %b}: mood %{y}/5<extra></extra>",
+        ),
+        row=1, col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=days, y=[points[d].craving if d in points else None for d in days],
+            mode="lines+markers", name="Craving", connectgaps=False,
+            line={"color": CRAVING_COLOR, "width": 2.5, "dash": "solid"},
+            marker={"size": 5, "color": CRAVING_COLOR, "symbol": "square"},
+            hovertemplate="%{x|%a %-d %b}: craving %{y}/10<extra></extra>",
+        ),
+        row=2, col=1,
+    )
+    for trace in _event_markers(list(points.values()), lambda c: (c.local_date, c.mood)):
+        fig.add_trace(trace, row=1, col=1)
+    _base_layout(fig, height=420)
+    fig.update_yaxes(title_text="Mood", range=[0.5, 5.5], tickvals=[1, 2, 3, 4, 5],
+                     ticktext=[f"{m} {MOOD_LABELS[m]}" for m in range(1, 6)], row=1, col=1)
+    fig.update_yaxes(title_text="Craving", range=[-0.5, 10.5], tickvals=[0, 2, 4, 6, 8, 10],
+                     row=2, col=1)
+    # Half a day of room at each end, plus a little for the markers on the first and last day.
+    margin = timedelta(hours=12) + (end - start) / 60
+    fig.update_xaxes(range=[datetime.combine(start, time()) - margin,
+                            datetime.combine(end, time()) + margin])
+    return fig
+
+
+def checkin_calendar_figure(checkins: Sequence[CheckInPoint], *, start: date,
+                            end: date) -> go.Figure:
+    """A week-by-week calendar: each day a square, coloured by the mood of its check-in."""
+    points = {c.local_date: c for c in _in_range(checkins, start, end)}
+    first_monday = start - timedelta(days=start.weekday())
+    weeks = (end - first_monday).days // 7 + 1
+
+    def cell(day: date) -> tuple[int, int]:
+        return (day - first_monday).days // 7, day.weekday()
+
+    z: list[list[float | None]] = [[None] * weeks for _ in WEEKDAYS]
+    background: list[list[float | None]] = [[None] * weeks for _ in WEEKDAYS]
+    hover: list[list[str]] = [[""] * weeks for _ in WEEKDAYS]
+    for day in _days(start, end):
+        week, weekday = cell(day)
+        background[weekday][week] = 0
+        c = points.get(day)
+        if c is None:
+            hover[weekday][week] = f"{_short_day(day)}: no check-in"
+            continue
+        z[weekday][week] = c.mood
+        extras = [text for flag, text in ((c.hard_day, "hard day"),
+                                          (c.used_substances, "reported use")) if flag]
+        hover[weekday][week] = (f"{_short_day(day)}: mood {c.mood} {MOOD_LABELS[c.mood]}, "
+                                f"craving {c.craving}/10" + "".join(f", {e}" for e in extras))
+
+    # A short range keeps big squares at a fixed width; a long one fills the width with
+    # small squares, its mood scale laid flat underneath and every other weekday named.
+    fixed = weeks <= CALENDAR_FIXED_WEEKS
+    gap = 3 if fixed else 2
+    colorbar = {"title": {"text": "Mood"}, "tickvals": [1, 2, 3, 4, 5],
+                "ticktext": [f"{m} {MOOD_LABELS[m]}" for m in range(1, 6)], "thickness": 12}
+    if not fixed:
+        colorbar |= {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.35,
+                     "yanchor": "top", "len": 0.6, "title": {"text": "Mood", "side": "top"}}
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(
+        z=background, x=list(range(weeks)), y=list(range(7)), showscale=False, hoverinfo="skip",
+        colorscale=[[0, NO_CHECKIN_COLOR], [1, NO_CHECKIN_COLOR]], xgap=gap, ygap=gap,
+    ))
+    fig.add_trace(go.Heatmap(
+        z=z, x=list(range(weeks)), y=list(range(7)), zmin=0.5, zmax=5.5, xgap=gap, ygap=gap,
+        colorscale=_steps(MOOD_SCALE), text=hover, hovertemplate="%{text}<extra></extra>",
+        name="Check-in", colorbar=colorbar,
+    ))
+    for trace in _event_markers(list(points.values()), lambda c: cell(c.local_date), plain=True,
+                                size=10 if fixed else 8):
+        fig.add_trace(trace)
+
+    # A month's name over the week of its first day; the range's own first month only when
+    # the next one is not about to start (their names would overlap).
+    month_of_week = {cell(d)[0]: f"{d:%b}" for d in _days(start, end) if d.day == 1}
+    if not month_of_week or min(month_of_week) >= 3:
+        month_of_week[0] = f"{start:%b}"
+    _base_layout(fig, height=260 if fixed else 240)
+    if fixed:
+        fig.update_layout(width=CALENDAR_FRAME_PX + CALENDAR_CELL_PX * max(weeks, 6))
+    else:
+        fig.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 70})
+    fig.update_xaxes(tickvals=list(month_of_week), ticktext=list(month_of_week.values()),
+                     tickangle=0, showgrid=False, zeroline=False,
+                     range=[-0.5, max(weeks, 6) - 0.5])
+    named = range(7) if fixed else range(0, 7, 2)
+    fig.update_yaxes(tickvals=list(named), ticktext=[WEEKDAYS[d] for d in named],
+                     autorange="reversed", showgrid=False, zeroline=False,
+                     scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def _steps(colours: Sequence[str]) -> list[list]:
+    """A colour scale of flat bands, one per colour (plotly wants the edges in order)."""
+    n = len(colours)
+    return [[round((i + edge) / n, 6), colour] for i, colour in enumerate(colours)
+            for edge in (0, 1)]
+
+
+def _period(start: date, end: date) -> str:
+    if start.year != end.year:
+        return f"from {day_label(start)} to {day_label(end)}"
+    return f"from {day_label(start, year=False)} to {day_label(end, year=False)}"
+
+
+def _sentence_start(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _count(n: int, singular: str) -> str:
+    if n == 0:
+        return f"no {singular}s"
+    return f"{n} {singular if n == 1 else singular + 's'}"
+
+
+def mood_craving_summary(checkins: Sequence[CheckInPoint], *, start: date, end: date,
+                         whose: str = "your") -> str:
+    """One sentence saying what the mood and craving chart shows; `whose` is "their" when a
+    sponsor or counselor reads it."""
+    points = _in_range(checkins, start, end)
+    if not points:
+        return f"There are no check-ins {_period(start, end)} yet, so there is nothing to chart."
+    mood = fmean(c.mood for c in points)
+    craving = fmean(c.craving for c in points)
+    hard = sum(c.hard_day for c in points)
+    used = sum(c.used_substances for c in points)
+    trend = ""
+    half = len(points) // 2
+    if half >= 3:
+        earlier = fmean(c.craving for c in points[:half])
+        later = fmean(c.craving for c in points[half:])
+        if abs(later - earlier) >= 1:
+            direction = "eased" if later < earlier else "rose"
+            trend = f" ({direction} from {earlier:.1f} to {later:.1f} over the period)"
+    use = f"reported use on {_count(used, 'day')}" if used else "no reported use"
+    return (
+        f"{_sentence_start(_period(start, end))} {whose} mood averaged {mood:.1f} of 5 and {whose} "
+        f"craving {craving:.1f} of 10{trend}, over {_count(len(points), 'check-in')}, with "
+        f"{_count(hard, 'hard day')} and {use}."
+    )
+
+
+def checkin_calendar_summary(checkin_dates: Sequence[date], *, start: date, end: date) -> str:
+    """One sentence saying what the check-in calendar shows."""
+    days = [d for d in checkin_dates if start <= d <= end]
+    total = (end - start).days + 1
+    if not days:
+        return f"No check-ins {_period(start, end)} yet; each one you make will fill a square."
+    run = longest_streak(days)
+    return (
+        f"You checked in on {len(set(days))} of the {total} days {_period(start, end)}; "
+        f"your longest run was {_count(run, 'day')} in a row."
+    )

@@ -1,0 +1,269 @@
+"""The member's own data: everything the product holds about them, and erasing it.
+
+The export holds the account, profile and sobriety date history, check-ins, steps,
+the consents the member gave, flags, and the audit trail of their data and their
+account. It deliberately leaves out what others wrote for themselves (a sponsor's
+weekly review notes) and the consents others gave the member (another member's
+sharing is theirs to disclose).
+
+Deleting an account erases all of that in one transaction. Only audit events stay:
+they carry ids, never names or note text, so what remains is pseudonymous.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from dashboard.audit import record_event
+from dashboard.auth import Actor
+from dashboard.errors import PermissionDenied, ValidationError
+from dashboard.passwords import verify_and_update
+from dashboard.policy import ALL_CATEGORIES, consent_is_active, disclose
+from models import (
+    ACTIONS_DONE,
+    AuditEvent,
+    CheckIn,
+    Consent,
+    Flag,
+    MemberProfile,
+    SobrietyDateChange,
+    StepProgress,
+    User,
+    UserRole,
+    WeeklyReview,
+    utcnow,
+)
+
+DELETE_CONFIRMATION = "delete my account"
+EXPORT_FORMAT_VERSION = 1
+# Spreadsheet programs run a cell that starts with one of these as a formula; the CSV
+# copy defuses them (the JSON copy keeps every value exactly as stored).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Table = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class MemberExport:
+    """Everything held about one member, as plain tables (lists of flat rows)."""
+
+    exported_at: datetime
+    tables: dict[str, Table]
+
+    def to_json(self) -> bytes:
+        document = {"format_version": EXPORT_FORMAT_VERSION,
+                    "exported_at": self.exported_at, **self.tables}
+        return json.dumps(document, default=_json_value, indent=2, ensure_ascii=False).encode()
+
+    def to_csv_zip(self) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("README.txt", _README.format(
+                at=self.exported_at.isoformat(), files=", ".join(f"{n}.csv" for n in self.tables)))
+            for name, rows in self.tables.items():
+                archive.writestr(f"{name}.csv", _csv(rows, COLUMNS[name]))
+        return buffer.getvalue()
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(rows) for name, rows in self.tables.items()}
+
+
+_README = """Your data from the recovery dashboard, exported {at} (UTC).
+
+Files: {files}.
+Dates are your local dates; times are UTC. A cell that began with =, +, - or @ starts
+with an apostrophe here, so that a spreadsheet shows it as text instead of running it.
+my-recovery-data.json holds the same data, exactly as stored.
+"""
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "account": ("user_id", "username", "display_name", "roles", "timezone", "created_at",
+                "last_login_at"),
+    "profile": ("sobriety_date", "home_group"),
+    "sobriety_date_history": ("previous_date", "new_date", "changed_at"),
+    "checkins": ("local_date", "mood", "craving", "used_substances", "meetings",
+                 *ACTIONS_DONE, "sleep_hours", "gratitude", "journal", "hard_day",
+                 "hard_day_reason", "is_late", "created_at", "updated_at"),
+    "steps": ("step", "status", "started_on", "completed_on", "notes", "updated_at"),
+    "consents": ("consent_id", "shared_with", "shared_with_username", "purpose", "categories",
+                 "signature_name", "signed_on", "starts_at", "expires_at", "revoked_at"),
+    "flags": ("raised_on", "rule_id", "severity", "reason", "quoted_text", "status",
+              "acknowledged_at", "acknowledged_by", "outreach_method", "outreach_note",
+              "resolved_at", "resolved_by"),
+    "audit_events": ("at", "who", "who_role", "action", "categories", "purpose", "screen",
+                     "outcome", "detail"),
+}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not exportable: {type(value).__name__}")
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv(rows: Table, columns: tuple[str, ...]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row[c]) for c in columns])
+    return out.getvalue()
+
+
+def _rows(objects, columns: tuple[str, ...]) -> Table:
+    return [{c: getattr(o, c) for c in columns} for o in objects]
+
+
+def _require_member(session: Session, actor: Actor) -> User:
+    user = session.get(User, actor.id)
+    if not actor.has_role("member") or user is None:
+        raise PermissionDenied()
+    return user
+
+
+def export_member_data(*, session: Session, actor: Actor,
+                       now: datetime | None = None) -> MemberExport:
+    """Everything the product holds about the actor; the export itself is audited."""
+    now = now or utcnow()
+    user = _require_member(session, actor)
+    disclose(session, actor=actor, member_id=actor.id, wanted=ALL_CATEGORIES, purpose=None,
+             screen="My data", action="data_exported", at=now)
+    me = actor.id
+    tables: dict[str, Table] = {}
+    tables["account"] = [{
+        "user_id": user.id, "username": user.username, "display_name": user.display_name,
+        "roles": ",".join(sorted(user.role_names)), "timezone": user.timezone,
+        "created_at": user.created_at, "last_login_at": user.last_login_at,
+    }]
+    tables["profile"] = _rows([user.profile] if user.profile else [], COLUMNS["profile"])
+    tables["sobriety_date_history"] = _rows(
+        session.scalars(select(SobrietyDateChange).where(SobrietyDateChange.member_id == me)
+                        .order_by(SobrietyDateChange.changed_at, SobrietyDateChange.id)),
+        COLUMNS["sobriety_date_history"])
+    tables["checkins"] = _rows(
+        session.scalars(select(CheckIn).where(CheckIn.member_id == me)
+                        .order_by(CheckIn.local_date)),
+        COLUMNS["checkins"])
+    tables["steps"] = _rows(
+        session.scalars(select(StepProgress).where(StepProgress.member_id == me)
+                        .order_by(StepProgress.step)),
+        COLUMNS["steps"])
+
+    recipient = aliased(User)
+    tables["consents"] = [
+        {"consent_id": c.id, "shared_with": name, "shared_with_username": username,
+         "purpose": c.purpose, "categories": ",".join(sorted(c.categories)),
+         "signature_name": c.signature_name, "signed_on": c.signed_on,
+         "starts_at": c.starts_at, "expires_at": c.expires_at, "revoked_at": c.revoked_at}
+        for c, name, username in session.execute(
+            select(Consent, recipient.display_name, recipient.username)
+            .join(recipient, recipient.id == Consent.recipient_id)
+            .where(Consent.member_id == me).order_by(Consent.created_at, Consent.id))
+    ]
+
+    acknowledger, resolver = aliased(User), aliased(User)
+    tables["flags"] = [
+        {**{c: getattr(f, c) for c in COLUMNS["flags"]
+            if c not in ("acknowledged_by", "resolved_by")},
+         "acknowledged_by": acknowledged_by, "resolved_by": resolved_by}
+        for f, acknowledged_by, resolved_by in session.execute(
+            select(Flag, acknowledger.display_name, resolver.display_name)
+            .outerjoin(acknowledger, acknowledger.id == Flag.acknowledged_by_id)
+            .outerjoin(resolver, resolver.id == Flag.resolved_by_id)
+            .where(Flag.member_id == me).order_by(Flag.raised_on, Flag.id))
+    ]
+
+    viewer = aliased(User)
+    tables["audit_events"] = [
+        {"at": e.at,
+         "who": "you" if e.actor_id == me else (name or
+                                                 ("a deleted account" if e.actor_id else "")),
+         "who_role": e.actor_role, "action": e.action, "categories": e.categories,
+         "purpose": e.purpose, "screen": e.screen, "outcome": e.outcome, "detail": e.detail}
+        for e, name in session.execute(
+            select(AuditEvent, viewer.display_name)
+            .outerjoin(viewer, viewer.id == AuditEvent.actor_id)
+            # Events about the member's data, and about their account (logins and the like).
+            .where(or_(AuditEvent.member_id == me,
+                       (AuditEvent.actor_id == me) & AuditEvent.member_id.is_(None)))
+            .order_by(AuditEvent.at, AuditEvent.id))
+    ]
+    return MemberExport(exported_at=now, tables=tables)
+
+
+def delete_account(*, session: Session, actor: Actor, confirmation: str, password: str,
+                   now: datetime | None = None) -> None:
+    """Erase the actor's account and every record about them; audit rows stay, by id only.
+
+    Every consent the member gave ends with it (the viewers see nothing from the very
+    next page run), and so does every consent given to them.
+    """
+    now = now or utcnow()
+    user = _require_member(session, actor)
+    errors: dict[str, str] = {}
+    if confirmation.strip() != DELETE_CONFIRMATION:
+        errors["confirmation"] = f'Type "{DELETE_CONFIRMATION}" exactly, to be sure.'
+    valid, _ = verify_and_update(password, user.password_hash)
+    if not valid:
+        errors["password"] = "That is not your current password."
+    if "admin" in user.role_names and not _another_active_admin(session, actor.id):
+        errors["confirmation"] = ("You are the only administrator. Make someone else an "
+                                  "administrator first, so the dashboard keeps one.")
+    if errors:
+        raise ValidationError(errors)
+
+    me = actor.id
+    active_given = session.scalars(
+        select(Consent.id).where(Consent.member_id == me, consent_is_active(now))
+    ).all()
+    for consent_id in active_given:
+        record_event(session, actor_id=me, actor_role="member", action="consent_revoked",
+                     member_id=me, screen="My data", at=now,
+                     detail=f"consent {consent_id}: account deleted")
+    # Children first, so the erasure does not depend on the database cascading.
+    for statement in (
+        delete(Flag).where(Flag.member_id == me),
+        delete(CheckIn).where(CheckIn.member_id == me),
+        delete(StepProgress).where(StepProgress.member_id == me),
+        delete(SobrietyDateChange).where(SobrietyDateChange.member_id == me),
+        delete(WeeklyReview).where(or_(WeeklyReview.member_id == me,
+                                       WeeklyReview.reviewer_id == me)),
+        delete(Consent).where(or_(Consent.member_id == me, Consent.recipient_id == me)),
+        delete(MemberProfile).where(MemberProfile.user_id == me),
+        delete(UserRole).where(UserRole.user_id == me),
+        # What they did as a sponsor or counselor stays with the other member, unsigned.
+        update(Flag).where(Flag.acknowledged_by_id == me).values(acknowledged_by_id=None),
+        update(Flag).where(Flag.resolved_by_id == me).values(resolved_by_id=None),
+        update(Consent).where(Consent.revoked_by_id == me).values(revoked_by_id=None),
+        delete(User).where(User.id == me),
+    ):
+        session.execute(statement)
+    record_event(session, actor_id=me, actor_role="member", action="account_deleted",
+                 member_id=me, screen="My data", at=now,
+                 detail=f"{len(active_given)} active consents revoked")
+
+
+def _another_active_admin(session: Session, user_id: int) -> bool:
+    return bool(session.scalar(
+        select(func.count()).select_from(UserRole).join(User, User.id == UserRole.user_id)
+        .where(UserRole.role == "admin", User.is_active, User.id != user_id)
+    ))

@@ -1,0 +1,286 @@
+"""The sponsor's weekly review: one card per sponsee for an ISO week, and marking it reviewed.
+
+Each card holds only the categories the sponsee shares with the sponsor (None for the
+others), read for all sponsees with a constant number of statements, and each sponsee
+shown is audited once. A week is Monday to Sunday in the sponsee's own calendar:
+check-in dates are already the member's local dates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from dashboard.audit import record_event
+from dashboard.auth import Actor
+from dashboard.config import load_settings
+from dashboard.errors import PermissionDenied, ValidationError
+from dashboard.flags import SEVERITY_RANK, risk_level, sweep
+from dashboard.labels import STEP_LABELS
+from dashboard.policy import audit_disclosures, disclose, shared_categories_by_member
+from dashboard.progress import milestones_between
+from dashboard.records import FlagView
+from dashboard.timeutil import local_today
+from models import CheckIn, Flag, MemberProfile, StepProgress, User, WeeklyReview, utcnow
+
+PURPOSE = "sponsorship"
+SCREEN = "Weekly review"
+CONTEXT_WEEKS = 4
+MAX_REVIEW_NOTE = 2000
+ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def iso_week_of(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_monday(iso_week: str) -> date:
+    """The Monday of an ISO week written like 2026-W48; ValueError when it is not one."""
+    match = ISO_WEEK.match(iso_week or "")
+    if not match:
+        raise ValueError(f"{iso_week!r} is not a week like 2026-W48")
+    return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+
+
+def recent_weeks(today: date, count: int = 12) -> list[str]:
+    """The current ISO week first, then the ones before it."""
+    return [iso_week_of(today - timedelta(weeks=n)) for n in range(count)]
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    local_date: date
+    mood: int
+    craving: int
+    hard_day: bool
+    used_substances: bool
+
+
+@dataclass
+class SponseeWeek:
+    member_id: int
+    display_name: str
+    categories: frozenset[str]
+    week_start: date
+    # checkins
+    checkins_made: int | None = None
+    days_in_week: int = 7
+    mean_mood: float | None = None
+    highest_craving: int | None = None
+    meetings: int | None = None
+    use_days: list[date] | None = None
+    milestones: list[str] | None = None
+    chart: list[DayPoint] | None = None
+    # flags (hard-day reasons only with notes)
+    hard_days: list[tuple[date, str | None]] | None = None
+    open_flags: list[FlagView] | None = None
+    risk: str | None = None
+    # steps
+    step_changes: list[str] | None = None
+    # the sponsor's own record
+    review_note: str | None = None
+    reviewed_at: datetime | None = None
+    talking_points: list[str] = field(default_factory=list)
+
+    @property
+    def reviewed(self) -> bool:
+        return self.reviewed_at is not None
+
+
+def _weekday(day: date) -> str:
+    return f"{day:%A}"
+
+
+def talking_points(card: SponseeWeek) -> list[str]:
+    """Things worth raising this week, drawn from what the sponsee shares."""
+    points = []
+    if card.use_days:
+        days = ", ".join(_weekday(d) for d in card.use_days)
+        points.append(f"Reported use on {days}: ask how they are and what they need now.")
+    if card.open_flags:
+        high = [f for f in card.open_flags if f.severity == "high"]
+        if high:
+            points.append(f"{len(high)} high flag{'s' if len(high) > 1 else ''} still open: "
+                          "reach out before the week is over.")
+    if card.hard_days:
+        for day, reason in card.hard_days:
+            points.append(f"{_weekday(day)} was a hard day" + (f": \u201c{reason}\u201d." if reason
+                                                                else "."))
+    if card.highest_craving is not None and card.highest_craving >= 7:
+        points.append(f"Cravings reached {card.highest_craving}/10: talk through what helped.")
+    if card.mean_mood is not None and card.mean_mood <= 2.5:
+        points.append(f"Mood averaged {card.mean_mood:.1f}/5: check in on how they are sleeping "
+                      "and who they talk to.")
+    if card.checkins_made is not None and card.checkins_made <= card.days_in_week // 2:
+        points.append(f"Checked in {card.checkins_made} of {card.days_in_week} days: ask what "
+                      "gets in the way.")
+    if card.meetings == 0:
+        points.append("No meetings this week.")
+    for change in card.step_changes or []:
+        points.append(f"{change}: ask what they learned.")
+    for milestone in card.milestones or []:
+        points.append(f"Celebrate: {milestone}.")
+    return points
+
+
+def _need_order(card: SponseeWeek) -> tuple:
+    # Open high flags first, then medium, then sponsees not yet reviewed.
+    open_rank = max((SEVERITY_RANK[f.severity] for f in card.open_flags or []), default=0)
+    return (-open_rank, card.reviewed, card.display_name.lower())
+
+
+def weekly_review_for(
+    *, session: Session, actor: Actor, iso_week: str, now: datetime | None = None,
+) -> list[SponseeWeek]:
+    """A card per sponsee sharing with the actor, for the week, most in need first."""
+    if not actor.has_role("sponsor"):
+        raise PermissionDenied()
+    now = now or utcnow()
+    try:
+        monday = week_monday(iso_week)
+    except ValueError:
+        raise ValidationError({"week": "Choose a week from the list."}) from None
+    sunday = monday + timedelta(days=6)
+    shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=PURPOSE)
+    if not shared:
+        return []
+    ids = sorted(shared)
+    with_flags = [m for m in ids if "flags" in shared[m]]
+    if with_flags:
+        sweep(session, now=now, member_ids=with_flags)
+
+    people = {
+        row.id: row for row in session.execute(
+            select(User.id, User.display_name, User.timezone, MemberProfile.sobriety_date)
+            .outerjoin(MemberProfile, MemberProfile.user_id == User.id)
+            .where(User.id.in_(ids))
+        )
+    }
+    context_start = monday - timedelta(weeks=CONTEXT_WEEKS)
+    checkins: dict[int, list] = defaultdict(list)
+    for row in session.execute(
+        select(CheckIn.member_id, CheckIn.local_date, CheckIn.mood, CheckIn.craving,
+               CheckIn.meetings, CheckIn.used_substances, CheckIn.hard_day,
+               CheckIn.hard_day_reason)
+        .where(CheckIn.member_id.in_(ids), CheckIn.local_date >= context_start,
+               CheckIn.local_date <= sunday)
+        .order_by(CheckIn.member_id, CheckIn.local_date)
+    ):
+        checkins[row.member_id].append(row)
+    step_rows: dict[int, list] = defaultdict(list)
+    for row in session.execute(
+        select(StepProgress.member_id, StepProgress.step, StepProgress.started_on,
+               StepProgress.completed_on)
+        .where(StepProgress.member_id.in_(ids),
+               or_(StepProgress.started_on.between(monday, sunday),
+                   StepProgress.completed_on.between(monday, sunday)))
+        .order_by(StepProgress.member_id, StepProgress.step)
+    ):
+        step_rows[row.member_id].append(row)
+    open_flags: dict[int, list[Flag]] = defaultdict(list)
+    for flag in session.scalars(
+        select(Flag).where(Flag.member_id.in_(with_flags or [-1]), Flag.status == "open")
+        .order_by(Flag.raised_on, Flag.id)
+    ):
+        open_flags[flag.member_id].append(flag)
+    reviews = {
+        r.member_id: r for r in session.scalars(
+            select(WeeklyReview).where(WeeklyReview.reviewer_id == actor.id,
+                                       WeeklyReview.member_id.in_(ids),
+                                       WeeklyReview.iso_week == iso_week)
+        )
+    }
+    schedule = load_settings().milestones
+
+    cards = []
+    for member_id in ids:
+        granted = shared[member_id]
+        person = people[member_id]
+        notes = "notes" in granted
+        today = local_today(person.timezone, now)
+        card = SponseeWeek(member_id=member_id, display_name=person.display_name,
+                           categories=granted, week_start=monday,
+                           days_in_week=max(0, min(7, (today - monday).days + 1)))
+        week_rows = [c for c in checkins[member_id] if c.local_date >= monday]
+        if "checkins" in granted:
+            card.checkins_made = len(week_rows)
+            card.mean_mood = (sum(c.mood for c in week_rows) / len(week_rows)) if week_rows else None
+            card.highest_craving = max((c.craving for c in week_rows), default=None)
+            card.meetings = sum(c.meetings for c in week_rows)
+            card.use_days = [c.local_date for c in week_rows if c.used_substances]
+            card.chart = [DayPoint(c.local_date, c.mood, c.craving, c.hard_day,
+                                   c.used_substances) for c in checkins[member_id]]
+            if person.sobriety_date is not None:
+                card.milestones = [
+                    f"reaches {m.label} on {_weekday(m.on)} {m.on:%d %B}"
+                    for m in milestones_between(person.sobriety_date, monday,
+                                                sunday + timedelta(days=7), schedule)
+                ]
+        if "flags" in granted:
+            card.hard_days = [(c.local_date, c.hard_day_reason if notes else None)
+                              for c in week_rows if c.hard_day]
+            card.open_flags = [
+                FlagView(id=f.id, rule_id=f.rule_id, severity=f.severity, raised_on=f.raised_on,
+                         reason=f.reason, quoted_text=f.quoted_text if notes else None,
+                         status=f.status, acknowledged_at=f.acknowledged_at,
+                         outreach_method=f.outreach_method, resolved_at=f.resolved_at)
+                for f in open_flags[member_id]
+            ]
+            card.risk = risk_level(f.severity for f in card.open_flags)
+        if "steps" in granted:
+            changes = []
+            for s in step_rows[member_id]:
+                if s.completed_on and monday <= s.completed_on <= sunday:
+                    changes.append(f"Completed step {s.step} ({STEP_LABELS[s.step]})")
+                elif s.started_on and monday <= s.started_on <= sunday:
+                    changes.append(f"Started step {s.step} ({STEP_LABELS[s.step]})")
+            card.step_changes = changes
+        review = reviews.get(member_id)
+        if review is not None:
+            card.review_note, card.reviewed_at = review.note, review.created_at
+        card.talking_points = talking_points(card)
+        cards.append(card)
+
+    cards.sort(key=_need_order)
+    audit_disclosures(session, actor=actor, granted_by_member=shared, purpose=PURPOSE,
+                      screen=SCREEN, at=now)
+    return cards
+
+
+def mark_week_reviewed(
+    *, session: Session, actor: Actor, member_id: int, iso_week: str, note: str,
+    now: datetime | None = None,
+) -> None:
+    """Record the sponsor's review of a sponsee's week, with a private note (editable)."""
+    now = now or utcnow()
+    if not actor.has_role("sponsor"):
+        raise PermissionDenied()
+    try:
+        week_monday(iso_week)
+    except ValueError:
+        raise ValidationError({"week": "Choose a week from the list."}) from None
+    note = (note or "").strip()
+    if len(note) > MAX_REVIEW_NOTE:
+        raise ValidationError({"note": f"Keep the note to {MAX_REVIEW_NOTE} characters."})
+    # Only a sponsor the member shares with (for any category) may review them.
+    categories = shared_categories_by_member(session, viewer_id=actor.id, at=now,
+                                             purpose=PURPOSE).get(member_id)
+    disclose(session, actor=actor, member_id=member_id, wanted=categories or {"checkins"},
+             purpose=PURPOSE, screen=SCREEN, action="week_reviewed", at=now)
+    review = session.scalar(
+        select(WeeklyReview).where(WeeklyReview.reviewer_id == actor.id,
+                                   WeeklyReview.member_id == member_id,
+                                   WeeklyReview.iso_week == iso_week)
+    )
+    if review is None:
+        session.add(WeeklyReview(reviewer_id=actor.id, member_id=member_id, iso_week=iso_week,
+                                 note=note or None, created_at=now))
+    else:
+        review.note = note or None
+

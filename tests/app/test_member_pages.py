@@ -1,0 +1,254 @@
+"""The member's pages as a member uses them: Today, My progress, Steps and My data."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from dashboard.timeutil import local_today
+from models import CheckIn, MemberProfile, SobrietyDateChange, StepProgress, User, utcnow
+from tests.app.conftest import no_exception, titles
+from tests.factories import PASSWORD, add_checkin, make_user
+
+CHECKIN_LABELS = ["Date", "Mood", "Craving", "Used substances today", "Meetings attended",
+                  "Actions done", "Sleep hours", "Hard day", "Hard day reason", "Gratitude",
+                  "Journal"]
+
+
+@pytest.fixture
+def maria(app_db):
+    with app_db.begin() as session:
+        return make_user(session, "maria", "member", name="Maria G.",
+                         timezone_name="America/Los_Angeles", sobriety_date=date(2025, 6, 1))
+
+
+def today_for(actor) -> date:
+    return local_today(actor.timezone, utcnow())
+
+
+def field(at, kind: str, label: str):
+    return next(w for w in getattr(at, kind) if w.label == label)
+
+
+def save(at):
+    next(b for b in at.button if b.label in ("Save check-in", "Save changes")).click().run()
+    return no_exception(at)
+
+
+def checkins_of(app_db, actor):
+    with app_db() as session:
+        return session.scalars(select(CheckIn).where(CheckIn.member_id == actor.id)
+                               .order_by(CheckIn.local_date)).all()
+
+
+def test_today_shows_every_field_with_its_label_and_a_hint(new_app, maria):
+    at = no_exception(new_app(maria).run())
+    assert titles(at) == ["Today"]
+    labels = [w.label for w in at.main if getattr(w, "label", None) in CHECKIN_LABELS]
+    assert sorted(labels) == sorted(CHECKIN_LABELS)  # each once, whatever the layout
+    hints = [c.value for c in at.caption]
+    assert len(hints) >= len(CHECKIN_LABELS)
+    assert "America/Los_Angeles" in hints[0]
+
+
+def test_a_check_in_is_saved_then_edited_never_duplicated(new_app, app_db, maria):
+    at = new_app(maria).run()
+    field(at, "segmented_control", "Mood").set_value(4)
+    field(at, "slider", "Craving").set_value(3)
+    field(at, "pills", "Actions done").set_value(["called_support"])
+    field(at, "number_input", "Sleep hours").set_value(7.5)
+    field(at, "text_area", "Gratitude").set_value("A quiet morning")
+    save(at)
+    assert any("Saved your check-in for today" in s.value for s in at.success)
+    assert not at.error
+
+    # Opening the page again shows today's check-in, and saving changes that one.
+    at = new_app(maria).run()
+    assert field(at, "segmented_control", "Mood").value == 4
+    assert field(at, "text_area", "Gratitude").value == "A quiet morning"
+    field(at, "segmented_control", "Mood").set_value(2)
+    save(at)
+    assert any("Updated your check-in for today" in s.value for s in at.success)
+    [row] = checkins_of(app_db, maria)
+    assert (row.local_date, row.mood, row.craving, row.called_support, row.sleep_hours,
+            row.gratitude) == (today_for(maria), 2, 3, True, 7.5, "A quiet morning")
+
+
+def test_fields_at_their_edges_and_invalid_values_are_explained(new_app, app_db, maria):
+    today = today_for(maria)
+    at = new_app(maria).run()
+    # The widgets offer only what the check-in accepts...
+    craving = field(at, "slider", "Craving")
+    assert (craving.min, craving.max) == (0, 10)
+    meetings = field(at, "number_input", "Meetings attended")
+    assert (meetings.min, meetings.max) == (0, 10)
+    assert field(at, "number_input", "Sleep hours").max == 24
+    assert [field(at, "text_area", n).max_chars for n in ("Hard day reason", "Gratitude",
+                                                          "Journal")] == [500, 1_000, 5_000]
+    date_picker = field(at, "date_input", "Date")
+    assert (date_picker.min, date_picker.max) == (today - timedelta(days=7), today)
+    # ...refusing a day to come or 8 days back...
+    for refused in (today + timedelta(days=1), today - timedelta(days=8)):
+        date_picker.set_value(refused).run()
+        assert field(at, "date_input", "Date").value == today
+
+    # ...and a missing mood, or a reason on a day not marked hard, is said next to the field.
+    field(at, "text_area", "Hard day reason").set_value("Drove past my old bar")
+    save(at)
+    errors = [e.value for e in at.error]
+    assert any("Choose how your mood is" in e for e in errors)
+    assert any('set "Hard day" to Yes' in e for e in errors)
+    assert any("not saved yet: 2 fields above need" in w.value for w in at.warning)
+    assert checkins_of(app_db, maria) == []
+
+    # The edges themselves are accepted: 7 days back (late), mood 5, craving 10, 24 hours of
+    # sleep and a journal of exactly 5,000 characters.
+    field(at, "date_input", "Date").set_value(today - timedelta(days=7)).run()
+    assert any("marked as filled in late" in i.value for i in at.info)
+    field(at, "segmented_control", "Mood").set_value(5)
+    field(at, "slider", "Craving").set_value(10)
+    field(at, "number_input", "Sleep hours").set_value(24.0)
+    field(at, "text_area", "Journal").set_value("j" * 5_000)
+    field(at, "radio", "Hard day").set_value("Yes")
+    field(at, "text_area", "Hard day reason").set_value("r" * 500)
+    save(at)
+    assert not at.error
+    [row] = checkins_of(app_db, maria)
+    assert (row.local_date, row.is_late, row.mood, row.craving, row.sleep_hours,
+            len(row.journal), len(row.hard_day_reason)) == (
+        today - timedelta(days=7), True, 5, 10, 24.0, 5_000, 500)
+
+
+def test_a_hard_day_brings_kind_words_and_the_crisis_lines(new_app, maria):
+    at = new_app(maria).run()
+    field(at, "segmented_control", "Mood").set_value(2)
+    field(at, "radio", "Hard day").set_value("Yes")
+    field(at, "text_area", "Hard day reason").set_value("Lonely evening")
+    save(at)
+    text = " ".join(m.value for m in at.markdown) + " ".join(i.value for i in at.info)
+    assert "Hard days are part of recovery" in text
+    assert "988" in text and "1-800-662-4357" in text
+
+
+def test_reported_use_asks_before_resetting_the_sobriety_date(new_app, app_db, maria):
+    today = today_for(maria)
+    at = new_app(maria).run()
+    field(at, "segmented_control", "Mood").set_value(1)
+    field(at, "radio", "Used substances today").set_value("Yes")
+    save(at)
+    text = " ".join(m.value for m in at.markdown) + " ".join(i.value for i in at.info)
+    assert "Thank you for being honest" in text and "988" in text
+    assert any("start your sobriety count again" in m.value for m in at.markdown)
+    with app_db() as session:
+        assert session.get(MemberProfile, maria.id).sobriety_date == date(2025, 6, 1)
+
+    next(b for b in at.button if b.label.startswith("Yes, start again")).click().run()
+    no_exception(at)
+    new_date = today + timedelta(days=1)
+    assert any(f"{new_date:%d %B %Y}" in s.value for s in at.success)
+    with app_db() as session:
+        assert session.get(MemberProfile, maria.id).sobriety_date == new_date
+        [change] = session.scalars(select(SobrietyDateChange)).all()
+        assert change.previous_date == date(2025, 6, 1)
+
+    at.switch_page("../pages/my_progress.py").run()
+    no_exception(at)
+    assert "Earlier sobriety dates" in [e.label for e in at.expander]
+    assert any("count starts tomorrow" in c.value for c in at.caption)
+
+
+def test_declining_the_reset_keeps_the_date(new_app, app_db, maria):
+    at = new_app(maria).run()
+    field(at, "segmented_control", "Mood").set_value(2)
+    field(at, "radio", "Used substances today").set_value("Yes")
+    save(at)
+    next(b for b in at.button if b.label == "Not now, keep my date").click().run()
+    assert not any("start your sobriety count again" in m.value for m in at.markdown)
+    with app_db() as session:
+        assert session.get(MemberProfile, maria.id).sobriety_date == date(2025, 6, 1)
+        assert session.scalar(select(func.count()).select_from(SobrietyDateChange)) == 0
+
+
+def test_my_progress_shows_counter_streak_milestone_and_charts(new_app, app_db, maria):
+    today = today_for(maria)
+    with app_db.begin() as session:
+        for n in range(5):
+            add_checkin(session, maria, today - timedelta(days=n + 1), mood=3 + n % 2,
+                        hard_day=n == 2)
+    at = no_exception(new_app(maria).switch_page("../pages/my_progress.py").run())
+    metrics = {m.label: m.value for m in at.metric}
+    days = (today - date(2025, 6, 1)).days
+    assert metrics["Days sober"] == f"{days:,}"
+    assert metrics["Check-in streak"] == "5 days"
+    assert metrics["Next milestone"]  # e.g. "18 months", with its date underneath
+    assert any(c.value.startswith("On ") for c in at.caption)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2
+    summaries = [m.value for m in at.markdown]
+    assert any("with 1 hard day and no reported use" in s for s in summaries)
+    assert any(s.startswith("You checked in on 5 of the 30 days") for s in summaries)
+
+    field(at, "segmented_control", "Range").set_value(90).run()
+    no_exception(at)
+    assert any("of the 90 days" in m.value for m in at.markdown)
+
+
+def test_my_progress_for_a_newcomer_has_no_empty_charts_to_puzzle_over(new_app, app_db):
+    with app_db.begin() as session:
+        newcomer = make_user(session, "newbie", "member", sobriety_date=utcnow().date())
+    at = no_exception(new_app(newcomer).switch_page("../pages/my_progress.py").run())
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Days sober"], metrics["Check-in streak"], metrics["Next milestone"]) == (
+        "0", "0 days", "24 hours")
+    assert any("no check-ins" in m.value.lower() for m in at.markdown)
+
+
+def test_steps_are_started_before_they_are_completed(new_app, app_db, maria):
+    at = no_exception(new_app(maria).switch_page("../pages/steps.py").run())
+    assert "step 1" in at.info[0].value
+    assert at.expander[0].label.endswith("current step**")
+
+    at.segmented_control(key="status_1").set_value("completed")
+    at.button[0].click().run()
+    assert any("Start this step first" in e.value for e in at.error)
+
+    at.segmented_control(key="status_1").set_value("in_progress")
+    at.text_area(key="notes_1").set_value("Wrote out how it took over")
+    at.button[0].click().run()
+    at.segmented_control(key="status_1").set_value("completed")
+    at.button[0].click().run()
+    no_exception(at)
+    assert any("Step 1 completed on" in s.value for s in at.success)
+    assert "step 2" in at.info[0].value
+    with app_db() as session:
+        step = session.get(StepProgress, (maria.id, 1))
+        assert (step.status, step.started_on, step.completed_on, step.notes) == (
+            "completed", today_for(maria), today_for(maria), "Wrote out how it took over")
+
+
+def test_my_data_downloads_and_deletes_the_account(new_app, app_db, maria):
+    with app_db.begin() as session:
+        add_checkin(session, maria, today_for(maria), journal="my words")
+        make_user(session, "ada", "admin")
+    at = no_exception(new_app(maria).switch_page("../pages/my_data.py").run())
+    next(b for b in at.button if b.label == "Prepare my download").click().run()
+    no_exception(at)
+    assert [d.label for d in at.get("download_button")] == ["Download JSON",
+                                                            "Download CSV files (zip)"]
+    assert at.success[0].value.startswith("Your data is ready: 1 check-in, 12 steps,")
+
+    field(at, "text_input", 'Type "delete my account" to confirm').set_value("delete my account")
+    field(at, "text_input", "Password").set_value("not the password")
+    next(b for b in at.button if b.label == "Delete my account permanently").click().run()
+    assert [e.value for e in at.error] == ["That is not your current password."]
+    with app_db() as session:
+        assert session.get(User, maria.id) is not None
+
+    field(at, "text_input", "Password").set_value(PASSWORD)
+    next(b for b in at.button if b.label == "Delete my account permanently").click().run()
+    no_exception(at)
+    assert titles(at) == ["Log in"]
+    assert "account and your records are deleted" in at.info[0].value
+    with app_db() as session:
+        assert session.get(User, maria.id) is None
+        assert session.scalar(select(func.count()).select_from(CheckIn)) == 0

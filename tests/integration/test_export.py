@@ -1,0 +1,249 @@
+"""A member's own data: everything written shows up in the export, and deleting the
+account leaves nothing of them but pseudonymous audit rows."""
+
+import csv
+import io
+import json
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import String, Text, func, select
+
+from dashboard.checkins import CheckInForm, reset_sobriety_date, save_checkin
+from dashboard.errors import NotFound, PermissionDenied, ValidationError
+from dashboard.export import COLUMNS, delete_account, export_member_data
+from dashboard.records import member_record
+from dashboard.steps_service import update_step
+from models import AuditEvent, Base, CheckIn, Consent, Flag, User, WeeklyReview
+from tests.factories import NOW, PASSWORD, add_checkin, grant, make_user
+
+TODAY = NOW.date()
+FORMULA_NOTE = "=HYPERLINK(\"http://example.org\")"
+
+
+@pytest.fixture
+def world(session_factory, session):
+    """Maria (member and sponsor) shares with Sam; Ben shares with Maria; Carla counsels."""
+    maria = make_user(session, "maria", "member", "sponsor", name="Maria Gonzalez",
+                      sobriety_date=date(2025, 6, 1))
+    sam = make_user(session, "sam", "member", "sponsor", name="Sam Sponsor")
+    carla = make_user(session, "carla", "counselor", name="Carla Counselor")
+    ben = make_user(session, "ben", "member", name="Ben B.")
+    grant(session, maria, sam, "checkins", "steps", "flags", "notes")
+    grant(session, maria, carla, "flags", purpose="counseling")
+    grant(session, ben, maria, "checkins", "flags")
+    add_checkin(session, ben, TODAY, mood=5, journal="ben's own journal")
+    ben_flag = Flag(member_id=ben.id, rule_id="high_craving", severity="high", raised_on=TODAY,
+                    episode_key="b1", reason="Craving 9/10", status="acknowledged",
+                    acknowledged_by_id=maria.id, acknowledged_at=NOW, outreach_method="called",
+                    outreach_note="Called; we talked for twenty minutes.")
+    session.add(ben_flag)
+    session.add(WeeklyReview(reviewer_id=sam.id, member_id=maria.id, iso_week="2026-W48",
+                             note="sponsor's private review note", created_at=NOW))
+    session.add(WeeklyReview(reviewer_id=maria.id, member_id=ben.id, iso_week="2026-W48",
+                             note="maria's review of ben", created_at=NOW))
+    session.commit()
+
+    with session_factory.begin() as s:
+        for days_back, values in [
+            (3, {"mood": 2, "craving": 8, "used_substances": True, "hard_day": True,
+                 "hard_day_reason": "Went to a party I should have skipped",
+                 "journal": FORMULA_NOTE}),
+            (1, {"mood": 3, "craving": 4, "gratitude": "Coffee with my sponsor",
+                 "actions": ("called_support",), "sleep_hours": 6.5}),
+            (0, {"mood": 4, "craving": 1, "meetings": 2, "journal": "Felt proud of myself today.",
+                 "actions": ("prayer_meditation", "read_literature")}),
+        ]:
+            fields = {"used_substances": False} | values
+            save_checkin(session=s, actor=maria, now=NOW,
+                         form=CheckInForm(local_date=TODAY - timedelta(days=days_back), **fields))
+        reset_sobriety_date(session=s, actor=maria, used_on=TODAY - timedelta(days=3), now=NOW)
+        update_step(session=s, actor=maria, step=1, status="in_progress",
+                    notes="Admitted I can't manage this alone.", now=NOW)
+    with session_factory.begin() as s:  # Carla works the flag the reported use raised
+        use_flag = s.scalar(select(Flag).where(Flag.member_id == maria.id,
+                                               Flag.rule_id == "used_substances"))
+        use_flag.status, use_flag.acknowledged_by_id, use_flag.acknowledged_at = (
+            "acknowledged", carla.id, NOW)
+        use_flag.outreach_method, use_flag.outreach_note = (
+            "met", "Met for coffee after the meeting.")
+    with session_factory.begin() as s:
+        member_record(session=s, actor=sam, member_id=maria.id, purpose="sponsorship",
+                      screen="Sponsee detail", now=NOW)
+    return maria, sam, carla, ben
+
+
+def export_of(session_factory, actor):
+    with session_factory.begin() as s:
+        return export_member_data(session=s, actor=actor, now=NOW + timedelta(minutes=5))
+
+
+def test_everything_written_shows_up_in_the_json_export(session_factory, session, world):
+    maria, sam, carla, ben = world
+    document = json.loads(export_of(session_factory, maria).to_json())
+
+    assert document["account"] == [{
+        "user_id": maria.id, "username": "maria", "display_name": "Maria Gonzalez",
+        "roles": "member,sponsor", "timezone": "UTC", "created_at": NOW.isoformat(),
+        "last_login_at": None}]
+    new_date = (TODAY - timedelta(days=2)).isoformat()
+    assert document["profile"] == [{"sobriety_date": new_date, "home_group": None}]
+    assert document["sobriety_date_history"] == [
+        {"previous_date": "2025-06-01", "new_date": new_date, "changed_at": NOW.isoformat()}]
+
+    checkins = {c["local_date"]: c for c in document["checkins"]}
+    assert len(checkins) == 3 == session.scalar(
+        select(func.count()).select_from(CheckIn).where(CheckIn.member_id == maria.id))
+    used_day = checkins[(TODAY - timedelta(days=3)).isoformat()]
+    assert (used_day["used_substances"], used_day["hard_day"], used_day["journal"],
+            used_day["hard_day_reason"], used_day["is_late"]) == (
+        True, True, FORMULA_NOTE, "Went to a party I should have skipped", True)
+    yesterday = checkins[(TODAY - timedelta(days=1)).isoformat()]
+    assert (yesterday["gratitude"], yesterday["called_support"], yesterday["sleep_hours"]) == (
+        "Coffee with my sponsor", True, 6.5)
+    today = checkins[TODAY.isoformat()]
+    assert (today["mood"], today["craving"], today["meetings"], today["journal"],
+            today["prayer_meditation"], today["read_literature"], today["step_work"]) == (
+        4, 1, 2, "Felt proud of myself today.", True, True, False)
+
+    assert len(document["steps"]) == 12
+    assert document["steps"][0] | {"updated_at": None} == {
+        "step": 1, "status": "in_progress", "started_on": TODAY.isoformat(),
+        "completed_on": None, "notes": "Admitted I can't manage this alone.",
+        "updated_at": None}
+
+    assert {(c["shared_with"], c["purpose"], c["categories"]) for c in document["consents"]} == {
+        ("Sam Sponsor", "sponsorship", "checkins,flags,notes,steps"),
+        ("Carla Counselor", "counseling", "flags")}
+
+    flags = {f["rule_id"]: f for f in document["flags"]}
+    assert set(flags) == {"used_substances", "hard_day", "high_craving"} == set(
+        session.scalars(select(Flag.rule_id).where(Flag.member_id == maria.id)))
+    use = flags["used_substances"]
+    assert (use["status"], use["acknowledged_by"], use["outreach_method"], use["outreach_note"]
+            ) == ("acknowledged", "Carla Counselor", "met", "Met for coffee after the meeting.")
+    assert flags["hard_day"]["quoted_text"] == "Went to a party I should have skipped"
+
+    actions = [(e["who"], e["action"], e["screen"]) for e in document["audit_events"]]
+    assert ("Sam Sponsor", "view", "Sponsee detail") in actions
+    assert ("you", "checkin_saved", "Today") in actions
+    assert ("you", "sobriety_date_reset", "Today") in actions
+    assert ("you", "data_exported", "My data") in actions
+
+
+def test_the_export_holds_nothing_of_other_people(session_factory, world):
+    maria, *_ = world
+    text = export_of(session_factory, maria).to_json().decode()
+    for foreign in ("ben's own journal", "sponsor's private review note", "maria's review of ben",
+                    "twenty minutes", "Ben B."):
+        assert foreign not in text
+
+
+def test_the_csv_zip_holds_the_same_rows_safe_for_spreadsheets(session_factory, world):
+    maria, *_ = world
+    export = export_of(session_factory, maria)
+    with zipfile.ZipFile(io.BytesIO(export.to_csv_zip())) as archive:
+        names = set(archive.namelist())
+        assert names == {"README.txt"} | {f"{name}.csv" for name in COLUMNS}
+        tables = {name: list(csv.DictReader(io.StringIO(archive.read(f"{name}.csv").decode())))
+                  for name in COLUMNS}
+    for name, rows in tables.items():
+        assert len(rows) == len(export.tables[name]), name
+        assert tuple(rows[0].keys()) == COLUMNS[name] if rows else True
+    journals = {row["local_date"]: row["journal"] for row in tables["checkins"]}
+    assert journals[(TODAY - timedelta(days=3)).isoformat()] == "'" + FORMULA_NOTE
+    assert journals[TODAY.isoformat()] == "Felt proud of myself today."
+
+
+def test_only_members_export(session_factory, world):
+    _, _, carla, _ = world
+    with pytest.raises(PermissionDenied):
+        export_of(session_factory, carla)
+
+
+@pytest.mark.parametrize(
+    ("confirmation", "password", "fields"),
+    [("delete account", PASSWORD, {"confirmation"}),
+     ("Delete My Account", PASSWORD, {"confirmation"}),
+     ("delete my account", "not my password!", {"password"}),
+     ("", "", {"confirmation", "password"})],
+)
+def test_deletion_needs_the_typed_words_and_the_password(session_factory, session, world,
+                                                         confirmation, password, fields):
+    maria, *_ = world
+    with pytest.raises(ValidationError) as error, session_factory.begin() as s:
+        delete_account(session=s, actor=maria, confirmation=confirmation, password=password,
+                       now=NOW)
+    assert set(error.value.errors) == fields
+    session.rollback()
+    assert session.get(User, maria.id) is not None
+    assert session.scalar(select(func.count()).select_from(CheckIn)
+                          .where(CheckIn.member_id == maria.id)) == 3
+
+
+def test_after_deletion_only_pseudonymous_audit_rows_remain(session_factory, session, world):
+    maria, sam, carla, ben = world
+    audit_before = session.scalar(select(func.count()).select_from(AuditEvent)
+                                  .where(AuditEvent.member_id == maria.id))
+    with session_factory.begin() as s:
+        delete_account(session=s, actor=maria, confirmation=" delete my account ",
+                       password=PASSWORD, now=NOW)
+    session.rollback()
+
+    # No row anywhere points at Maria, except the audit trail, which has no foreign keys.
+    for table in Base.metadata.sorted_tables:
+        if table.name == "audit_events":
+            continue
+        for column in table.columns:
+            if column.name == "id" and table.name == "users" or any(
+                    fk.column.table.name == "users" for fk in column.foreign_keys):
+                left = session.execute(select(func.count()).select_from(table)
+                                       .where(column == maria.id)).scalar_one()
+                assert left == 0, f"{table.name}.{column.name} still holds the member"
+
+    # Nothing she wrote or was called is left in any text column, audit trail included.
+    her_words = ["maria", "Maria Gonzalez", "Went to a party", "Coffee with my sponsor",
+                 "Felt proud", "HYPERLINK", "Admitted I can't", "Met for coffee",
+                 "sponsor's private review note", "maria's review of ben"]
+    for table in Base.metadata.sorted_tables:
+        text_columns = [c for c in table.columns if isinstance(c.type, String | Text)]
+        for row in session.execute(select(*text_columns)) if text_columns else ():
+            for value in row:
+                assert not any(w.lower() in (value or "").lower() for w in her_words), (
+                    table.name, value)
+
+    audit_after = session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.member_id == maria.id))
+    assert audit_after > audit_before
+    actions = set(session.scalars(select(AuditEvent.action)
+                                  .where(AuditEvent.member_id == maria.id)))
+    assert {"account_deleted", "consent_revoked"} <= actions
+
+    # Everyone else is untouched, and nobody sees anything of Maria any more.
+    assert {u.username for u in session.scalars(select(User))} == {"sam", "carla", "ben"}
+    assert session.scalar(select(func.count()).select_from(CheckIn)
+                          .where(CheckIn.member_id == ben.id)) == 1
+    ben_flag = session.scalar(select(Flag).where(Flag.member_id == ben.id))
+    assert (ben_flag.status, ben_flag.acknowledged_by_id) == ("acknowledged", None)
+    assert session.scalar(select(func.count()).select_from(Consent)) == 0
+    assert session.scalar(select(func.count()).select_from(WeeklyReview)) == 0
+    with pytest.raises(NotFound), session_factory.begin() as s:
+        member_record(session=s, actor=sam, member_id=maria.id, purpose="sponsorship",
+                      screen="Sponsee detail", now=NOW)
+
+
+def test_the_only_administrator_cannot_delete_their_account(session_factory, session):
+    root = make_user(session, "root", "member", "admin")
+    session.commit()
+    with pytest.raises(ValidationError, match="only administrator"), \
+            session_factory.begin() as s:
+        delete_account(session=s, actor=root, confirmation="delete my account",
+                       password=PASSWORD, now=NOW)
+    make_user(session, "second", "admin")
+    session.commit()
+    with session_factory.begin() as s:
+        delete_account(session=s, actor=root, confirmation="delete my account",
+                       password=PASSWORD, now=NOW)
+    session.rollback()
+    assert session.get(User, root.id) is None

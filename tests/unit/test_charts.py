@@ -1,0 +1,126 @@
+"""Charts of a member's check-ins, and the one-sentence summaries beside them."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from dashboard.charts import (
+    checkin_calendar_figure,
+    checkin_calendar_summary,
+    mood_craving_figure,
+    mood_craving_summary,
+)
+
+END = date(2026, 11, 26)
+START = END - timedelta(days=29)
+
+
+@dataclass(frozen=True)
+class Point:
+    local_date: date
+    mood: int
+    craving: int
+    used_substances: bool = False
+    hard_day: bool = False
+
+
+def days_ago(n: int, **values) -> Point:
+    return Point(END - timedelta(days=n), **({"mood": 3, "craving": 2} | values))
+
+
+def traces(fig):
+    return {t.name: t for t in fig.data if t.name}
+
+
+def test_mood_and_craving_leave_gaps_on_days_without_a_check_in():
+    fig = mood_craving_figure([days_ago(0, mood=4), days_ago(2, mood=2, craving=7)],
+                              start=START, end=END)
+    mood, craving = traces(fig)["Mood"], traces(fig)["Craving"]
+    assert len(mood.x) == 30
+    assert list(mood.y[-3:]) == [2, None, 4]
+    assert list(craving.y[-3:]) == [7, None, 2]
+    assert mood.connectgaps is False
+
+
+def test_hard_days_and_use_differ_by_shape_as_well_as_colour():
+    points = [days_ago(1, hard_day=True), days_ago(3, used_substances=True),
+              days_ago(40, hard_day=True)]  # outside the range
+    for fig in (mood_craving_figure(points, start=START, end=END),
+                checkin_calendar_figure(points, start=START, end=END)):
+        hard, use = traces(fig)["Hard day"], traces(fig)["Reported use"]
+        assert len(hard.x) == 1 and len(use.x) == 1
+        assert hard.marker.symbol != use.marker.symbol
+    lines = mood_craving_figure(points, start=START, end=END)
+    colours = {traces(lines)[name].marker.color for name in
+               ("Mood", "Craving", "Hard day", "Reported use")}
+    assert len(colours) == 4
+
+
+def test_charts_leave_the_background_to_the_theme():
+    for fig in (mood_craving_figure([], start=START, end=END),
+                checkin_calendar_figure([], start=START, end=END)):
+        assert fig.layout.paper_bgcolor == "rgba(0,0,0,0)"
+        assert fig.layout.plot_bgcolor == "rgba(0,0,0,0)"
+
+
+def test_calendar_puts_each_day_in_its_weekday_row_coloured_by_mood():
+    thursday = END  # 26 November 2026 is a Thursday
+    fig = checkin_calendar_figure([Point(thursday, mood=5, craving=0)], start=START, end=END)
+    moods = next(t for t in fig.data if t.name == "Check-in")
+    last_week = len(moods.z[3]) - 1
+    assert moods.z[3][last_week] == 5
+    assert sum(v is not None for row in moods.z for v in row) == 1
+    assert moods.text[3][last_week] == "Thu 26 Nov 2026: mood 5 Great, craving 0/10"
+
+
+def test_mood_and_craving_summary_says_what_the_chart_shows():
+    points = [days_ago(n, mood=2, craving=6) for n in range(20, 30)]
+    points += [days_ago(n, mood=4, craving=1, hard_day=n == 3) for n in range(0, 10)]
+    points.append(days_ago(15, mood=1, craving=9, used_substances=True))
+    text = mood_craving_summary(points, start=START, end=END)
+    assert text == (
+        "From 28 October to 26 November your mood averaged 2.9 of 5 and your craving 3.8 of 10 "
+        "(eased from 6.0 to 1.7 over the period), over 21 check-ins, with 1 hard day and "
+        "reported use on 1 day."
+    )
+
+
+def test_summaries_without_check_ins_say_so_kindly():
+    assert "no check-ins" in mood_craving_summary([], start=START, end=END).lower()
+    assert "fill a square" in checkin_calendar_summary([], start=START, end=END)
+
+
+def test_calendar_summary_counts_days_and_the_longest_run():
+    dates = [END - timedelta(days=n) for n in (0, 1, 2, 5, 6, 7, 8, 40)]
+    assert checkin_calendar_summary(dates, start=START, end=END) == (
+        "You checked in on 7 of the 30 days from 28 October to 26 November; "
+        "your longest run was 4 days in a row."
+    )
+
+
+def test_a_short_calendar_keeps_big_squares_and_a_year_fills_the_width():
+    month = checkin_calendar_figure([days_ago(0)], start=START, end=END)
+    year = checkin_calendar_figure([days_ago(0, hard_day=True)],
+                                   start=END - timedelta(days=364), end=END)
+    assert month.layout.width and year.layout.width is None
+    assert len(next(t for t in year.data if t.name == "Check-in").z[0]) == 53
+    months = list(year.layout.xaxis.ticktext)
+    assert months == ["Dec", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+                      "Oct", "Nov"]  # 27 Nov 2025 is too close to 1 December to be named
+
+
+def test_the_first_and_last_day_are_not_cut_off_at_the_edges():
+    fig = mood_craving_figure([days_ago(0), days_ago(29)], start=START, end=END)
+    low, high = fig.layout.xaxis.range
+    assert low < datetime.combine(START, time()) and high > datetime.combine(END, time())
+
+
+def test_summary_speaks_of_the_member_to_a_viewer():
+    from datetime import date
+
+    from dashboard.charts import mood_craving_summary
+    from dashboard.weekly_review import DayPoint
+
+    day = date(2026, 11, 23)
+    points = [DayPoint(day, 4, 2, False, False)]
+    assert "their mood averaged 4.0 of 5 and their craving" in mood_craving_summary(
+        points, start=day, end=day, whose="their")
