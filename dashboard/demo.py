@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
+from dashboard.audit import append_events
 from dashboard.errors import ValidationError
 from dashboard.passwords import hash_password
 from models import (
@@ -1395,12 +1396,11 @@ def load_demo(
             WeeklyReview.__table__,
             _weekly_review_rows(plans, sponsorships, people_by_id, rng, clock),
         )
-        _bulk_insert(
+        # Through the audit trail's own append, so the demo's event starts the hash chain.
+        append_events(
             conn,
-            AuditEvent.__table__,
             [
                 {
-                    "id": 1,
                     # The demo's own "now", not the wall clock: same seed, same rows.
                     "at": as_of,
                     "actor_id": None,

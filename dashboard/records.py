@@ -16,10 +16,16 @@ from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
 from dashboard.errors import NotFound
-from dashboard.policy import ALL_CATEGORIES, audit_disclosures, disclose, shared_categories_by_member
+from dashboard.policy import (
+    ALL_CATEGORIES,
+    audit_disclosures,
+    consent_is_active,
+    disclose,
+    shared_categories_by_member,
+)
 from dashboard.progress import sobriety_days
 from dashboard.timeutil import local_today
-from models import CheckIn, Flag, MemberProfile, StepProgress, User, utcnow
+from models import CheckIn, Consent, Flag, MemberProfile, StepProgress, User, utcnow
 
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
 
@@ -75,6 +81,9 @@ class MemberRecord:
     checkins: list[CheckInView] | None
     steps: list[StepView] | None
     flags: list[FlagView] | None
+    # For a viewer: when the consents that let them see this end (None for the member).
+    shared_until: datetime | None = None
+    days: int = 30  # the range of check-ins read, ending today
 
     @property
     def days_sober(self) -> int | None:
@@ -145,9 +154,16 @@ def member_record(
             )
         ]
 
+    shared_until = None
+    if actor.id != member_id:
+        shared_until = session.scalar(
+            select(func.max(Consent.expires_at)).where(
+                Consent.member_id == member_id, Consent.recipient_id == actor.id,
+                Consent.purpose == purpose, consent_is_active(now))
+        )
     return MemberRecord(
         member_id=member_id, display_name=member.display_name, timezone=member.timezone,
-        categories=granted, today=today,
+        categories=granted, today=today, shared_until=shared_until, days=days,
         sobriety_date=member.profile.sobriety_date if "checkins" in granted else None,
         checkins=checkins, steps=steps, flags=flags,
     )

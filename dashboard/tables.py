@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from dashboard.labels import ACTION_LABELS, MOOD_LABELS, STEP_LABELS, STEP_STATUS_LABELS
+from dashboard.labels import MOOD_LABELS, STEP_LABELS, STEP_STATUS_LABELS
 from dashboard.records import CheckInView, StepView
+
+
+# Short enough that a day's actions fit a table column without sideways scrolling.
+ACTION_SHORT = {"prayer_meditation": "Prayer", "called_support": "Called", "read_literature": "Read",
+                "step_work": "Steps"}
 
 
 def checkin_rows(checkins: list[CheckInView], *, notes_shared: bool) -> list[dict]:
@@ -15,7 +20,7 @@ def checkin_rows(checkins: list[CheckInView], *, notes_shared: bool) -> list[dic
             "Craving": c.craving,
             "Used": "Yes" if c.used_substances else "No",
             "Meetings": c.meetings,
-            "Actions": ", ".join(ACTION_LABELS[a] for a in c.actions),
+            "Actions": ", ".join(ACTION_SHORT[a] for a in c.actions),
             "Sleep (h)": c.sleep_hours,
             "Hard day": "Yes" if c.hard_day else "",
             "Late": "Late" if c.is_late else "",

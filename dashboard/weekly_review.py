@@ -25,6 +25,7 @@ from dashboard.labels import STEP_LABELS
 from dashboard.policy import audit_disclosures, disclose, shared_categories_by_member
 from dashboard.progress import milestones_between
 from dashboard.records import FlagView
+from dashboard.text import clean_text
 from dashboard.timeutil import local_today
 from models import CheckIn, Flag, MemberProfile, StepProgress, User, WeeklyReview, utcnow
 
@@ -265,7 +266,7 @@ def mark_week_reviewed(
         week_monday(iso_week)
     except ValueError:
         raise ValidationError({"week": "Choose a week from the list."}) from None
-    note = (note or "").strip()
+    note = clean_text(note, multiline=True)
     if len(note) > MAX_REVIEW_NOTE:
         raise ValidationError({"note": f"Keep the note to {MAX_REVIEW_NOTE} characters."})
     # Only a sponsor the member shares with (for any category) may review them.

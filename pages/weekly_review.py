@@ -8,7 +8,7 @@ from dashboard import ui
 from dashboard.charts import mood_craving_figure, mood_craving_summary
 from dashboard.errors import ValidationError
 from dashboard.labels import CATEGORY_LABELS, SEVERITY_LABELS
-from dashboard.timeutil import local_today
+from dashboard.timeutil import local_today, plural
 from dashboard.weekly_review import (
     CONTEXT_WEEKS,
     mark_week_reviewed,
@@ -44,7 +44,8 @@ if not cards:
     st.stop()
 
 reviewed = sum(card.reviewed for card in cards)
-st.write(f"{len(cards)} sponsees share with you; {reviewed} reviewed for this week.")
+st.write(f"{plural(len(cards), 'sponsee')} {'shares' if len(cards) == 1 else 'share'} with you; "
+         f"{reviewed} reviewed for this week.")
 
 
 def metric(column, label, value, fmt="{}"):
@@ -54,7 +55,7 @@ def metric(column, label, value, fmt="{}"):
 for card in cards:
     with st.container(border=True):
         head, badge = st.columns([4, 1], vertical_alignment="center")
-        head.subheader(card.display_name)
+        head.subheader(ui.plain(card.display_name))
         if card.risk not in (None, "none"):
             badge.markdown(f":{ui.RISK_COLOURS[card.risk]}-badge[{SEVERITY_LABELS[card.risk]} risk]")
         if card.reviewed:
@@ -74,7 +75,7 @@ for card in cards:
 
         if card.talking_points:
             st.markdown("**Talking points**")
-            st.markdown("\n".join(f"- {point}" for point in card.talking_points))
+            st.markdown("\n".join(f"- {ui.plain(point)}" for point in card.talking_points))
 
         details, chart = st.columns([1, 1], gap="medium")
         with details:
@@ -85,7 +86,7 @@ for card in cards:
                 st.write("None this week.")
             else:
                 for day, reason in card.hard_days:
-                    st.write(f"{day:%A %d %B}" + (f": {reason}" if reason else ""))
+                    st.markdown(ui.plain(f"{day:%A %d %B}" + (f": {reason}" if reason else "")))
             st.markdown("**Steps**")
             if card.step_changes is None:
                 st.write("Steps: not shared.")
@@ -95,7 +96,8 @@ for card in cards:
             if card.milestones:
                 st.markdown("**Milestones**")
                 for milestone in card.milestones:
-                    st.write(f":material/celebration: {card.display_name} {milestone}")
+                    st.markdown(f":material/celebration: {ui.plain(card.display_name)} "
+                                f"{ui.plain(milestone)}")
         with chart:
             if card.chart is None:
                 st.write("Check-ins: not shared.")
@@ -109,7 +111,7 @@ for card in cards:
                 figure.update_layout(height=260)
                 st.plotly_chart(figure, key=f"chart_{card.member_id}",
                                 config={"displayModeBar": False})
-                st.caption(mood_craving_summary(card.chart, start=start, end=end)
+                st.caption(mood_craving_summary(card.chart, start=start, end=end, whose="their")
                            + " The shaded part is the week under review.")
 
         if card.open_flags:
@@ -132,5 +134,6 @@ for card in cards:
                 except ValidationError as error:
                     ui.show_errors(error)
                 else:
-                    st.session_state["review_flash"] = f"{card.display_name}: week {iso_week} reviewed."
+                    st.session_state["review_flash"] = (
+                        f"{ui.plain(card.display_name)}: week {iso_week} reviewed.")
                     st.rerun()
