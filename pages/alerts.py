@@ -1,37 +1,151 @@
-"""Alerts: open flags across the caseload, most severe and oldest first."""
+"""Alerts: open flags across the caseload, most severe and oldest first, worked in place."""
 
-import pandas as pd
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard import ui
-from dashboard.labels import RULE_LABELS, SEVERITY_LABELS
-from dashboard.records import open_flags_queue
+from dashboard.caseload import alert_queue
+from dashboard.errors import NotFound, ValidationError
+from dashboard.flags import acknowledge_flag, resolve_flag
+from dashboard.labels import (
+    CRISIS_RESOURCES_SHORT,
+    OUTREACH_LABELS,
+    RULE_LABELS,
+    SEVERITY_LABELS,
+)
+from dashboard.timeutil import format_local, plural
+from models import OUTREACH_METHODS, SEVERITIES
+
+CLIENT_DETAIL = Path(__file__).resolve().parent / "client_detail.py"
+SCREEN = "Alerts"
+PURPOSE = "counseling"
+PAGE_SIZE = 20
+FLASH = "alerts_flash"
+OPEN_CLIENT = "alerts_open_client"
+PAGE = "alerts_page"  # the page asked for; the pager widget writes it when clicked
 
 actor = ui.require_role("counselor")
-with ui.transaction() as session:
-    alerts = open_flags_queue(session=session, actor=actor, purpose="counseling", screen="Alerts")
+if st.session_state.pop(OPEN_CLIENT, False):
+    st.switch_page(CLIENT_DETAIL)
 
 st.title("Alerts")
 ui.confidentiality_notice()
-if not alerts:
+flash = st.session_state.pop(FLASH, None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
+
+keep = {"persist_state": "session"}
+severity_column, rule_column = st.columns(2)
+
+
+def first_page() -> None:
+    st.session_state[PAGE] = 1
+
+
+severities = severity_column.multiselect(
+    "Severity", list(reversed(SEVERITIES)), key="alerts_severities", on_change=first_page,
+    format_func=SEVERITY_LABELS.get, placeholder="Any severity", **keep)
+rules = rule_column.multiselect("Rule", list(RULE_LABELS), key="alerts_rules",
+                                on_change=first_page, format_func=RULE_LABELS.get,
+                                placeholder="Any rule", **keep)
+with ui.transaction() as session:
+    queue = alert_queue(session=session, actor=actor, severities=severities, rule_ids=rules,
+                        page=st.session_state.get(PAGE, 1), page_size=PAGE_SIZE)
+
+counts = ", ".join(f"{n} {SEVERITY_LABELS[s].lower()}" for s, n in queue.by_severity.items())
+if not sum(queue.by_severity.values()):
     st.success("No open flags among the clients who share flags with you.")
     st.stop()
-if any(a.severity == "high" for a in alerts):
-    st.caption("For a client in crisis: 988 Suicide & Crisis Lifeline; "
-               "SAMHSA National Helpline 1-800-662-4357.")
-st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                "Severity": SEVERITY_LABELS[a.severity],
-                "Client": a.display_name,
-                "Rule": RULE_LABELS.get(a.rule_id, a.rule_id),
-                "Raised": a.raised_on,
-                "Reason": a.reason + (f": {a.quoted_text}" if a.quoted_text else ""),
-                "Status": a.status.capitalize(),
-            }
-            for a in alerts
-        ]
-    ),
-    hide_index=True,
-)
+matches = "matches" if queue.total == 1 else "match"
+st.caption(f"Not yet resolved across your caseload: {counts}. "
+           f"{plural(queue.total, 'flag')} {matches} the filters, most severe first, then the "
+           "oldest.")
+if not queue.alerts:
+    st.info("No flag matches these filters.")
+
+
+def open_client(member_id: int) -> None:
+    st.session_state["selected_member_id"] = member_id
+    st.session_state[OPEN_CLIENT] = True
+
+
+def acknowledge(alert, method: str | None, note: str) -> None:
+    try:
+        with ui.transaction() as session:
+            acknowledge_flag(session=session, actor=actor, flag_id=alert.flag_id,
+                             outreach_method=method, outreach_note=note, purpose=PURPOSE,
+                             screen=SCREEN)
+    except ValidationError as error:
+        ui.show_errors(error)
+    except NotFound:
+        st.warning("This flag is no longer shared with you: the client may have changed "
+                   "what they share. Nothing was recorded.")
+    else:
+        st.session_state[FLASH] = (f"{ui.plain(alert.display_name)}: "
+                                   f"{alert.rule_label.lower()} acknowledged.")
+        st.rerun()
+
+
+def resolve(alert) -> None:
+    try:
+        with ui.transaction() as session:
+            resolve_flag(session=session, actor=actor, flag_id=alert.flag_id, purpose=PURPOSE,
+                         screen=SCREEN)
+    except ValidationError as error:
+        ui.show_errors(error)
+    except NotFound:
+        st.warning("This flag is no longer shared with you: the client may have changed "
+                   "what they share. Nothing was recorded.")
+    else:
+        st.session_state[FLASH] = (f"{ui.plain(alert.display_name)}: "
+                                   f"{alert.rule_label.lower()} resolved.")
+        st.rerun()
+
+
+for alert in queue.alerts:
+    with st.container(border=True, key=f"alert_{alert.flag_id}"):
+        head, action = st.columns([5, 1], vertical_alignment="center")
+        age = "today" if alert.days_open == 0 else f"{plural(alert.days_open, 'day')} ago"
+        head.markdown(
+            f":{ui.RISK_COLOURS[alert.severity]}-badge[{SEVERITY_LABELS[alert.severity]}] "
+            f"**{ui.plain(alert.display_name)}** \u00b7 {alert.rule_label} \u00b7 raised "
+            f"{alert.raised_on:%a %d %b} ({age})")
+        action.button("Open client", key=f"open_{alert.flag_id}", icon=":material/person:",
+                      on_click=open_client, args=(alert.member_id,), width="stretch")
+        # Typed by people (the client's name and words): shown as typed, never as markdown.
+        st.markdown(ui.plain(alert.reason) + (f": \u201c{ui.plain(alert.quoted_text)}\u201d"
+                                              if alert.quoted_text else ""))
+        if alert.severity == "high":
+            st.markdown(f":material/call: {CRISIS_RESOURCES_SHORT}")
+        if alert.status == "open":
+            with st.form(f"acknowledge_{alert.flag_id}", border=False):
+                method_column, note_column, submit_column = st.columns(
+                    [7, 4, 2], vertical_alignment="bottom")
+                method = method_column.radio(
+                    "How did you reach out?", OUTREACH_METHODS, index=None, horizontal=True,
+                    format_func=OUTREACH_LABELS.get, key=f"method_{alert.flag_id}")
+                note = note_column.text_input(
+                    "Outreach note", max_chars=1000, key=f"note_{alert.flag_id}",
+                    placeholder="e.g. Talked 20 min, meeting tomorrow")
+                if submit_column.form_submit_button("Acknowledge",
+                                                    key=f"acknowledge_{alert.flag_id}",
+                                                    width="stretch"):
+                    acknowledge(alert, method, note)
+        else:
+            done, resolve_column = st.columns([10, 2], vertical_alignment="center")
+            who = "you" if alert.acknowledged_by_me else "someone else"
+            how = OUTREACH_LABELS.get(alert.outreach_method or "", "")
+            done.markdown(f":blue-badge[:material/check: Acknowledged] by {who} on "
+                          f"{format_local(alert.acknowledged_at, actor.timezone)}"
+                          + (f" \u00b7 {how}" if how else ""))
+            if resolve_column.button("Resolve", key=f"resolve_{alert.flag_id}",
+                                     icon=":material/done_all:", width="stretch"):
+                resolve(alert)
+
+if queue.pages > 1:
+    # A new pager whenever the number of pages changes, starting on the page shown (the
+    # service keeps a page asked for within the pages there are).
+    pager = f"alerts_pager_{queue.pages}"
+    st.pagination(queue.pages, default=queue.page, key=pager, max_visible_pages=7,
+                  on_change=lambda: st.session_state.update({PAGE: st.session_state[pager]}))

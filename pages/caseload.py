@@ -1,47 +1,175 @@
-"""Caseload: every client who shares with the counselor, the most at risk first."""
+"""Caseload: every client who shares with the counselor, the one who needs a call first."""
+
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import ui
-from dashboard.labels import SEVERITY_LABELS
-from dashboard.records import shared_members_overview
+from dashboard.caseload import (
+    HEATMAP_DAYS,
+    NOT_SHARED,
+    SORT_CHOICES,
+    TABLE_COLUMNS,
+    WEEK_DAYS,
+    CaseloadFilter,
+    caseload_metrics,
+    caseload_view,
+    export_caseload_csv,
+    high_risk_names,
+    screen_table,
+    showing_sentence,
+    step_choice_label,
+)
+from dashboard.caseload_charts import (
+    RISK_BADGE_COLORS,
+    RISK_LABELS,
+    adherence_heatmap_figure,
+    adherence_heatmap_summary,
+    risk_distribution_figure,
+    risk_distribution_summary,
+)
+from dashboard.timeutil import local_today
+
+CLIENT_DETAIL = Path(__file__).resolve().parent / "client_detail.py"
+# Session keys: the table's widget key changes after each opening, so that coming back
+# shows it unselected; the ids are those of the rows as last drawn, which a selection's
+# row number refers to.
+TABLE_VERSION = "caseload_table_version"
+SHOWN_IDS = "caseload_shown_ids"
+OPEN_CLIENT = "caseload_open_client"
+ROW_PX, VISIBLE_ROWS = 34, 15
 
 actor = ui.require_role("counselor")
-with ui.transaction() as session:
-    clients = shared_members_overview(session=session, actor=actor, purpose="counseling",
-                                      screen="Caseload")
+if st.session_state.pop(OPEN_CLIENT, False):
+    st.switch_page(CLIENT_DETAIL)
 
 st.title("Caseload")
 ui.confidentiality_notice()
-if not clients:
-    st.info("No client shares their data with you yet. Clients share from their Sharing page.")
+metrics_area = st.container()
+
+# Filters keep their values for the session, so that coming back from a client finds
+# the table as it was left.
+keep = {"persist_state": "session"}
+search, risk_column, step_column = st.columns([2, 2, 2])
+name = search.text_input("Search by name", key="caseload_name", placeholder="Part of a name",
+                         **keep)
+risks = risk_column.multiselect(
+    "Risk level", list(RISK_LABELS), key="caseload_risks", format_func=RISK_LABELS.get,
+    placeholder="Any risk", **keep)
+steps = step_column.multiselect("Current step", list(range(1, 13)), key="caseload_steps",
+                                format_func=step_choice_label, placeholder="Any step", **keep)
+silent_column, flags_column, sort_column = st.columns([2, 2, 2], vertical_alignment="bottom")
+silent = silent_column.number_input(
+    "Silent for at least (days)", min_value=0, max_value=3650, step=1, key="caseload_silent",
+    help="0 shows everyone. A client who has not checked in yet counts as silent.", **keep)
+open_only = flags_column.toggle("Only clients with open flags", key="caseload_open_only", **keep)
+sort_key = sort_column.selectbox("Sort by", list(SORT_CHOICES), key="caseload_sort",
+                                 format_func=lambda k: SORT_CHOICES[k].label, **keep)
+sort = SORT_CHOICES[sort_key]
+
+criteria = CaseloadFilter(risks=frozenset(risks), open_flags_only=open_only,
+                          silent_for_at_least=int(silent or 0), steps=frozenset(steps),
+                          name=name or "")
+with ui.transaction() as session:
+    view = caseload_view(session=session, actor=actor, criteria=criteria,
+                         sort_by=sort.by, descending=sort.descending)
+
+if not view.rows:
+    metrics_area.info("No client shares their data with you yet. Clients share from their "
+                      "Sharing page.")
     st.stop()
 
-high = sum(1 for c in clients if c.risk == "high")
-checked_in = [c for c in clients if c.checkins_7d is not None]
-total, high_col, adherence = st.columns(3)
-total.metric("Clients", len(clients))
-high_col.metric("High risk", high)
-if checked_in:
-    adherence.metric("7-day adherence",
-                     f"{sum(c.checkins_7d for c in checked_in) / (7 * len(checked_in)):.0%}")
-st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                "Client": c.display_name,
-                "Risk": SEVERITY_LABELS.get(c.risk, "not shared") if c.risk else "not shared",
-                "Last check-in": ui.not_shared(c.last_checkin),
-                "Check-ins (7 days)": ui.not_shared(c.checkins_7d),
-                "Mean mood": ui.not_shared(c.mean_mood_7d, "{:.1f}"),
-                "Top craving": ui.not_shared(c.max_craving_7d),
-                "Days sober": ui.not_shared(c.days_sober),
-                "Step": ui.not_shared(c.current_step),
-                "Open flags": ui.not_shared(c.open_flags),
-            }
-            for c in clients
-        ]
-    ),
-    hide_index=True,
-)
+metrics = caseload_metrics(view.rows)
+clients, high, silent_metric, adherence = metrics_area.columns(4)
+clients.metric("Clients", metrics.clients)
+high.metric("Open high flags", metrics.open_high_flags,
+            help=f"Among the {metrics.sharing_flags} clients who share flags with you.")
+silent_metric.metric(f"No check-in for {metrics.silent_days}+ days", metrics.silent_clients,
+                     help=f"Among the {metrics.sharing_checkins} clients who share check-ins.")
+adherence.metric(f"{WEEK_DAYS}-day adherence",
+                 NOT_SHARED if metrics.adherence_7d is None else f"{metrics.adherence_7d:.0%}",
+                 help="Share of the last 7 days with a check-in, across the clients who "
+                      "share check-ins.")
+at_high_risk = high_risk_names(view.rows)
+if at_high_risk:
+    # Typed names, shown as typed (never as markdown).
+    metrics_area.markdown(
+        f":red-badge[:material/priority_high: High risk] **{ui.plain(at_high_risk)}**: at the "
+        "top of the table; their open flags are on Alerts.")
+
+
+def open_selected_client(table_key: str) -> None:
+    """Row selected: remember whose row it was (by the ids drawn) and open their detail."""
+    selection = st.session_state[table_key].selection.rows
+    shown_ids = st.session_state.get(SHOWN_IDS, [])
+    if selection and selection[0] < len(shown_ids):
+        st.session_state["selected_member_id"] = shown_ids[selection[0]]
+        st.session_state[OPEN_CLIENT] = True
+        st.session_state[TABLE_VERSION] = st.session_state.get(TABLE_VERSION, 0) + 1
+
+
+st.caption(showing_sentence(len(view.shown), len(view.rows))
+           + " Select a row to open the client's detail.")
+if view.shown:
+    risk_codes = list(RISK_BADGE_COLORS)
+    # Widths that fit the sidebar and all nine columns in 1,280 pixels, with no sideways
+    # scrolling; "not shared" is the widest value of most columns.
+    width = {"client": 110, "risk": 80, "days_silent": 84, "adherence": 92, "mood_craving": 96,
+             "days_sober": 82, "step": 76, "open_flags": 80, "last_contact": 86}
+    column_config = {}
+    for column in TABLE_COLUMNS:
+        common = {"width": width[column.key], "help": column.help}
+        if column.key == "risk":
+            config = st.column_config.MultiselectColumn(
+                options=risk_codes, color=[RISK_BADGE_COLORS[c] for c in risk_codes],
+                format_func=lambda c: NOT_SHARED if c == "not_shared" else RISK_LABELS[c],
+                **common)
+        elif column.key == "adherence":
+            config = st.column_config.ProgressColumn(
+                min_value=0, max_value=WEEK_DAYS, format=f"%d/{WEEK_DAYS}", color="#0072B2",
+                **common)
+        else:
+            config = st.column_config.TextColumn(
+                alignment="left" if column.key in ("client", "last_contact") else "right",
+                **common)
+        column_config[column.label] = config
+    st.session_state[SHOWN_IDS] = [r.member_id for r in view.shown]
+    table_key = f"caseload_table_{st.session_state.get(TABLE_VERSION, 0)}"
+    st.dataframe(
+        pd.DataFrame(screen_table(view.shown, viewer_timezone=actor.timezone)),
+        column_config=column_config, hide_index=True, width="stretch", key=table_key,
+        on_select=lambda: open_selected_client(table_key), selection_mode="single-row",
+        placeholder=NOT_SHARED,
+        row_height=ROW_PX, height=ROW_PX * (min(len(view.shown), VISIBLE_ROWS) + 1) + 3,
+        alt="Clients of your caseload",
+    )
+
+    if st.button("Export these rows as CSV", icon=":material/download:",
+                 help="Every export is recorded, for each client in it, and each client can "
+                      "see it."):
+        with st.spinner("Preparing the export..."), ui.transaction() as session:
+            csv_text = export_caseload_csv(session=session, actor=actor, rows=view.shown)
+        st.download_button(
+            "Download caseload.csv", csv_text,
+            file_name=f"caseload-{local_today(actor.timezone).isoformat()}.csv",
+            mime="text/csv", on_click="ignore", type="primary", icon=":material/download:")
+        st.caption("The export is recorded in each client's \"Who viewed my data\". "
+                   "Keep the file as confidential as the dashboard itself.")
+else:
+    st.info("No client matches these filters.")
+
+risk_chart, heatmap = st.columns([2, 3], gap="large")
+with risk_chart:
+    st.subheader("Risk levels")
+    st.plotly_chart(risk_distribution_figure(view.rows), config={"displayModeBar": False},
+                    key="caseload_risk_chart")
+    st.caption(risk_distribution_summary(view.rows))
+with heatmap:
+    st.subheader(f"Check-ins, last {HEATMAP_DAYS} days")
+    summary = adherence_heatmap_summary(view.shown, view.checkin_days)
+    if view.checkin_days:
+        st.plotly_chart(adherence_heatmap_figure(view.shown, view.checkin_days),
+                        config={"displayModeBar": False}, key="caseload_heatmap")
+        summary += " Rows follow the table's order."
+    st.caption(summary)

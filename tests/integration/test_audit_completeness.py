@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 import dashboard.records
+from dashboard import caseload
 from dashboard.records import member_record, open_flags_queue, shared_members_overview
 from models import AuditEvent, Flag
 from tests.factories import NOW, add_checkin, grant, make_user
@@ -64,6 +65,49 @@ def test_one_call_one_event_with_the_right_fields(session_factory, session, serv
     assert event.screen and event.at == NOW
     values = " ".join(str(v) for v in (event.detail, event.categories, event.screen, event.action))
     assert WORDS not in values and "used" not in values
+
+
+# The counselor's caseload screens (dashboard/caseload.py), covered the same way.
+CASELOAD_DISCLOSING = {
+    "caseload_for": lambda s, viewer: caseload.caseload_for(session=s, actor=viewer, now=NOW),
+    "caseload_view": lambda s, viewer: caseload.caseload_view(session=s, actor=viewer, now=NOW),
+    "alert_queue": lambda s, viewer: caseload.alert_queue(session=s, actor=viewer, now=NOW),
+}
+CASELOAD_EXPECTED = {"caseload_for": ("Caseload", "checkins,flags,steps"),
+                     "caseload_view": ("Caseload", "checkins,flags,steps"),
+                     "alert_queue": ("Alerts", "flags,notes")}
+# One "export" event per client exported: tests/integration/test_caseload.py.
+CASELOAD_EXPORTING = {"export_caseload_csv"}
+CASELOAD_PURE = {"filter_caseload", "sort_caseload", "screen_table", "caseload_csv",
+                 "caseload_metrics", "showing_sentence", "step_choice_label", "high_risk_names"}
+
+
+def test_every_public_function_of_the_caseload_is_covered_here():
+    public = {name for name, fn in inspect.getmembers(caseload, inspect.isfunction)
+              if fn.__module__ == "dashboard.caseload" and not name.startswith("_")}
+    assert public == set(CASELOAD_DISCLOSING) | CASELOAD_EXPORTING | CASELOAD_PURE
+
+
+@pytest.mark.parametrize("service", sorted(CASELOAD_DISCLOSING))
+def test_caseload_services_write_one_event_per_client(session_factory, session, service):
+    counselor = make_user(session, "carla", "counselor")
+    member = make_user(session, "maria", "member")
+    grant(session, member, counselor, "checkins", "steps", "flags", "notes", purpose="counseling")
+    checkin = add_checkin(session, member, NOW.date(), hard_day=True, hard_day_reason=WORDS)
+    session.add(Flag(member_id=member.id, rule_id="hard_day", severity="medium",
+                     raised_on=NOW.date(), episode_key="e", reason="Marked a hard day",
+                     quoted_text=WORDS, checkin_id=checkin.id, created_at=NOW))
+    session.commit()
+    before = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+    session.commit()
+    with session_factory.begin() as s:
+        CASELOAD_DISCLOSING[service](s, counselor)
+    events = session.scalars(select(AuditEvent).where(AuditEvent.id > before)).all()
+    assert [(e.actor_id, e.actor_role, e.member_id, e.action, e.outcome, e.purpose,
+             e.screen, e.categories, e.at) for e in events] == [
+        (counselor.id, "counselor", member.id, "view", "allowed", "counseling",
+         *CASELOAD_EXPECTED[service], NOW)]
+    assert WORDS not in f"{events[0].detail} {events[0].categories}"
 
 
 DASHBOARD = Path(dashboard.records.__file__).resolve().parent

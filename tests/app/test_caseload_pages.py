@@ -1,0 +1,195 @@
+"""Caseload and Alerts, driven as a counselor would, on demo data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from dashboard.auth import actor_from_user
+from dashboard.demo import load_demo
+from dashboard.records import shared_member_choices
+from models import AuditEvent, Flag, User
+from tests.app.conftest import by_label, no_exception, shown, titles
+from tests.factories import NOW, TOTP_SECRET
+
+FIGURE_SPACE = "\u2007"
+
+
+@pytest.fixture
+def counselor(app_db, sqlite_engine):
+    load_demo(engine=sqlite_engine, members=30, days=40, seed=11)
+    with app_db.begin() as session:
+        user = session.scalar(select(User).where(User.username == "counselor1"))
+        # Staff log in with a second factor: set up as tests.factories does for staff.
+        user.totp_secret, user.totp_enrolled_at, user.totp_last_step = (
+            TOTP_SECRET, NOW - timedelta(days=30), 0)
+        session.flush()
+        return actor_from_user(user)
+
+
+def open_page(new_app, actor, page):
+    at = no_exception(new_app(actor).run(timeout=60))
+    return no_exception(at.switch_page(f"../pages/{page}").run(timeout=60))
+
+
+def table(at):
+    assert len(at.dataframe) == 1
+    return at.dataframe[0].value
+
+
+def risks(frame) -> list[str]:
+    return [cell[0] for cell in frame["Risk"]]
+
+
+def number(cell: str) -> int | None:
+    cell = cell.strip(FIGURE_SPACE)
+    return int(cell) if cell.isdigit() else None
+
+
+# --- Caseload ----------------------------------------------------------------------------
+
+
+def test_caseload_lists_every_client_with_the_metrics_strip(new_app, app_db, counselor):
+    at = open_page(new_app, counselor, "caseload.py")
+    assert titles(at) == ["Caseload"]
+    assert any("Confidential" in c.value for c in at.caption)
+    with app_db() as session:
+        clients = shared_member_choices(session=session, actor=counselor, purpose="counseling")
+    frame = table(at)
+    assert sorted(frame["Client"]) == sorted(clients.values())
+    assert any(c.value.startswith(f"Showing all {len(clients)} clients.") for c in at.caption)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Clients"] == str(len(clients))
+    assert set(metrics) == {"Clients", "Open high flags", "No check-in for 3+ days",
+                            "7-day adherence"}
+    assert metrics["7-day adherence"].endswith("%")
+    # The person who needs a call first is on top: high risk first, then medium.
+    order = {"high": 0, "medium": 1, "low": 2, "none": 3, "not_shared": 4}
+    assert [order[r] for r in risks(frame)] == sorted(order[r] for r in risks(frame))
+    assert "high" in risks(frame)
+    # Both charts, each with its sentence.
+    assert len(at.get("plotly_chart")) == 2
+    assert any(c.value.startswith("Of the ") for c in at.caption)
+    assert any(c.value.startswith("Over the last 28 days") for c in at.caption)
+
+
+def test_filtering_to_high_risk_and_searching(new_app, counselor):
+    at = open_page(new_app, counselor, "caseload.py")
+    everyone = len(table(at))
+    by_label(at.multiselect, "Risk level").set_value(["high"]).run(timeout=60)
+    no_exception(at)
+    high = table(at)
+    assert 0 < len(high) < everyone and set(risks(high)) == {"high"}
+    assert any(c.value.startswith(f"Showing {len(high)} of {everyone} clients.")
+               for c in at.caption)
+
+    name = high["Client"][0]
+    by_label(at.text_input, "Search by name").input(name.lower()).run(timeout=60)
+    assert list(table(no_exception(at))["Client"]) == [name]
+    by_label(at.text_input, "Search by name").input("nobody by this name").run(timeout=60)
+    assert not at.dataframe and any("No client matches" in i.value for i in at.info)
+
+
+def test_sorting_by_days_silent(new_app, counselor):
+    at = open_page(new_app, counselor, "caseload.py")
+    by_label(at.selectbox, "Sort by").set_value("days_silent:desc").run(timeout=60)
+    silent = [number(c) for c in table(no_exception(at))["Days silent"]]
+    known = [n for n in silent if n is not None]
+    assert known == sorted(known, reverse=True) and known[0] > known[-1]
+
+
+def test_export_writes_the_rows_shown_and_one_export_event_per_client(
+        new_app, app_db, counselor):
+    at = open_page(new_app, counselor, "caseload.py")
+    by_label(at.multiselect, "Risk level").set_value(["high", "medium"]).run(timeout=60)
+    shown_clients = list(table(no_exception(at))["Client"])
+    assert not at.get("download_button")  # nothing leaves before the counselor asks
+
+    [b for b in at.button if b.label == "Export these rows as CSV"][0].click().run(timeout=60)
+    no_exception(at)
+    assert [d.label for d in at.get("download_button")] == ["Download caseload.csv"]
+    with app_db() as session:
+        exported = session.execute(
+            select(User.display_name, func.count()).join(AuditEvent,
+                                                         AuditEvent.member_id == User.id)
+            .where(AuditEvent.action == "export", AuditEvent.actor_id == counselor.id,
+                   AuditEvent.screen == "Caseload")
+            .group_by(User.display_name)).all()
+    assert sorted(exported) == sorted((name, 1) for name in shown_clients)
+
+
+# --- Alerts ------------------------------------------------------------------------------
+
+
+def alert_headers(at) -> list[str]:
+    return [shown(m.value) for m in at.markdown if "-badge[" in m.value and "raised" in m.value]
+
+
+def test_alerts_list_open_flags_most_severe_first_with_the_crisis_lines(new_app, counselor):
+    at = open_page(new_app, counselor, "alerts.py")
+    assert titles(at) == ["Alerts"]
+    assert any("Confidential" in c.value for c in at.caption)
+    headers = alert_headers(at)
+    assert headers and headers[0].startswith(":red-badge[High]")
+    severities = [h.split("[")[1].split("]")[0] for h in headers]
+    rank = {"High": 0, "Medium": 1, "Low": 2}
+    assert [rank[s] for s in severities] == sorted(rank[s] for s in severities)
+    crisis = [m for m in at.markdown if "988" in m.value and "1-800-662-4357" in m.value]
+    assert len(crisis) == severities.count("High")
+
+    by_label(at.multiselect, "Severity").set_value(["medium"]).run(timeout=60)
+    severities = [h.split("[")[1].split("]")[0] for h in alert_headers(no_exception(at))]
+    assert severities and set(severities) == {"Medium"}
+    assert not [m for m in at.markdown if "988" in m.value]
+
+
+def test_acknowledging_and_resolving_in_place(new_app, app_db, counselor):
+    at = open_page(new_app, counselor, "alerts.py")
+    radios = [r for r in at.radio if r.label == "How did you reach out?"]
+    assert radios, "the demo gives counselor1 open flags"
+    flag_id = int(radios[0].key.removeprefix("method_"))
+    radios[0].set_value("called")
+    at.text_input(key=f"note_{flag_id}").input("Called; going to a meeting tonight")
+    at.button(key=f"acknowledge_{flag_id}").click().run(timeout=60)
+    no_exception(at)
+    assert any("acknowledged" in s.value for s in at.success)
+    with app_db() as session:
+        flag = session.get(Flag, flag_id)
+        assert (flag.status, flag.outreach_method, flag.acknowledged_by_id) == (
+            "acknowledged", "called", counselor.id)
+        assert flag.outreach_note == "Called; going to a meeting tonight"
+
+    at.button(key=f"resolve_{flag_id}").click().run(timeout=60)
+    no_exception(at)
+    assert any("resolved" in s.value for s in at.success)
+    with app_db() as session:
+        assert session.get(Flag, flag_id).status == "resolved"
+
+
+def test_acknowledging_without_saying_how_is_refused_beside_the_form(new_app, app_db,
+                                                                     counselor):
+    at = open_page(new_app, counselor, "alerts.py")
+    radio = [r for r in at.radio if r.label == "How did you reach out?"][0]
+    flag_id = int(radio.key.removeprefix("method_"))
+    at.button(key=f"acknowledge_{flag_id}").click().run(timeout=60)
+    no_exception(at)
+    assert [e.value for e in at.error] == [
+        "Choose how you reached out: called, texted, met or other."]
+    with app_db() as session:
+        assert session.get(Flag, flag_id).status == "open"
+
+
+def test_alerts_page_through_a_long_queue(new_app, counselor):
+    at = open_page(new_app, counselor, "alerts.py")
+    pagers = at.get("pagination")
+    assert len(pagers) == 1, "the demo gives counselor1 more than one page of flags"
+    first_page = alert_headers(at)
+    assert len(first_page) == 20
+    pagers[0].select(2).run(timeout=60)
+    second_page = alert_headers(no_exception(at))
+    assert second_page and not set(second_page) & set(first_page)
+    # A filter starts again from the first page.
+    by_label(at.multiselect, "Severity").set_value(["high", "medium"]).run(timeout=60)
+    assert alert_headers(no_exception(at)) == first_page

@@ -1,0 +1,129 @@
+"""The counselor's day in a real browser: filter the caseload to high risk, open a client,
+and acknowledge their alert with an outreach note."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select, update
+
+from dashboard.two_factor import code_at
+from models import Consent, Flag, User, utcnow
+from models.db import make_engine
+from tests.browser.server import REPO_ROOT, start_server, stop
+from tests.browser.test_first_run import FIRST_LOAD_MS, RERUN_MS, heading, log_in
+from tests.factories import TOTP_SECRET
+
+pytestmark = pytest.mark.browser
+DEMO_PASSWORD = "serenity-demo-2026"
+ROW_PX = 34  # pages/caseload.py draws rows this tall
+
+
+@pytest.fixture(scope="module")
+def caseload_server(tmp_path_factory):
+    """The demo on its own database; counselor1 has set up two-factor login, and one of
+    their clients (who shares flags) reported use today. Yields (server, client, flag id)."""
+    directory = tmp_path_factory.mktemp("caseload_server")
+    database_url = f"sqlite:///{directory / 'browser.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "dashboard", "demo", "--members", "12", "--days", "30"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "DATABASE_URL": database_url},
+    )
+    assert result.returncode == 0, result.stderr
+    engine = make_engine(database_url)
+    now = utcnow()
+    with engine.begin() as db:
+        db.execute(update(User).where(User.username == "counselor1").values(
+            totp_secret=TOTP_SECRET, totp_enrolled_at=now - timedelta(days=30),
+            totp_last_step=0))
+        counselor_id = db.scalar(select(User.id).where(User.username == "counselor1"))
+        member_id, name = db.execute(
+            select(User.id, User.display_name).join(Consent, Consent.member_id == User.id)
+            .where(Consent.recipient_id == counselor_id, Consent.purpose == "counseling",
+                   Consent.share_flags, Consent.revoked_at.is_(None),
+                   Consent.expires_at > now, Consent.starts_at <= now)
+            .order_by(User.id).limit(1)).one()
+        flag_id = db.scalar(Flag.__table__.insert().returning(Flag.id).values(
+            member_id=member_id, rule_id="used_substances", severity="high",
+            raised_on=now.date(), episode_key="browser-test", status="open", created_at=now,
+            reason=f"Reported use on {now:%a %d %b %Y}"))
+    engine.dispose()
+    server, process = start_server(directory)
+    yield server, name, flag_id
+    stop(process)
+
+
+def log_in_as_counselor(page: Page, url: str) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(url)
+    log_in(page, "counselor1", DEMO_PASSWORD)
+    expect(heading(page, "Two-factor login")).to_be_visible(timeout=FIRST_LOAD_MS)
+    page.get_by_label("Authentication code").fill(code_at(TOTP_SECRET, utcnow()))
+    page.get_by_role("button", name="Verify").click()
+    expect(heading(page, "Caseload")).to_be_visible(timeout=FIRST_LOAD_MS)
+
+
+def open_screen(page: Page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    expect(heading(page, title)).to_be_visible(timeout=RERUN_MS)
+
+
+def test_counselor_filters_to_high_risk_opens_the_client_and_acknowledges_the_alert(
+        page: Page, caseload_server):
+    server, client, flag_id = caseload_server
+    log_in_as_counselor(page, server.url)
+    table = page.get_by_test_id("stDataFrame")
+    grid = table.get_by_role("grid", include_hidden=True)
+    # The first page after login draws the table and loads the charts' library.
+    expect(grid.get_by_role("row", include_hidden=True).filter(has_text=client)).to_have_count(
+        1, timeout=FIRST_LOAD_MS)
+
+    risk = page.get_by_test_id("stMultiSelect").filter(has_text="Risk level")
+    risk.click()
+    page.get_by_role("option", name="High", exact=True).click()
+    page.keyboard.press("Escape")
+    showing = page.get_by_text(re.compile(r"^Showing \d+ of \d+ clients"))
+    expect(showing).to_be_visible(timeout=RERUN_MS)
+    high = int(re.match(r"Showing (\d+)", showing.text_content())[1])
+    # Every client left is at high risk (the grid's accessible cells hold the level's code;
+    # the canvas draws its coloured label), ours among them.
+    risk_cells = grid.locator('[role="gridcell"][aria-colindex="2"]')
+    expect(risk_cells).to_have_text(["high"] * high, timeout=RERUN_MS)
+    expect(grid.get_by_role("row", include_hidden=True).filter(has_text=client)).to_have_count(1)
+
+    page.get_by_label("Search by name").fill(client)
+    page.get_by_label("Search by name").press("Enter")
+    expect(page.get_by_text("Showing 1 of", exact=False)).to_be_visible(timeout=RERUN_MS)
+    # The table is a canvas: select the row by its checkbox, left of the first row.
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * 1.5)
+
+    expect(heading(page, "Client detail")).to_be_visible(timeout=RERUN_MS)
+    expect(page.get_by_role("combobox", name="Client")).to_have_value(client)
+    expect(page.get_by_text("Confidential", exact=False).first).to_be_visible()
+
+    open_screen(page, "Alerts")
+    page.get_by_test_id("stMultiSelect").filter(has_text="Severity").click()
+    page.get_by_role("option", name="High", exact=True).click()
+    page.keyboard.press("Escape")
+    card = page.locator(f".st-key-alert_{flag_id}")
+    expect(card).to_contain_text(client, timeout=RERUN_MS)
+    expect(card).to_contain_text("988")
+    expect(card).to_contain_text("1-800-662-4357")
+    card.get_by_text("Called", exact=True).click()
+    card.get_by_label("Outreach note").fill("Called; meeting her at the clinic tomorrow")
+    card.get_by_role("button", name="Acknowledge").click()
+
+    expect(page.get_by_text(f"{client}: reported use acknowledged.")).to_be_visible(
+        timeout=RERUN_MS)
+    card = page.locator(f".st-key-alert_{flag_id}")
+    expect(card).to_contain_text("Acknowledged by you on")
+    expect(card).to_contain_text("\u00b7 Called")
+    expect(card.get_by_role("button", name="Resolve")).to_be_visible()

@@ -1,0 +1,388 @@
+"""The counselor's caseload and alert queue on a real database (SQLite, and PostgreSQL
+when TEST_DATABASE_URL is set): values against hand-computed ones, consent, the audit
+trail, the export, and a number of statements that does not grow with the caseload."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event, insert, select, update
+
+from dashboard.caseload import (
+    CaseloadFilter,
+    alert_queue,
+    caseload_csv,
+    caseload_for,
+    caseload_view,
+    export_caseload_csv,
+)
+from dashboard.errors import PermissionDenied
+from models import (
+    AuditEvent,
+    CheckIn,
+    Consent,
+    Flag,
+    MemberProfile,
+    StepProgress,
+    User,
+    UserRole,
+    WeeklyReview,
+)
+from tests.factories import add_checkin, grant, make_user
+
+# Thursday 26 November 2026, 15:00 UTC: 10:00 in New York, already 04:00 on Friday 27
+# in Auckland (UTC+13 in November).
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
+TODAY = date(2026, 11, 26)
+ALL = ("checkins", "steps", "flags", "notes")
+
+
+def day(n: int) -> date:
+    """`n` days before 26 November 2026."""
+    return TODAY - timedelta(days=n)
+
+
+def flag(member, rule_id, severity, *, raised=TODAY, status="open", acknowledged=None,
+         by=None, resolved=None, quoted=None) -> Flag:
+    return Flag(member_id=member.id, rule_id=rule_id, severity=severity, raised_on=raised,
+                episode_key=f"{rule_id}-{raised}-{severity}", reason=f"{rule_id} on {raised}",
+                quoted_text=quoted, status=status, created_at=NOW - timedelta(days=20),
+                acknowledged_at=acknowledged, acknowledged_by_id=by.id if by else None,
+                outreach_method="called" if acknowledged else None, resolved_at=resolved)
+
+
+@pytest.fixture
+def caseload(session):
+    """Seven members around one counselor; the comments hold the expected values."""
+    carla = make_user(session, "carla", "counselor", name="Carla Counselor")
+    otto = make_user(session, "otto", "counselor")
+    sam = make_user(session, "sam", "member", "sponsor")
+    people = {}
+
+    # Ana shares everything (notes too) and checked in today in New York.
+    ana = people["ana"] = make_user(session, "ana", "member", name="Ana Alvarez",
+                                    timezone_name="America/New_York", sobriety_date=day(90))
+    grant(session, ana, carla, *ALL, purpose="counseling")
+    for n, mood, craving in [(0, 4, 1), (1, 2, 8), (2, 3, 3), (7, 5, 0), (9, 1, 9)]:
+        add_checkin(session, ana, day(n), mood=mood, craving=craving)
+    session.execute(update(StepProgress)
+                    .where(StepProgress.member_id == ana.id, StepProgress.step <= 3)
+                    .values(status="completed", started_on=day(60), completed_on=day(30)))
+    session.add_all([
+        flag(ana, "used_substances", "high", raised=day(1), quoted="Went to the party"),
+        flag(ana, "hard_day", "medium", raised=day(3)),
+        flag(ana, "low_mood", "low", raised=day(4), status="acknowledged",
+             acknowledged=NOW - timedelta(days=2), by=carla),
+        flag(ana, "high_craving", "high", raised=day(30), status="resolved",
+             acknowledged=NOW - timedelta(days=25), by=carla, resolved=NOW - timedelta(days=24)),
+        WeeklyReview(reviewer_id=sam.id, member_id=ana.id, iso_week="2026-W47",
+                     created_at=NOW - timedelta(days=1, hours=3)),
+    ])
+
+    # Ben shares only his steps.
+    ben = people["ben"] = make_user(session, "ben", "member", name="Ben Brown")
+    grant(session, ben, carla, "steps", purpose="counseling")
+    add_checkin(session, ben, TODAY, mood=1, craving=10)
+
+    # Cy shared check-ins, and revoked an hour ago.
+    cy = people["cy"] = make_user(session, "cyd", "member", name="Cy Chen")
+    grant(session, cy, carla, "checkins", purpose="counseling",
+          revoked_at=NOW - timedelta(hours=1))
+    add_checkin(session, cy, TODAY)
+
+    # Dee lives in Auckland, where it is already the 27th: she has not checked in "today".
+    dee = people["dee"] = make_user(session, "dee", "member", name="Dee Diaz",
+                                    timezone_name="Pacific/Auckland", sobriety_date=day(10))
+    grant(session, dee, carla, "checkins", "flags", purpose="counseling")
+    for d, mood, craving in [(TODAY, 5, 2), (day(2), 4, 6), (day(6), 3, 4), (day(7), 1, 10)]:
+        add_checkin(session, dee, d, mood=mood, craving=craving)
+
+    # Eve has been silent for five days: the caseload's own sweep raises the flag.
+    eve = people["eve"] = make_user(session, "eve", "member", name="Eve Evans",
+                                    sobriety_date=day(400))
+    grant(session, eve, carla, "checkins", "flags", purpose="counseling")
+    add_checkin(session, eve, day(5), mood=2, craving=5)
+
+    # Fay shares check-ins but has never made one.
+    fay = people["fay"] = make_user(session, "fay", "member", name="Fay Fox",
+                                    sobriety_date=day(3))
+    grant(session, fay, carla, "checkins", purpose="counseling")
+
+    # Not Carla's: an expired consent, one to another counselor, one for sponsorship.
+    gus = people["gus"] = make_user(session, "gus", "member")
+    grant(session, gus, carla, *ALL, purpose="counseling", starts_at=NOW - timedelta(days=40),
+          expires_at=NOW - timedelta(days=1))
+    hal = people["hal"] = make_user(session, "hal", "member")
+    grant(session, hal, otto, *ALL, purpose="counseling")
+    grant(session, hal, sam, *ALL, purpose="sponsorship")
+    session.commit()
+    return carla, people
+
+
+def build(session_factory, actor, **kwargs):
+    with session_factory.begin() as s:
+        return caseload_for(session=s, actor=actor, now=NOW, **kwargs)
+
+
+def test_each_column_against_hand_computed_values(session_factory, caseload):
+    carla, _ = caseload
+    rows = {r.display_name: r for r in build(session_factory, carla)}
+    assert set(rows) == {"Ana Alvarez", "Ben Brown", "Dee Diaz", "Eve Evans", "Fay Fox"}
+
+    ana = rows["Ana Alvarez"]
+    assert ana.today == TODAY
+    # Checked in today: the window is 20 to 26 November (the 19th is out).
+    assert (ana.last_checkin, ana.days_silent, ana.checkins_7d) == (TODAY, 0, 3)
+    assert ana.adherence_7d == pytest.approx(3 / 7)
+    assert ana.mean_mood_7d == pytest.approx(3.0)
+    assert (ana.max_craving_7d, ana.days_sober, ana.current_step) == (8, 90, 4)
+    assert (ana.risk, ana.open_flags, ana.open_high_flags) == ("high", 2, 1)
+    assert ana.last_contact == NOW - timedelta(days=1, hours=3)  # the review, after the ack
+
+    dee = rows["Dee Diaz"]
+    # Her today is the 27th; no check-in yet, so her window is the 20th to the 26th.
+    assert (dee.today, dee.last_checkin, dee.days_silent) == (date(2026, 11, 27), TODAY, 1)
+    assert (dee.checkins_7d, dee.max_craving_7d, dee.days_sober) == (3, 6, 11)
+    assert dee.mean_mood_7d == pytest.approx(4.0)
+    assert (dee.risk, dee.open_flags, dee.last_contact) == ("none", 0, None)
+
+    eve = rows["Eve Evans"]
+    assert (eve.days_silent, eve.checkins_7d, eve.mean_mood_7d, eve.max_craving_7d) == (
+        5, 1, 2.0, 5)
+    assert (eve.risk, eve.open_flags, eve.open_high_flags) == ("medium", 1, 0)
+
+    fay = rows["Fay Fox"]
+    assert (fay.last_checkin, fay.days_silent, fay.checkins_7d, fay.mean_mood_7d) == (
+        None, None, 0, None)
+    assert fay.never_checked_in and fay.days_sober == 3
+
+
+def test_categories_not_shared_are_none_never_zero(session_factory, caseload):
+    carla, _ = caseload
+    rows = {r.display_name: r for r in build(session_factory, carla)}
+    ben = rows["Ben Brown"]
+    assert ben.categories == {"steps"} and ben.current_step == 1
+    for value in (ben.last_checkin, ben.days_silent, ben.checkins_7d, ben.mean_mood_7d,
+                  ben.max_craving_7d, ben.days_sober, ben.risk, ben.open_flags,
+                  ben.open_high_flags, ben.last_contact):
+        assert value is None
+    assert not ben.never_checked_in
+    for name in ("Dee Diaz", "Eve Evans", "Fay Fox"):
+        assert rows[name].current_step is None
+    assert (rows["Fay Fox"].risk, rows["Fay Fox"].open_flags) == (None, None)
+
+
+def test_default_order_puts_the_client_who_needs_a_call_first(session_factory, caseload):
+    carla, _ = caseload
+    assert [r.display_name for r in build(session_factory, carla)] == [
+        "Ana Alvarez", "Eve Evans", "Dee Diaz", "Fay Fox", "Ben Brown"]
+
+
+def test_a_client_who_revokes_is_gone_on_the_next_read(session_factory, session, caseload):
+    carla, people = caseload
+    session.execute(update(Consent).where(Consent.member_id == people["ana"].id)
+                    .values(revoked_at=NOW - timedelta(seconds=1)))
+    session.commit()
+    names = {r.display_name for r in build(session_factory, carla)}
+    assert "Ana Alvarez" not in names and "Cy Chen" not in names
+
+
+def test_silence_flags_are_raised_by_the_caseload_itself(session_factory, session, caseload):
+    carla, people = caseload
+    build(session_factory, carla)
+    session.commit()
+    silent = session.scalars(select(Flag).where(Flag.member_id == people["eve"].id)).one()
+    assert (silent.rule_id, silent.status) == ("no_checkin", "open")
+    # Fay does not share flags and never checked in: nothing to raise for her.
+    assert session.scalars(select(Flag).where(Flag.member_id == people["fay"].id)).all() == []
+
+
+def test_one_view_event_per_client_with_the_categories_shown(session_factory, session, caseload):
+    carla, people = caseload
+    build(session_factory, carla)
+    session.commit()
+    events = session.scalars(select(AuditEvent).where(AuditEvent.screen == "Caseload")).all()
+    by_member = {e.member_id: e for e in events}
+    assert len(events) == len(by_member) == 5
+    assert {(e.action, e.outcome, e.actor_id, e.purpose, e.at) for e in events} == {
+        ("view", "allowed", carla.id, "counseling", NOW)}
+    # The caseload shows no notes, so Ana's notes are not recorded as viewed.
+    assert by_member[people["ana"].id].categories == "checkins,flags,steps"
+    assert by_member[people["ben"].id].categories == "steps"
+    assert by_member[people["fay"].id].categories == "checkins"
+    assert people["cy"].id not in by_member and people["hal"].id not in by_member
+
+
+def test_only_a_counselor_has_a_caseload(session_factory, caseload):
+    _, people = caseload
+    with pytest.raises(PermissionDenied), session_factory.begin() as s:
+        caseload_for(session=s, actor=people["ana"], now=NOW)
+    with pytest.raises(PermissionDenied), session_factory.begin() as s:
+        alert_queue(session=s, actor=people["ana"], now=NOW)
+
+
+def test_view_filters_sorts_and_reads_the_heatmap_of_the_rows_drawn(session_factory, caseload):
+    carla, people = caseload
+    with session_factory.begin() as s:
+        view = caseload_view(session=s, actor=carla, now=NOW,
+                             criteria=CaseloadFilter(silent_for_at_least=1),
+                             sort_by="days_silent", descending=True)
+    assert len(view.rows) == 5
+    assert [r.display_name for r in view.shown] == ["Fay Fox", "Eve Evans", "Dee Diaz"]
+    assert view.checkin_days == {
+        people["fay"].id: frozenset(),
+        people["eve"].id: frozenset({5}),
+        # Days ago from her own today, the 27th.
+        people["dee"].id: frozenset({1, 3, 7, 8}),
+    }
+
+
+def test_the_statements_do_not_grow_with_the_caseload(engine, session_factory, session):
+    def arrange(prefix: str, size: int):
+        """A counselor and `size` clients with mixed consents, check-ins and flags, some
+        silent; written in bulk (the accounts' details do not matter here)."""
+        counselor = make_user(session, f"{prefix}-counselor", "counselor")
+        mixes = [ALL, ("checkins",), ("steps",), ("flags",), ("checkins", "flags")]
+        ids = session.scalars(insert(User).returning(User.id), [
+            {"username": f"{prefix}-{n}", "display_name": f"{prefix.title()} {n}",
+             "password_hash": "x", "timezone": ("UTC", "Pacific/Auckland")[n % 2],
+             "created_at": NOW} for n in range(size)]).all()
+        session.execute(insert(UserRole), [{"user_id": i, "role": "member"} for i in ids])
+        session.execute(insert(MemberProfile), [{"user_id": i, "sobriety_date": day(30)}
+                                                for i in ids])
+        session.execute(insert(Consent), [
+            {"member_id": i, "recipient_id": counselor.id, "purpose": "counseling",
+             **{f"share_{c}": c in mixes[n % 5] for c in ALL}, "signature_name": "M",
+             "signed_on": day(30), "revocation_acknowledged": True,
+             "starts_at": NOW - timedelta(days=30), "expires_at": NOW + timedelta(days=300),
+             "created_at": NOW - timedelta(days=30)} for n, i in enumerate(ids)])
+        session.execute(insert(CheckIn), [
+            {"member_id": i, "local_date": day(n % 6), "mood": 1 + n % 5, "craving": n % 11,
+             "used_substances": False, "meetings": 0, "prayer_meditation": False,
+             "called_support": False, "read_literature": False, "step_work": False,
+             "hard_day": False, "is_late": False, "created_at": NOW, "updated_at": NOW}
+            for n, i in enumerate(ids)])
+        session.execute(insert(Flag), [
+            {"member_id": i, "rule_id": "hard_day", "severity": "medium", "raised_on": day(1),
+             "episode_key": "e", "reason": "Hard day", "status": "open", "created_at": NOW}
+            for i in ids])
+        session.commit()
+        return counselor
+
+    def statements_to_build(counselor) -> tuple[int, int]:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            with session_factory.begin() as s:
+                view = caseload_view(session=s, actor=counselor, now=NOW)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements), len(view.rows)
+
+    small = statements_to_build(arrange("small", 5))
+    large = statements_to_build(arrange("large", 200))
+    assert (small[1], large[1]) == (5, 200)
+    assert small[0] == large[0]
+
+
+def test_export_holds_the_rows_shown_and_records_one_export_per_client(
+        session_factory, session, caseload):
+    carla, people = caseload
+    with session_factory.begin() as s:
+        view = caseload_view(session=s, actor=carla, now=NOW,
+                             criteria=CaseloadFilter(risks=frozenset({"high", "medium"})))
+    session.commit()
+    before = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+    session.commit()
+    with session_factory.begin() as s:
+        text = export_caseload_csv(session=s, actor=carla, rows=view.shown, now=NOW)
+    assert text == caseload_csv(view.shown, viewer_timezone=carla.timezone)
+    lines = list(csv.reader(io.StringIO(text)))
+    assert [line[0] for line in lines[1:]] == ["Ana Alvarez", "Eve Evans"]
+    events = session.scalars(select(AuditEvent).where(AuditEvent.id > before)).all()
+    assert sorted((e.member_id, e.action, e.screen, e.categories) for e in events) == sorted([
+        (people["ana"].id, "export", "Caseload", "checkins,flags,steps"),
+        (people["eve"].id, "export", "Caseload", "checkins,flags"),
+    ])
+
+
+def test_export_leaves_out_a_client_who_revoked_since_the_table_was_read(
+        session_factory, session, caseload):
+    carla, people = caseload
+    with session_factory.begin() as s:
+        rows = caseload_for(session=s, actor=carla, now=NOW)
+    session.execute(update(Consent).where(Consent.member_id == people["eve"].id)
+                    .values(revoked_at=NOW - timedelta(seconds=1)))
+    session.commit()
+    with session_factory.begin() as s:
+        text = export_caseload_csv(session=s, actor=carla, rows=rows, now=NOW)
+    assert "Eve Evans" not in text and "Ana Alvarez" in text
+    exported = session.scalars(select(AuditEvent.member_id).where(
+        AuditEvent.action == "export")).all()
+    assert people["eve"].id not in exported and len(exported) == 4
+
+
+# --- the alert queue ---------------------------------------------------------------------
+
+
+def queue(session_factory, actor, **kwargs):
+    with session_factory.begin() as s:
+        return alert_queue(session=s, actor=actor, now=NOW, **kwargs)
+
+
+def test_alerts_by_severity_then_age_open_and_acknowledged(session_factory, caseload):
+    carla, people = caseload
+    result = queue(session_factory, carla)
+    assert [(a.display_name, a.rule_id, a.status) for a in result.alerts] == [
+        ("Ana Alvarez", "used_substances", "open"),
+        ("Ana Alvarez", "hard_day", "open"),
+        ("Eve Evans", "no_checkin", "open"),  # raised today by the sweep
+        ("Ana Alvarez", "low_mood", "acknowledged"),
+    ]
+    assert (result.total, result.page, result.pages) == (4, 1, 1)
+    assert result.by_severity == {"high": 1, "medium": 2, "low": 1}
+    first = result.alerts[0]
+    assert first.quoted_text == "Went to the party"  # Ana shares notes
+    assert (first.days_open, first.rule_label) == (1, "Reported use")
+    assert result.alerts[3].acknowledged_by_me and result.alerts[3].outreach_method == "called"
+
+
+def test_alerts_hide_the_clients_words_without_notes(session_factory, session, caseload):
+    carla, people = caseload
+    session.add(flag(people["dee"], "hard_day", "medium", quoted="Fight with my sister"))
+    session.commit()
+    dee = [a for a in queue(session_factory, carla).alerts if a.member_id == people["dee"].id]
+    assert [a.quoted_text for a in dee] == [None]
+
+
+def test_alert_filters_and_pages_apply_before_disclosure(session_factory, session, caseload):
+    carla, people = caseload
+    assert [a.rule_id for a in queue(session_factory, carla, severities=["medium"]).alerts] == [
+        "hard_day", "no_checkin"]
+    only = queue(session_factory, carla, rule_ids=["no_checkin", "low_mood"])
+    assert [a.rule_id for a in only.alerts] == ["no_checkin", "low_mood"]
+    session.commit()
+    before = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
+    session.commit()
+    second = queue(session_factory, carla, page=2, page_size=2)
+    assert [a.rule_id for a in second.alerts] == ["no_checkin", "low_mood"]
+    assert (second.page, second.pages, second.total) == (2, 2, 4)
+    assert queue(session_factory, carla, page=9, page_size=2).page == 2  # the last one
+    events = session.scalars(select(AuditEvent).where(AuditEvent.id > before,
+                                                      AuditEvent.screen == "Alerts")).all()
+    # Page 2 discloses Eve and Ana (one event each); page "9" is page 2 again.
+    assert sorted(e.member_id for e in events) == sorted(
+        [people["eve"].id, people["ana"].id] * 2)
+    assert {e.categories for e in events if e.member_id == people["eve"].id} == {"flags"}
+
+
+def test_an_empty_queue(session_factory, session):
+    lone = make_user(session, "lone", "counselor")
+    session.commit()
+    result = queue(session_factory, lone)
+    assert (result.alerts, result.total, result.by_severity) == (
+        [], 0, {"high": 0, "medium": 0, "low": 0})
