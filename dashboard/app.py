@@ -8,7 +8,15 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import ui
-from dashboard.navigation import CHANGE_PASSWORD, LOGIN, ROLE_SECTIONS, SETUP, Screen, menu_for
+from dashboard.navigation import (
+    CHANGE_PASSWORD,
+    LOGIN,
+    ROLE_SECTIONS,
+    SETUP,
+    TWO_FACTOR,
+    Screen,
+    menu_for,
+)
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 ICON = Path(__file__).resolve().parent / "static" / "icon.png"
@@ -34,6 +42,16 @@ elif actor is None:
         for screen in PROTECTED
     ]
     position = "hidden"
+elif ui.two_factor_screen_needed(actor):
+    # Password accepted, second factor (or its set-up) pending: this screen only, also at
+    # the address of a protected screen, which then opens once the code is right. Its own
+    # address is none of the menu's, so that afterwards the person's home screen opens.
+    navigation = [st.Page(PAGES / TWO_FACTOR.file, title=TWO_FACTOR.title, icon=TWO_FACTOR.icon,
+                          url_path="second-factor", default=True)] + [
+        st.Page(PAGES / TWO_FACTOR.file, title=TWO_FACTOR.title, url_path=Path(screen.file).stem)
+        for screen in PROTECTED
+    ]
+    position = "hidden"
 elif actor.must_change_password:
     navigation = [page(CHANGE_PASSWORD, default=True)]
 else:
@@ -42,7 +60,7 @@ else:
         for section, screens in menu_for(actor.roles).items()
     }
     with st.sidebar:
-        st.caption(f"Logged in as **{actor.display_name}** ({actor.username})")
+        st.caption(f"Logged in as **{ui.plain(actor.display_name)}** ({actor.username})")
         if st.button("Log out", icon=":material/logout:"):
             ui.end_session("logged out", notice="You have logged out.")
             st.rerun()

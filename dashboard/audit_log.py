@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from dashboard.audit import record_event
+from dashboard.audit import ChainReport, record_event, verify_chain
 from dashboard.auth import Actor, normalize_username
 from dashboard.errors import PermissionDenied
 from models import AuditEvent, User
@@ -82,6 +82,13 @@ def audit_log(
     record_event(session, actor_id=actor.id, actor_role="admin", action="audit_log_viewed",
                  screen="Audit log")
     return rows
+
+
+def audit_chain_status(*, session: Session, actor: Actor) -> ChainReport:
+    """Whether the audit trail's hash chain is intact (admins only)."""
+    if not actor.has_role("admin"):
+        raise PermissionDenied()
+    return verify_chain(session)
 
 
 def audit_csv(rows: list[AuditRow]) -> str:

@@ -31,6 +31,11 @@ def login_failed_message(settings: Settings) -> str:
     )
 
 
+# Roles that see other people's data, or manage accounts: their login always needs a
+# second factor (dashboard/two_factor.py). For members it is optional.
+TWO_FACTOR_ROLES = frozenset({"sponsor", "counselor", "admin"})
+
+
 @dataclass(frozen=True)
 class Actor:
     """The logged-in person, re-read from the database on every page run."""
@@ -41,9 +46,18 @@ class Actor:
     roles: frozenset[str]
     timezone: str
     must_change_password: bool = False
+    # When two-factor login was set up (None: not set up). A browser session is bound to
+    # the set-up it passed, so a reset sends an open session back to enrolment.
+    two_factor_enrolled_at: datetime | None = None
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Whether a login must pass a second factor: always for staff, and for any member
+        who has set one up."""
+        return self.two_factor_enrolled_at is not None or bool(self.roles & TWO_FACTOR_ROLES)
 
 
 def actor_from_user(user: User) -> Actor:
@@ -54,6 +68,7 @@ def actor_from_user(user: User) -> Actor:
         roles=user.role_names,
         timezone=user.timezone,
         must_change_password=user.must_change_password,
+        two_factor_enrolled_at=user.totp_enrolled_at,
     )
 
 
@@ -111,9 +126,17 @@ def log_in(
     if new_hash is not None:
         # Parameters were raised since this hash was made: upgrade it while we hold the password.
         user.password_hash = new_hash
+    if user.totp_enrolled_at is not None:
+        # The password alone is not a login here: the failure count goes on until the second
+        # factor passes too, or else a right password would buy five more guesses of a code.
+        record_event(session, actor_id=user.id, action="login", at=now,
+                     detail="password accepted, second factor pending")
+        return LoginResult(actor=actor_from_user(user))
     user.failed_logins = 0
     user.last_login_at = now
-    record_event(session, actor_id=user.id, action="login", at=now)
+    record_event(session, actor_id=user.id, action="login", at=now,
+                 detail="password accepted, two-factor set-up pending"
+                 if user.role_names & TWO_FACTOR_ROLES else None)
     return LoginResult(actor=actor_from_user(user))
 
 

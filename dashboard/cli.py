@@ -19,7 +19,9 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from dashboard.config import ConfigError, load_settings
 from dashboard.errors import ValidationError
+from dashboard.keys import configure_keys, key_location
 from models import ROLES
+from models.crypto import EncryptionError
 from models.db import make_engine, make_session_factory, upgrade_to_head
 
 EXIT_BAD_INPUT = 2
@@ -40,10 +42,12 @@ class _Parser(argparse.ArgumentParser):
                            if " " in self.prog else f"{message} (see --help)")
 
 
-def _engine():
+def _engine(*, check_notes: bool = True):
     settings = load_settings()
-    engine = make_engine(settings.database_url)
+    # No statement parameters in error messages: they may be a member's notes.
+    engine = make_engine(settings.database_url, hide_parameters=True)
     upgrade_to_head(engine)
+    configure_keys(settings=settings, engine=engine, check_notes=check_notes)
     return engine
 
 
@@ -117,6 +121,61 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from dashboard.flags import sweep
+
+    engine = _engine()
+    with make_session_factory(engine).begin() as session:
+        raised = sweep(session)
+    engine.dispose()
+    print(f"Raised {raised} new flag{'' if raised == 1 else 's'} for missed check-ins.")
+    return 0
+
+
+def cmd_verify_audit(args) -> int:
+    from dashboard.audit import verify_chain
+
+    engine = _engine()
+    with make_session_factory(engine)() as session:
+        report = verify_chain(session)
+    engine.dispose()
+    older = f" ({report.unchained} older events predate the chain)" if report.unchained else ""
+    if report.intact:
+        print(f"The audit trail is intact: {report.checked} events verified{older}.")
+        return 0
+    print(f"error: the audit trail was tampered with at event {report.problem_id}: "
+          f"{report.problem} ({report.checked} events verified before it){older}",
+          file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def cmd_rotate_key(args) -> int:
+    from dashboard.keys import rotate_key
+
+    # Not checked at start: a note under no key fails the rotation itself, with nothing
+    # changed, and notes stored before encryption at rest are what it is there to fix.
+    engine = _engine(check_notes=False)
+    try:
+        rotation = rotate_key(settings=load_settings(), engine=engine)
+    finally:
+        engine.dispose()
+    result = rotation.result
+    if rotation.new_key_generated:
+        print(f"Added a new key first in {rotation.source.key_file}; the older keys stay "
+              "after it, for backups made before today.")
+    plain = (f" ({result.were_unencrypted:,} of them stored unencrypted until now)"
+             if result.were_unencrypted else "")
+    print(f"Re-encrypted {result.reencrypted:,} of {result.checked:,} encrypted values (notes "
+          f"and secrets) with the newest key of {rotation.source.where}{plain}.")
+    if rotation.source.key_file is None and len(rotation.source.keys) > 1:
+        print("Every note is now under the first key. Remove the older keys from the "
+              "variable once every dashboard process runs with the new first key.")
+    elif rotation.source.key_file is None and not result.reencrypted:
+        print("To rotate, put a new key first in the variable, keep the current one after "
+              "it, restart the dashboard and run this again.")
+    return 0
+
+
 def cmd_backup(args) -> int:
     url = make_url(load_settings().database_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
@@ -140,6 +199,57 @@ def cmd_backup(args) -> int:
     finally:
         source.close()
     print(f"Backed up {source_path} to {target}.")
+    # The backup is worthless without the key, and the key must not travel with it.
+    print(f"The notes' encryption key is not in the backup: it is in "
+          f"{key_location(settings=load_settings())}. Keep a copy of it apart from the "
+          "backup; without it no note of the backup can be read.")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    import json
+    import os
+
+    from dashboard.bench import BenchError, format_report, run_benchmark, validate_options
+
+    validate_options(members=args.members, days=args.days, runs=args.runs,
+                     writers=args.writers, write_seconds=args.write_seconds)
+    json_path = Path(args.json) if args.json else None
+    if json_path is not None and not json_path.parent.is_dir():
+        raise CommandError(f"the folder {json_path.parent} does not exist")
+
+    def progress(message: str) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{message[:78]:<78}", end="", file=sys.stderr, flush=True)
+
+    from dashboard.config import ENCRYPTION_KEYS_ENV
+    from models.crypto import generate_key
+
+    # The scratch database gets a key of its own, held in this process only: the benchmark
+    # neither needs nor touches the real keys (its page run reads them from the environment).
+    real_keys = os.environ.get(ENCRYPTION_KEYS_ENV)
+    os.environ[ENCRYPTION_KEYS_ENV] = generate_key().decode()
+    configure_keys(settings=load_settings())
+    try:
+        # Never the database of DATABASE_URL itself: a scratch one beside it (see bench.py).
+        report = run_benchmark(
+            members=args.members, days=args.days, runs=args.runs,
+            database_url=os.environ.get("DATABASE_URL") or None, writers=args.writers,
+            write_seconds=args.write_seconds, explain_plans=args.explain, progress=progress,
+        )
+    except BenchError as error:
+        raise CommandError(str(error), code=EXIT_FAILURE) from None
+    finally:
+        if real_keys is None:
+            os.environ.pop(ENCRYPTION_KEYS_ENV, None)
+        else:
+            os.environ[ENCRYPTION_KEYS_ENV] = real_keys
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+    print(format_report(report))
+    if json_path is not None:
+        json_path.write_text(json.dumps(report.as_json(), indent=2) + "\n", encoding="utf-8")
+        print(f"Wrote {json_path}.")
     return 0
 
 
@@ -167,9 +277,36 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(handler=cmd_demo)
 
+    sweep = commands.add_parser("sweep", help="raise the flags for missed check-ins; idempotent")
+    sweep.set_defaults(handler=cmd_sweep)
+
+    verify = commands.add_parser("verify-audit",
+                                 help="check the audit trail's hash chain; names the first bad event")
+    verify.set_defaults(handler=cmd_verify_audit)
+
+    rotate = commands.add_parser(
+        "rotate-key",
+        help="re-encrypt every stored note with the newest key (on the embedded database: "
+             "a new key, added first in the key file)")
+    rotate.set_defaults(handler=cmd_rotate_key)
+
     backup = commands.add_parser("backup", help="online copy of the SQLite database")
     backup.add_argument("path")
     backup.set_defaults(handler=cmd_backup)
+
+    bench = commands.add_parser(
+        "bench", help="measure the screens' data at scale in a scratch database")
+    bench.add_argument("--members", type=int, default=2000)
+    bench.add_argument("--days", type=int, default=365)
+    bench.add_argument("--runs", type=int, default=7, help="timed runs after one warm-up")
+    bench.add_argument("--json", metavar="PATH", help="also write the figures as JSON here")
+    bench.add_argument("--explain", action="store_true",
+                       help="print the query plans of the screens' statements")
+    bench.add_argument("--writers", type=int, default=8,
+                       help="threads saving check-ins at once")
+    bench.add_argument("--write-seconds", type=float, default=5.0,
+                       help="how long the writers keep saving")
+    bench.set_defaults(handler=cmd_bench)
     return parser
 
 
@@ -186,6 +323,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: configuration: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except EncryptionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     except OperationalError as error:
         reason = str(error.orig).splitlines()[0] if error.orig else "unknown error"
         print(f"error: cannot use the database: {reason}", file=sys.stderr)

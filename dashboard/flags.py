@@ -25,6 +25,7 @@ from dashboard.auth import Actor
 from dashboard.config import ConfigError
 from dashboard.errors import NotFound, ValidationError
 from dashboard.policy import ROLE_FOR_PURPOSE, disclose, visible_members
+from dashboard.text import clean_text
 from dashboard.timeutil import local_today
 from models import OUTREACH_METHODS, CheckIn, Flag, User, utcnow
 
@@ -247,17 +248,15 @@ def sweep(
     """
     now = now or utcnow()
     thresholds = thresholds or load_thresholds()
-    query = (
-        select(CheckIn.member_id, func.max(CheckIn.local_date), User.timezone)
-        .join(User, User.id == CheckIn.member_id)
-        .where(User.is_active)
-        .group_by(CheckIn.member_id, User.timezone)
-    )
+    # One index lookup per member (member_id, local_date), not a GROUP BY over every check-in.
+    last = (select(func.max(CheckIn.local_date)).where(CheckIn.member_id == User.id)
+            .scalar_subquery())
+    query = select(User.id, last, User.timezone).where(User.is_active, last.is_not(None))
     if member_ids is not None:
         member_ids = list(member_ids)
         if not member_ids:
             return 0
-        query = query.where(CheckIn.member_id.in_(member_ids))
+        query = query.where(User.id.in_(member_ids))
     rows = []
     for member_id, last, tz in session.execute(query):
         finding = no_checkin_finding(last, local_today(tz, now), thresholds)
@@ -298,7 +297,7 @@ def acknowledge_flag(
     errors = {}
     if outreach_method not in OUTREACH_METHODS:
         errors["outreach_method"] = "Choose how you reached out: called, texted, met or other."
-    note = (outreach_note or "").strip()
+    note = clean_text(outreach_note, multiline=True)
     if len(note) > MAX_OUTREACH_NOTE:
         errors["outreach_note"] = f"Keep the note to {MAX_OUTREACH_NOTE} characters."
     if errors:

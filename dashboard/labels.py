@@ -68,6 +68,11 @@ CRISIS_RESOURCES = (
     "any time of day or night. For help with substance use, call the **SAMHSA National "
     "Helpline at 1-800-662-4357**: free, confidential, 24 hours a day, every day of the year."
 )
+# The same lines for a viewer, beside each high flag of a list (one short line per flag).
+CRISIS_RESOURCES_SHORT = (
+    "If the client is in crisis: **988** Suicide & Crisis Lifeline (call or text); "
+    "**SAMHSA National Helpline 1-800-662-4357**."
+)
 
 OUTREACH_LABELS = {"called": "Called", "texted": "Texted", "met": "Met in person",
                    "other": "Other"}

@@ -39,6 +39,8 @@ ROLE_SECTIONS: dict[str, tuple[str, tuple[Screen, ...]]] = {
 SETUP = Screen("setup.py", "Set up", ":material/rocket_launch:")
 LOGIN = Screen("login.py", "Log in", ":material/login:")
 CHANGE_PASSWORD = Screen("account.py", "Change password", ":material/key:")
+# Set-up and code entry of two-factor login: the only screen until the second factor passes.
+TWO_FACTOR = Screen("two_factor.py", "Two-factor login", ":material/phonelink_lock:")
 ACCOUNT_SECTION = "Account"
 
 
@@ -47,5 +49,5 @@ def menu_for(roles: frozenset[str]) -> dict[str, tuple[Screen, ...]]:
     menu = {
         section: screens for role, (section, screens) in ROLE_SECTIONS.items() if role in roles
     }
-    menu[ACCOUNT_SECTION] = (CHANGE_PASSWORD,)
+    menu[ACCOUNT_SECTION] = (CHANGE_PASSWORD, TWO_FACTOR)
     return menu

@@ -50,6 +50,11 @@ def hash_password(password: str) -> str:
 
 def verify_and_update(password: str, password_hash: str) -> tuple[bool, str | None]:
     """Check a password; the second value is a new hash when the stored one is outdated."""
+    if len(password) > MAX_LENGTH:
+        # No password of ours is that long; spend the usual time and refuse, rather than
+        # let a huge input reach the hasher (which refuses it with an exception).
+        dummy_verify(password)
+        return False, None
     return password_context.verify_and_update(password, password_hash)
 
 
@@ -60,4 +65,4 @@ def _dummy_hash() -> str:
 
 def dummy_verify(password: str) -> None:
     """Spend the time of a real verification, so unknown usernames cannot be told apart."""
-    password_context.verify(password, _dummy_hash())
+    password_context.verify(password[:MAX_LENGTH], _dummy_hash())

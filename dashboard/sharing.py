@@ -20,6 +20,7 @@ from dashboard.audit import record_event
 from dashboard.auth import Actor, normalize_username
 from dashboard.errors import NotFound, PermissionDenied, ValidationError
 from dashboard.policy import ROLE_FOR_PURPOSE, consent_is_active
+from dashboard.text import clean_text
 from dashboard.timeutil import end_of_local_day, format_local, local_today
 from models import CATEGORIES, PURPOSES, AuditEvent, Consent, User, UserRole, utcnow
 
@@ -52,12 +53,13 @@ def grant_consent(
     now = now or utcnow()
     today = local_today(actor.timezone, now)
     categories = set(categories)
+    signature_name = clean_text(signature_name)
     errors: dict[str, str] = {}
 
     if purpose not in PURPOSES:
         errors["purpose"] = "Choose the purpose: sponsorship or counseling."
     recipient = None
-    username = normalize_username(recipient_username or "")
+    username = normalize_username(clean_text(recipient_username))
     if not username:
         errors["recipient"] = "Enter the username of the person you want to share with."
     elif purpose in PURPOSES:
@@ -108,7 +110,7 @@ def grant_consent(
     consent = Consent(
         member_id=actor.id, recipient_id=recipient.id, purpose=purpose,
         **{f"share_{c}": c in categories for c in CATEGORIES},
-        signature_name=" ".join(signature_name.split()), signed_on=today,
+        signature_name=signature_name, signed_on=today,
         revocation_acknowledged=True, starts_at=now,
         expires_at=end_of_local_day(expires_on, actor.timezone), created_at=now,
     )

@@ -7,8 +7,10 @@ account's status are read again from the database on every run, never cached.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 
 import streamlit as st
@@ -18,17 +20,31 @@ from dashboard import auth
 from dashboard.auth import Actor
 from dashboard.config import Settings, load_settings
 from dashboard.errors import ValidationError
+from dashboard.keys import configure_keys
 from dashboard.users import has_any_user
 from models import utcnow
 from models.db import make_engine, make_session_factory, upgrade_to_head
 
 AUTH_KEY = "auth"
 NOTICE_KEY = "logout_notice"
+NEW_RECOVERY_CODES_KEY = "new_recovery_codes"
+TWO_FACTOR_NOTICE_KEY = "recovery_codes_left"
 
 CONFIDENTIALITY_NOTICE = (
     "Confidential: shared with you by the member's written consent. Do not pass it on to "
     "anyone without their consent. Every view is recorded and visible to the member."
 )
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&])")
+
+
+def plain(text: object) -> str:
+    """Text typed by a person, made safe to put inside markdown: shown as typed, never as
+    links, images, colours or icons (an image link would make the viewer's browser call
+    out to a stranger's server)."""
+    one_line = " ".join(str(text).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line)
 
 
 def settings() -> Settings:
@@ -37,8 +53,12 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner="Opening the database...")
 def _session_factory(database_url: str) -> sessionmaker[Session]:
-    engine = make_engine(database_url)
+    # No statement parameters in error messages or logs: they may be a member's notes.
+    engine = make_engine(database_url, hide_parameters=True)
     upgrade_to_head(engine)
+    # The notes' keys, once per process (this function is cached): a wrong key stops the
+    # start here with a clear error, before any screen reads or writes a note.
+    configure_keys(settings=replace(settings(), database_url=database_url), engine=engine)
     return make_session_factory(engine)
 
 
@@ -60,8 +80,33 @@ def needs_first_run() -> bool:
 
 def start_session(actor: Actor, now: datetime | None = None) -> None:
     now = now or utcnow()
-    st.session_state[AUTH_KEY] = {"user_id": actor.id, "logged_in_at": now, "last_seen_at": now}
+    # "second_factor": the two-factor set-up (its enrolment time) this session has passed a
+    # code of; None until then. Bound to the set-up, so a reset invalidates it.
+    st.session_state[AUTH_KEY] = {"user_id": actor.id, "logged_in_at": now, "last_seen_at": now,
+                                  "second_factor": None}
     st.session_state.pop(NOTICE_KEY, None)
+
+
+def second_factor_pending(actor: Actor) -> bool:
+    """Whether this browser session still has to pass (or first set up) the second factor
+    that the account needs. Re-read on every run: an administrator's reset takes effect at
+    the next rerun."""
+    if not actor.needs_second_factor:
+        return False
+    state = st.session_state.get(AUTH_KEY) or {}
+    return (actor.two_factor_enrolled_at is None
+            or state.get("second_factor") != actor.two_factor_enrolled_at)
+
+
+def mark_second_factor_passed(enrolled_at: datetime) -> None:
+    st.session_state[AUTH_KEY]["second_factor"] = enrolled_at
+
+
+def two_factor_screen_needed(actor: Actor) -> bool:
+    """Only the Two-factor screen until the second factor passed, until new recovery codes
+    (shown once) have been seen, and after a recovery code until its notice has been read."""
+    return (second_factor_pending(actor) or bool(st.session_state.get(NEW_RECOVERY_CODES_KEY))
+            or st.session_state.get(TWO_FACTOR_NOTICE_KEY) is not None)
 
 
 def end_session(reason: str, notice: str | None = None) -> None:
@@ -102,7 +147,8 @@ def session_actor() -> Actor | None:
 def require_role(role: str) -> Actor:
     """Stop the page unless the logged-in actor holds `role` (the menu is not the access control)."""
     actor = session_actor()
-    if actor is None or actor.must_change_password or not actor.has_role(role):
+    if (actor is None or actor.must_change_password or not actor.has_role(role)
+            or second_factor_pending(actor)):
         st.error("This page is not available to your account.")
         st.stop()
     return actor
@@ -110,7 +156,7 @@ def require_role(role: str) -> Actor:
 
 def require_login() -> Actor:
     actor = session_actor()
-    if actor is None:
+    if actor is None or second_factor_pending(actor):
         st.error("Please log in.")
         st.stop()
     return actor
@@ -139,14 +185,29 @@ def not_shared(value, fmt: str = "{}") -> str:
     return fmt.format(value)
 
 
-def show_member_record(record) -> None:
+def show_member_record(record, *, viewer_timezone: str) -> None:
     """The shared parts of one member's record; each category not shared says so."""
+    from datetime import timedelta
+
     import pandas as pd
 
-    from dashboard.labels import SEVERITY_LABELS, STEP_LABELS
+    from dashboard.charts import mood_craving_figure, mood_craving_summary
+    from dashboard.labels import (
+        CATEGORY_LABELS,
+        OUTREACH_LABELS,
+        RULE_LABELS,
+        SEVERITY_LABELS,
+        STEP_LABELS,
+    )
     from dashboard.tables import checkin_rows, step_rows
+    from dashboard.timeutil import format_local, last_local_day
 
     notes = "notes" in record.categories
+    if record.shared_until is not None:
+        st.caption(
+            "Shares with you: " + ", ".join(CATEGORY_LABELS[c] for c in sorted(record.categories))
+            + f", until the end of {last_local_day(record.shared_until, record.timezone):%d %B %Y}."
+        )
     sober, step, flags = st.columns(3)
     sober.metric("Days sober", not_shared(record.days_sober))
     step.metric("Current step", not_shared(record.current_step),
@@ -154,16 +215,31 @@ def show_member_record(record) -> None:
     open_flags = None if record.flags is None else sum(f.status == "open" for f in record.flags)
     flags.metric("Open flags", not_shared(open_flags))
 
-    st.subheader("Check-ins")
+    st.subheader("Mood and craving")
     if record.checkins is None:
         st.write("Check-ins: not shared.")
-    elif not record.checkins:
-        st.write("No check-ins in this range.")
     else:
-        st.dataframe(pd.DataFrame(checkin_rows(record.checkins, notes_shared=notes)),
-                     hide_index=True)
+        end = record.today
+        start = end - timedelta(days=record.days - 1)
+        figure = mood_craving_figure(record.checkins, start=start, end=end)
+        for flag in record.flags or []:
+            if start <= flag.raised_on <= end:
+                figure.add_vline(x=flag.raised_on, line_dash="dot", line_width=1,
+                                 line_color="#CC79A7" if flag.severity == "high" else "#999999")
+        st.plotly_chart(figure, config={"displayModeBar": False})
+        summary = mood_craving_summary(record.checkins, start=start, end=end, whose="their")
+        if record.flags:
+            summary += " Dotted lines mark the days a flag was raised."
+        st.caption(summary)
 
-    st.subheader("Flags")
+        st.subheader("Check-ins")
+        if not record.checkins:
+            st.write("No check-ins in this range.")
+        else:
+            st.dataframe(pd.DataFrame(checkin_rows(record.checkins, notes_shared=notes)),
+                         hide_index=True)
+
+    st.subheader("Flag history")
     if record.flags is None:
         st.write("Hard days and flags: not shared.")
     elif not record.flags:
@@ -175,8 +251,13 @@ def show_member_record(record) -> None:
                     {
                         "Raised": f.raised_on,
                         "Severity": SEVERITY_LABELS[f.severity],
-                        "Reason": f.reason + (f": {f.quoted_text}" if f.quoted_text else ""),
+                        "Rule": RULE_LABELS.get(f.rule_id, f.rule_id),
+                        "Reason": f.reason + (f": \u201c{f.quoted_text}\u201d"
+                                              if f.quoted_text else ""),
                         "Status": f.status.capitalize(),
+                        "Outreach": OUTREACH_LABELS.get(f.outreach_method or "", ""),
+                        "Acknowledged": format_local(f.acknowledged_at, viewer_timezone),
+                        "Resolved": format_local(f.resolved_at, viewer_timezone),
                     }
                     for f in record.flags
                 ]
@@ -184,7 +265,7 @@ def show_member_record(record) -> None:
             hide_index=True,
         )
 
-    st.subheader("Steps")
+    st.subheader("Step timeline")
     if record.steps is None:
         st.write("Steps: not shared.")
     else:
@@ -204,17 +285,21 @@ def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> N
     if not choices:
         st.info(f"No {noun} shares their data with you yet.")
         st.stop()
-    member_id = st.selectbox(noun.capitalize(), list(choices), format_func=choices.get)
-    days = st.segmented_control("Range", [7, 30, 90], default=30,
-                                format_func=lambda d: f"{d} days")
+    options = list(choices)
+    selected = st.session_state.get("selected_member_id")
+    member_id = st.selectbox(noun.capitalize(), options, format_func=choices.get,
+                             index=options.index(selected) if selected in options else 0)
+    st.session_state["selected_member_id"] = member_id
+    days = st.segmented_control("Range", [7, 30, 90, 365], default=30,
+                                format_func=lambda d: f"{d} days") or 30
     try:
         with transaction() as session:
             record = member_record(session=session, actor=actor, member_id=member_id,
-                                   purpose=purpose, screen=title, days=days or 30)
+                                   purpose=purpose, screen=title, days=days)
     except NotFound as error:
         st.warning(str(error))
         st.stop()
-    show_member_record(record)
+    show_member_record(record, viewer_timezone=actor.timezone)
 
 
 def login_screen() -> None:
@@ -271,8 +356,7 @@ def open_flags_form(*, actor: Actor, flags: list, purpose: str, screen: str, key
 
     for flag in flags:
         st.markdown(f":{RISK_COLOURS[flag.severity]}-badge[{SEVERITY_LABELS[flag.severity]}] "
-                    f"{flag.reason}"
-                    + (f": \u201c{flag.quoted_text}\u201d" if flag.quoted_text else ""))
+                    + plain(describe(flag).split(": ", 1)[1]))
     by_id = {flag.id: flag for flag in flags}
     with st.form(f"acknowledge_{key}"):
         chosen = st.multiselect("Flags to acknowledge", list(by_id), default=list(by_id),

@@ -18,9 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dashboard.audit import record_event
-from dashboard.auth import Actor, normalize_username
+from dashboard.auth import TWO_FACTOR_ROLES, Actor, normalize_username
 from dashboard.errors import PermissionDenied, ValidationError
 from dashboard.passwords import hash_password, password_problem
+from dashboard.text import clean_text
+from dashboard.timeutil import local_today
+from dashboard.two_factor import clear_second_factor
 from models import ROLES, MemberProfile, StepProgress, User, UserRole, utcnow
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
@@ -37,6 +40,9 @@ class AccountRow:
     must_change_password: bool
     created_at: datetime
     last_login_at: datetime | None
+    # When two-factor login was set up, or None; `two_factor_required` for staff roles.
+    two_factor_enrolled_at: datetime | None = None
+    two_factor_required: bool = False
 
 
 def has_any_user(*, session: Session) -> bool:
@@ -54,7 +60,7 @@ def validate_account(
             "starting with a letter or digit."
         )
     name = display_name.strip()
-    if not name:
+    if not clean_text(name):
         errors["display_name"] = "Enter the person's name as others should see it."
     elif len(name) > 120 or any(not ch.isprintable() for ch in name):
         errors["display_name"] = "A name is at most 120 printable characters."
@@ -94,7 +100,9 @@ def _insert_account(
         raise ValidationError({"username": "That username is taken; choose another."}) from None
     session.execute(insert(UserRole), [{"user_id": user.id, "role": r} for r in roles])
     if "member" in roles:
-        session.add(MemberProfile(user_id=user.id, sobriety_date=sobriety_date or now.date()))
+        # "Today" in the person's own calendar, not UTC's.
+        session.add(MemberProfile(user_id=user.id,
+                                  sobriety_date=sobriety_date or local_today(timezone, now)))
         session.execute(
             insert(StepProgress),
             [{"member_id": user.id, "step": step, "status": "not_started", "updated_at": now}
@@ -167,7 +175,8 @@ def list_accounts(*, session: Session, actor: Actor) -> list[AccountRow]:
             roles=tuple(r for r in ROLES if r in roles_by_user.get(u.id, ())),
             is_active=u.is_active, locked_until=u.locked_until,
             must_change_password=u.must_change_password, created_at=u.created_at,
-            last_login_at=u.last_login_at,
+            last_login_at=u.last_login_at, two_factor_enrolled_at=u.totp_enrolled_at,
+            two_factor_required=bool(set(roles_by_user.get(u.id, ())) & TWO_FACTOR_ROLES),
         )
         for u in users
     ]
@@ -216,4 +225,25 @@ def reset_password(*, session: Session, actor: Actor, user_id: int, temporary_pa
     user.locked_until = None
     user.failed_logins = 0
     record_event(session, actor_id=actor.id, actor_role="admin", action="password_reset",
+                 at=now or utcnow(), detail=f"user {user_id}")
+
+
+def reset_two_factor(*, session: Session, actor: Actor, user_id: int,
+                     now: datetime | None = None) -> None:
+    """Forget a person's authenticator secret and recovery codes (a lost or new phone).
+
+    Staff must set two-factor login up again at their next login, and a browser session of
+    theirs that is open now is sent to that set-up at its next rerun; a member's login goes
+    back to the password alone until they set it up again. Like a password reset, it also
+    lifts a lock that wrong codes may have caused.
+    """
+    _require_admin(actor)
+    user = _target(session, user_id)
+    if user.totp_enrolled_at is None and user.totp_secret is None:
+        raise ValidationError("Two-factor login is not set up for this account: "
+                              "there is nothing to reset.")
+    clear_second_factor(session, user)
+    user.locked_until = None
+    user.failed_logins = 0
+    record_event(session, actor_id=actor.id, actor_role="admin", action="two_factor_reset",
                  at=now or utcnow(), detail=f"user {user_id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -21,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
+from models.crypto import EncryptedText
 
 ROLES = ("member", "sponsor", "counselor", "admin")
 PURPOSES = ("sponsorship", "counseling")
@@ -54,6 +56,13 @@ class User(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor login (TOTP, RFC 6238; dashboard/two_factor.py): the shared secret
+    # (encrypted at rest: a copied database file must not give away anyone's codes), when
+    # it was confirmed with a first code, and the last time step accepted, so that no code
+    # (nor any older one) is accepted twice. All empty while it is not set up.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -86,6 +95,20 @@ class UserRole(Base):
         CheckConstraint(_in("role", ROLES), name="role_known"),
         Index("ix_user_roles_role", "role"),
     )
+
+
+class RecoveryCode(Base):
+    """A single-use recovery code of two-factor login, kept only as an argon2id hash."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_recovery_codes_user", "user_id"),)
 
 
 class MemberProfile(Base):
@@ -129,10 +152,11 @@ class CheckIn(Base):
     read_literature: Mapped[bool] = mapped_column(Boolean, default=False)
     step_work: Mapped[bool] = mapped_column(Boolean, default=False)
     sleep_hours: Mapped[float | None] = mapped_column(Float)
-    gratitude: Mapped[str | None] = mapped_column(Text)
-    journal: Mapped[str | None] = mapped_column(Text)
+    # The member's own words: encrypted at rest (models/crypto.py), TEXT in the schema.
+    gratitude: Mapped[str | None] = mapped_column(EncryptedText)
+    journal: Mapped[str | None] = mapped_column(EncryptedText)
     hard_day: Mapped[bool] = mapped_column(Boolean, default=False)
-    hard_day_reason: Mapped[str | None] = mapped_column(Text)
+    hard_day_reason: Mapped[str | None] = mapped_column(EncryptedText)
     is_late: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -161,7 +185,7 @@ class StepProgress(Base):
     status: Mapped[str] = mapped_column(String(16), default="not_started")
     started_on: Mapped[date | None] = mapped_column(Date)
     completed_on: Mapped[date | None] = mapped_column(Date)
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(EncryptedText)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
@@ -248,7 +272,7 @@ class Flag(Base):
     episode_key: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     # The member's own words (a hard-day reason), shown only where notes are shared.
-    quoted_text: Mapped[str | None] = mapped_column(Text)
+    quoted_text: Mapped[str | None] = mapped_column(EncryptedText)
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -257,7 +281,7 @@ class Flag(Base):
     )
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outreach_method: Mapped[str | None] = mapped_column(String(16))
-    outreach_note: Mapped[str | None] = mapped_column(Text)
+    outreach_note: Mapped[str | None] = mapped_column(EncryptedText)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -277,6 +301,8 @@ class Flag(Base):
         ),
         Index("ix_flags_member_status", "member_id", "status"),
         Index("ix_flags_status_severity", "status", "severity"),
+        # The caseload's last contact: max(acknowledged_at) per member in one seek (0002).
+        Index("ix_flags_member_acknowledged", "member_id", "acknowledged_at"),
     )
 
 
@@ -287,13 +313,15 @@ class WeeklyReview(Base):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     iso_week: Mapped[str] = mapped_column(String(8))  # e.g. 2026-W48
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
         UniqueConstraint("reviewer_id", "member_id", "iso_week", name="uq_weekly_reviews_week"),
         CheckConstraint("length(iso_week) = 8", name="iso_week_form"),
         Index("ix_weekly_reviews_member", "member_id", "iso_week"),
+        # The caseload's last contact: max(created_at) per member in one seek (0002).
+        Index("ix_weekly_reviews_member_created", "member_id", "created_at"),
     )
 
 
@@ -317,6 +345,9 @@ class AuditEvent(Base):
     screen: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(8))
     detail: Mapped[str | None] = mapped_column(String(200))
+    # Tamper evidence: an HMAC of this event and the previous event's hash.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         CheckConstraint("outcome IN ('allowed', 'denied')", name="outcome_known"),
@@ -324,3 +355,16 @@ class AuditEvent(Base):
         Index("ix_audit_events_actor_at", "actor_id", "at"),
         Index("ix_audit_events_at", "at"),
     )
+
+
+class AuditChainHead(Base):
+    """The hash of the newest audit event: appending locks this one row, so concurrent
+    transactions chain one after the other, and deleting the newest events is detected."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int | None] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import ui
-from dashboard.audit_log import MAX_ROWS, audit_actions, audit_csv, audit_log
+from dashboard.audit_log import MAX_ROWS, audit_actions, audit_chain_status, audit_csv, audit_log
 from dashboard.errors import PermissionDenied
 from dashboard.sharing import accounting_of_disclosures
 from dashboard.timeutil import format_local, local_today
@@ -16,6 +16,16 @@ actor = ui.require_role("admin")
 st.title("Audit log")
 st.write("Every login, account change and access to member data, allowed or refused. "
          "Events are never changed or deleted.")
+
+with st.spinner("Checking the audit trail's hash chain..."), ui.transaction() as session:
+    chain = audit_chain_status(session=session, actor=actor)
+older = f" {chain.unchained} older events predate the chain." if chain.unchained else ""
+if chain.intact:
+    st.success(f"The audit trail is intact: {chain.checked} events verified.{older}",
+               icon=":material/verified_user:")
+else:
+    st.error(f"The audit trail was tampered with at event {chain.problem_id}: {chain.problem}. "
+             f"{chain.checked} events before it verified.{older}", icon=":material/gpp_bad:")
 
 today = local_today(actor.timezone)
 with ui.transaction() as session:

@@ -45,7 +45,7 @@ for c in current:
     with st.container(border=True):
         info, action = st.columns([4, 1], vertical_alignment="center")
         info.markdown(
-            f"**{c.recipient_name}** ({c.recipient_username}), for "
+            f"**{ui.plain(c.recipient_name)}** ({c.recipient_username}), for "
             f"{PURPOSE_LABELS[c.purpose].lower()}  \n"
             f"Sees: {shares(c)}  \nUntil the end of "
             f"{last_local_day(c.expires_at, actor.timezone):%d %B %Y} "
@@ -57,7 +57,7 @@ for c in current:
                 st.session_state[confirm_key] = True
                 st.rerun()
         else:
-            st.warning(f"Stop sharing with {c.recipient_name} now? They will see nothing of "
+            st.warning(f"Stop sharing with {ui.plain(c.recipient_name)} now? They will see nothing of "
                        "yours from their next page load. To share again you will sign anew.")
             yes, no = st.columns(2)
             if yes.button("Yes, stop sharing", key=f"revoke_yes_{c.id}", type="primary"):
@@ -68,7 +68,8 @@ for c in current:
                     st.error(str(error))
                 else:
                     st.session_state.pop(confirm_key, None)
-                    st.session_state["sharing_flash"] = f"You stopped sharing with {c.recipient_name}"
+                    st.session_state["sharing_flash"] = (
+                        f"You stopped sharing with {ui.plain(c.recipient_name)}")
                     st.rerun()
             if no.button("Keep sharing", key=f"revoke_no_{c.id}"):
                 st.session_state.pop(confirm_key, None)

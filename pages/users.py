@@ -30,6 +30,8 @@ st.dataframe(
                 "Active": "Yes" if a.is_active else "No",
                 "Locked until": format_local(a.locked_until, actor.timezone),
                 "Must change password": "Yes" if a.must_change_password else "No",
+                "Two-factor": "On" if a.two_factor_enrolled_at is not None
+                else "Not set up yet" if a.two_factor_required else "Off",
                 "Last login": format_local(a.last_login_at, actor.timezone),
             }
             for a in accounts
@@ -87,6 +89,18 @@ with manage:
         with ui.transaction() as session:
             users.unlock_account(session=session, actor=actor, user_id=user_id)
         done(f"{target.username} is unlocked.")
+    if target.two_factor_enrolled_at is not None and st.button(
+            "Reset two-factor",
+            help="For a lost or new phone: forgets their authenticator app and recovery "
+                 "codes. Sponsors, counselors and administrators set it up again at their "
+                 "next login; a member's login needs only the password until they do."):
+        try:
+            with ui.transaction() as session:
+                users.reset_two_factor(session=session, actor=actor, user_id=user_id)
+        except ValidationError as error:
+            ui.show_errors(error)
+        else:
+            done(f"Two-factor login of {target.username} is reset.")
     with st.form("reset_password", clear_on_submit=True):
         temporary = st.text_input("New temporary password", type="password", max_chars=128)
         reset = st.form_submit_button("Reset password")

@@ -16,9 +16,17 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from models import crypto
 from models.db import make_engine, make_session_factory, upgrade_to_head
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# The key of the audit trail's hash chain (PostgreSQL has no key file beside the database).
+os.environ.setdefault("DASHBOARD_SECRET_KEY", "test-audit-secret-not-for-production")
+# The key of the notes encrypted at rest, for the whole run: set in the environment too, so
+# that the app's own entry points (AppTest, the CLI, subprocesses) configure the same one.
+TEST_ENCRYPTION_KEY = "NxY-4H-yrQgp6oisBL08HGNBnnidJ8c_P5ntfFPPlgw="  # tests only
+os.environ["DASHBOARD_ENCRYPTION_KEYS"] = TEST_ENCRYPTION_KEY
+crypto.configure(keys=[TEST_ENCRYPTION_KEY.encode()])
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

@@ -15,6 +15,9 @@ from models import CheckIn, Consent, User
 
 PASSWORD = "a sturdy test passphrase"
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
+# The authenticator secret of test users who have two-factor login (staff, by default):
+# tests compute its codes with dashboard.two_factor.code_at(TOTP_SECRET, moment).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @cache
@@ -25,20 +28,39 @@ def _hash_once(password: str) -> str:
 
 def make_user(session: Session, username: str, *roles: str, name: str | None = None,
               timezone_name: str = "UTC", password: str = PASSWORD,
-              sobriety_date: date | None = None) -> Actor:
+              sobriety_date: date | None = None, two_factor: bool = False) -> Actor:
+    """An account as an admin would make it; with `two_factor`, two-factor login is set up
+    with TOTP_SECRET. (Staff need it before any page: the AppTest helper `new_app` sets it
+    up for a staff actor that lacks it.)"""
     with mock.patch("dashboard.users.hash_password", _hash_once):
         return _make_user(session, username, roles, name=name, timezone_name=timezone_name,
-                          password=password, sobriety_date=sobriety_date)
+                          password=password, sobriety_date=sobriety_date, two_factor=two_factor)
 
 
-def _make_user(session, username, roles, *, name, timezone_name, password, sobriety_date):
+def _make_user(session, username, roles, *, name, timezone_name, password, sobriety_date,
+               two_factor):
+    roles = roles or ("member",)
     user_id = create_account(
         session=session, actor=None, username=username, display_name=name or username.title(),
-        password=password, roles=roles or ("member",), timezone=timezone_name,
+        password=password, roles=roles, timezone=timezone_name,
         sobriety_date=sobriety_date, must_change_password=False, now=NOW,
     )
+    if two_factor:
+        set_up_two_factor(session, user_id)
     session.flush()
     return actor_from_user(session.get(User, user_id))
+
+
+def set_up_two_factor(session: Session, user_id: int) -> datetime:
+    """Two-factor login set up with TOTP_SECRET, as the Two-factor screen would leave it
+    minus the recovery codes (made and tested in the tests of dashboard.two_factor); the
+    last code used is one of long ago. Returns the enrolment time."""
+    user = session.get(User, user_id)
+    user.totp_secret = TOTP_SECRET
+    user.totp_enrolled_at = NOW - timedelta(days=30)
+    user.totp_last_step = 0
+    session.flush()
+    return user.totp_enrolled_at
 
 
 def grant(session: Session, member: Actor, recipient: Actor, *categories: str,

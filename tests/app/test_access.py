@@ -6,8 +6,9 @@ import pytest
 
 from dashboard.navigation import ROLE_SECTIONS
 from models import User, utcnow
-from tests.app.conftest import no_exception, titles
-from tests.factories import PASSWORD, make_user
+from tests.app.conftest import no_exception, shown, titles
+from dashboard.two_factor import code_at
+from tests.factories import PASSWORD, TOTP_SECRET, make_user
 
 ALL_SCREENS = {screen.file: screen.title for _, screens in ROLE_SECTIONS.values() for screen in screens}
 ROLE_OF_SCREEN = {screen.file: role for role, (_, screens) in ROLE_SECTIONS.items()
@@ -68,11 +69,17 @@ def log_in(at, username, password):
 
 def test_login_with_the_right_password_opens_the_role_home(new_app, app_db):
     with app_db.begin() as session:
-        make_user(session, "carla", "counselor", name="Carla C.")
+        make_user(session, "carla", "counselor", name="Carla C.", two_factor=True)
     at = log_in(new_app().run(), "carla", PASSWORD)
     no_exception(at)
+    # Staff pass their second factor first (tests/app/test_two_factor_pages.py has the rest).
+    assert titles(at) == ["Two-factor login"]
+    next(t for t in at.text_input if t.label == "Authentication code").input(
+        code_at(TOTP_SECRET, utcnow()))
+    next(b for b in at.button if b.label == "Verify").click().run()
+    no_exception(at)
     assert titles(at) == ["Caseload"]
-    assert any("Carla C." in c.value for c in at.sidebar.caption)
+    assert any("Carla C." in shown(c.value) for c in at.sidebar.caption)
 
 
 def test_login_with_a_wrong_password_shows_one_generic_message(new_app, app_db):
@@ -150,3 +157,17 @@ def test_a_reset_password_must_be_changed_before_anything_else(new_app, app_db):
     no_exception(at)
     assert "Your password is changed." in [s.value for s in at.success]
     assert "Today" in titles(at.switch_page("../pages/today.py").run())
+
+
+def test_audit_log_shows_whether_the_trail_is_intact(new_app, app_db):
+    from sqlalchemy import text
+
+    with app_db.begin() as session:
+        admin = make_user(session, "ada", "admin")
+    at = no_exception(new_app(admin).run())
+    at.switch_page("../pages/audit_log.py").run()
+    assert "The audit trail is intact" in at.success[0].value
+    with app_db.begin() as session:
+        session.execute(text("UPDATE audit_events SET detail = 'rewritten' WHERE id = 1"))
+    at.run()
+    assert "tampered with at event 1" in at.error[0].value

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from models import Flag, utcnow
-from tests.app.conftest import no_exception
+from tests.app.conftest import no_exception, shown
 from tests.factories import add_checkin, grant, make_user
 
 MEMBER_NAME = "Zed Zimmer"
@@ -22,7 +22,8 @@ STATES = ("none", "active", "wrong_category", "expired", "revoked", "someone_els
 
 # (viewer role, screen file) -> {state: set of what shows}; a state left out shows nothing.
 MATRIX: dict[tuple[str, str], dict[str, set[str]]] = {
-    ("sponsor", "weekly_review.py"): {"active": {"name"}, "wrong_category": {"name", "not shared"}},
+    ("sponsor", "weekly_review.py"): {"active": {"name", "words"},
+                                      "wrong_category": {"name", "not shared"}},
     ("sponsor", "sponsee_detail.py"): {"active": {"name", "words"},
                                        "wrong_category": {"name", "not shared"}},
     ("counselor", "caseload.py"): {"active": {"name"}, "wrong_category": {"name", "not shared"}},
@@ -52,7 +53,7 @@ def page_text(at) -> str:
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [" ".join(map(str, s.options)) for s in at.selectbox]
     parts += [d.value.to_string() for d in at.dataframe]
-    return "\n".join(str(p) for p in parts)
+    return shown("\n".join(str(p) for p in parts))
 
 
 def arrange(session, role: str, state: str):

@@ -146,3 +146,23 @@ def test_module_entry_point_runs(cli_db):
                             text=True, env=os.environ | {"DATABASE_URL": cli_db}, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "newest schema" in result.stdout
+
+
+def test_sweep_raises_missed_check_in_flags_once(cli_db, capsys, monkeypatch):
+    from datetime import date, timedelta
+
+    from models import CheckIn, Flag
+
+    run(["create-user", "maria", "--role", "member"], capsys, monkeypatch,
+        stdin="a sturdy passphrase\n")
+    engine = make_engine(cli_db)
+    with make_session_factory(engine).begin() as session:
+        user = session.scalar(select(User).where(User.username == "maria"))
+        session.add(CheckIn(member_id=user.id, local_date=date.today() - timedelta(days=5),
+                            mood=3, craving=2, used_substances=False, meetings=0))
+    code, out, err = run(["sweep"], capsys, monkeypatch)
+    assert code == 0 and out.strip() == "Raised 1 new flag for missed check-ins."
+    code, out, err = run(["sweep"], capsys, monkeypatch)
+    assert out.strip() == "Raised 0 new flags for missed check-ins."
+    with make_session_factory(engine)() as session:
+        assert session.scalar(select(Flag.rule_id)) == "no_checkin"

@@ -64,3 +64,9 @@ def test_outdated_hash_is_upgraded_on_verify():
     assert ok
     assert new_hash is not None and "m=19456" in new_hash
     assert verify_and_update("old but fine pw", new_hash) == (True, None)
+
+
+def test_a_huge_password_is_refused_not_an_error():
+    stored = hash_password("a sturdy passphrase here")
+    assert verify_and_update("x" * 10_000, stored) == (False, None)
+    assert password_problem("x" * 10_000) is not None
