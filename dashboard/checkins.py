@@ -24,6 +24,7 @@ from dashboard.flags import evaluate_checkin
 from dashboard.labels import day_label
 from dashboard.policy import disclose
 from dashboard.progress import sobriety_date_after_use
+from dashboard.text import clean_text
 from dashboard.timeutil import local_today
 from models import ACTIONS_DONE, CheckIn, SobrietyDateChange, User, utcnow
 
@@ -69,7 +70,7 @@ def _text(value: str | None) -> str | None:
     """Typed text as stored: surrounding blank space dropped, nothing at all as None."""
     if value is None:
         return None
-    value = value.strip()
+    value = clean_text(value, multiline=True)
     return value or None
 
 

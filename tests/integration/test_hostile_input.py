@@ -159,3 +159,27 @@ def test_passwords_survive_login_and_change(session_factory, session, people, ca
             change_password(session=s, actor=maria, current_password=password,
                             new_password=PASSWORD, confirm_password=PASSWORD, now=NOW)
     logs_are_clean(caplog, password)
+
+
+@HOSTILE
+@given(text=hostile_text)
+def test_check_in_service_survives(session_factory, session, people, caplog, text):
+    from dashboard.checkins import CheckInForm, save_checkin
+
+    maria = people[0]
+    form = CheckInForm(local_date=NOW.date(), mood=3, craving=2, used_substances=False,
+                       gratitude=text, journal=text, hard_day=True, hard_day_reason=text)
+    try:
+        with session_factory.begin() as s:
+            save_checkin(session=s, actor=maria, form=form, now=NOW)
+    except ValidationError as error:
+        assert error.errors
+    else:
+        from models import CheckIn
+
+        session.commit()
+        stored = session.scalar(select(CheckIn).where(CheckIn.member_id == maria.id))
+        session.commit()
+        for value in (stored.gratitude, stored.journal, stored.hard_day_reason):
+            assert value is None or "\x00" not in value
+    logs_are_clean(caplog, text)
