@@ -33,7 +33,7 @@ from dashboard.flags import SEVERITY_RANK, load_thresholds, risk_level, sweep
 from dashboard.labels import RULE_LABELS, SEVERITY_LABELS, STEP_LABELS
 from dashboard.policy import ROLE_FOR_PURPOSE, audit_disclosures, shared_categories_by_member
 from dashboard.progress import sobriety_days
-from dashboard.timeutil import local_today, plural, to_local
+from dashboard.timeutil import local_today, to_local
 from models import (
     SEVERITIES,
     CheckIn,
@@ -603,9 +603,10 @@ def caseload_metrics(rows: Sequence[CaseloadRow], *, silent_days: int | None = N
 
 
 def showing_sentence(shown: int, total: int) -> str:
+    clients = f"{total:,} client" + ("" if total == 1 else "s")
     if shown == total:
-        return f"Showing all {plural(total, 'client')}."
-    return f"Showing {shown} of {plural(total, 'client')}."
+        return f"Showing all {clients}."
+    return f"Showing {shown:,} of {clients}."
 
 
 def high_risk_names(rows: Sequence[CaseloadRow], *, at_most: int = 5) -> str | None:

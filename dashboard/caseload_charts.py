@@ -17,7 +17,6 @@ import plotly.graph_objects as go
 from dashboard.caseload import HEATMAP_DAYS, CaseloadRow
 from dashboard.charts import CRAVING_COLOR, HARD_DAY_COLOR, MOOD_COLOR
 from dashboard.labels import SEVERITY_LABELS
-from dashboard.timeutil import plural
 
 SKY_BLUE = "#56B4E9"  # Okabe-Ito, like the colours imported above
 GREY = "#999999"
@@ -41,6 +40,10 @@ RISK_BADGE_COLORS = {
 CHECKED_IN_COLOR = MOOD_COLOR  # blue
 MISSED_COLOR = "rgba(128, 128, 128, 0.22)"  # a faint grey on either theme
 _ROW_PX = 18
+
+
+def _clients(count: int) -> str:
+    return f"{count:,} client" + ("" if count == 1 else "s")
 
 
 def _layout(fig: go.Figure, height: int) -> None:
@@ -80,14 +83,14 @@ def risk_distribution_summary(rows: Sequence[CaseloadRow]) -> str:
         return "No client shares their data with you yet, so there is no risk to chart."
     sharing = len(rows) - counts["not_shared"]
     if not sharing:
-        return (f"None of your {plural(len(rows), 'client')} shares flags with you, so "
+        return (f"None of your {_clients(len(rows))} shares flags with you, so "
                 "their risk is not known here.")
-    at_risk = ", ".join(f"{counts[lvl]} {RISK_LABELS[lvl].lower()}"
+    at_risk = ", ".join(f"{counts[lvl]:,} {RISK_LABELS[lvl].lower()}"
                         for lvl in ("high", "medium", "low"))
-    sentence = (f"Of the {plural(sharing, 'client')} who share flags, {at_risk} risk, and "
-                f"{counts['none']} with no open flag")
+    sentence = (f"Of the {_clients(sharing)} who share flags, {at_risk} risk, and "
+                f"{counts['none']:,} with no open flag")
     if counts["not_shared"]:
-        sentence += f"; {counts['not_shared']} more do not share flags"
+        sentence += f"; {counts['not_shared']:,} more do not share flags"
     return sentence + "."
 
 
@@ -136,7 +139,7 @@ def adherence_heatmap_summary(rows: Sequence[CaseloadRow],
     made = sum(len(checkin_days[r.member_id]) for r in drawn)
     rate = made / (HEATMAP_DAYS * len(drawn))
     low = sum(1 for r in drawn if len(checkin_days[r.member_id]) < HEATMAP_DAYS / 2)
-    who = (f"the {plural(len(drawn), 'client')} who share check-ins" if len(drawn) == sharing
-           else f"the first {len(drawn)} of the {sharing} clients who share check-ins")
+    who = (f"the {_clients(len(drawn))} who share check-ins" if len(drawn) == sharing
+           else f"the first {len(drawn)} of the {sharing:,} clients who share check-ins")
     return (f"Over the last {HEATMAP_DAYS} days, {who} checked in on {rate:.0%} of days; "
-            f"{plural(low, 'client')} checked in on fewer than half of them.")
+            f"{_clients(low)} checked in on fewer than half of them.")

@@ -170,7 +170,15 @@ def cmd_rotate_key(args) -> int:
     if rotation.source.key_file is None and len(rotation.source.keys) > 1:
         print("Every note is now under the first key. Remove the older keys from the "
               "variable once every dashboard process runs with the new first key.")
-    elif rotation.source.key_file is None and not result.reencrypted:
+    if result.reencrypted and engine.dialect.name == "postgresql":
+        # Replaced values stay in dead row versions until PostgreSQL reuses their space.
+        from models import Base, crypto
+
+        tables = sorted({c.table.name for c in crypto.encrypted_columns(Base.metadata)})
+        print(f"To remove the replaced values from the database files now, run VACUUM FULL "
+              f"on {', '.join(tables)} (it locks each table while it runs).")
+    if (rotation.source.key_file is None and len(rotation.source.keys) == 1
+            and not result.reencrypted):
         print("To rotate, put a new key first in the variable, keep the current one after "
               "it, restart the dashboard and run this again.")
     return 0

@@ -358,7 +358,12 @@ def rotate_key(*, settings: Settings, engine: Engine) -> Rotation:
         generated = True
     _activate(source)
     with Session(engine) as session, session.begin():
-        result = reencrypt_notes(connection=session.connection())
+        connection = session.connection()
+        if engine.dialect.name == "sqlite":
+            # The pages freed by rewriting a note are zeroed, not left holding the old
+            # token or, for notes from before encryption, the plain text.
+            connection.exec_driver_sql("PRAGMA secure_delete = ON")
+        result = reencrypt_notes(connection=connection)
         record_event(session, actor_id=None, action="notes_reencrypted",
                      detail=f"{result.reencrypted} of {result.checked} encrypted values "
                             "re-encrypted with the newest key")

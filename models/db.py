@@ -41,7 +41,13 @@ def make_engine(url: str, *, sqlite_write_lock_first: bool = True, **kwargs) -> 
     # JIT compilation costs more than it saves on these short aggregate queries
     # (measured: hundreds of milliseconds on the caseload); merged with the caller's options.
     connect_args = dict(kwargs.pop("connect_args", {}))
-    connect_args["options"] = " ".join(filter(None, [connect_args.get("options"), "-c jit=off"]))
+    from_url = make_url(url).query.get("options")
+    if from_url is not None:
+        url = make_url(url).difference_update_query(["options"]).render_as_string(
+            hide_password=False)
+    connect_args["options"] = " ".join(filter(None, [from_url if isinstance(from_url, str) else
+                                                     " ".join(from_url or ()),
+                                                     connect_args.get("options"), "-c jit=off"]))
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 

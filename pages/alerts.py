@@ -53,14 +53,13 @@ with ui.transaction() as session:
     queue = alert_queue(session=session, actor=actor, severities=severities, rule_ids=rules,
                         page=st.session_state.get(PAGE, 1), page_size=PAGE_SIZE)
 
-counts = ", ".join(f"{n} {SEVERITY_LABELS[s].lower()}" for s, n in queue.by_severity.items())
+counts = ", ".join(f"{n:,} {SEVERITY_LABELS[s].lower()}" for s, n in queue.by_severity.items())
 if not sum(queue.by_severity.values()):
     st.success("No open flags among the clients who share flags with you.")
     st.stop()
-matches = "matches" if queue.total == 1 else "match"
-st.caption(f"Not yet resolved across your caseload: {counts}. "
-           f"{plural(queue.total, 'flag')} {matches} the filters, most severe first, then the "
-           "oldest.")
+matching = "1 flag matches" if queue.total == 1 else f"{queue.total:,} flags match"
+st.caption(f"Not yet resolved across your caseload: {counts}. {matching} the filters, most "
+           "severe first, then the oldest.")
 if not queue.alerts:
     st.info("No flag matches these filters.")
 

@@ -82,10 +82,11 @@ if not view.rows:
 
 metrics = caseload_metrics(view.rows)
 clients, high, silent_metric, adherence = metrics_area.columns(4)
-clients.metric("Clients", metrics.clients)
-high.metric("Open high flags", metrics.open_high_flags,
+clients.metric("Clients", f"{metrics.clients:,}")
+high.metric("Open high flags", f"{metrics.open_high_flags:,}",
             help=f"Among the {metrics.sharing_flags} clients who share flags with you.")
-silent_metric.metric(f"No check-in for {metrics.silent_days}+ days", metrics.silent_clients,
+silent_metric.metric(f"No check-in for {metrics.silent_days}+ days",
+                     f"{metrics.silent_clients:,}",
                      help=f"Among the {metrics.sharing_checkins} clients who share check-ins.")
 adherence.metric(f"{WEEK_DAYS}-day adherence",
                  NOT_SHARED if metrics.adherence_7d is None else f"{metrics.adherence_7d:.0%}",
@@ -113,10 +114,10 @@ st.caption(showing_sentence(len(view.shown), len(view.rows))
            + " Select a row to open the client's detail.")
 if view.shown:
     risk_codes = list(RISK_BADGE_COLORS)
-    # Widths that fit the sidebar and all nine columns in 1,280 pixels, with no sideways
-    # scrolling; "not shared" is the widest value of most columns.
-    width = {"client": 110, "risk": 80, "days_silent": 84, "adherence": 92, "mood_craving": 96,
-             "days_sober": 82, "step": 76, "open_flags": 80, "last_contact": 86}
+    # Widths that fit the sidebar, all nine columns and a vertical scrollbar in 1,280
+    # pixels, with no sideways scrolling; "not shared" is the widest value of most columns.
+    width = {"client": 97, "risk": 80, "days_silent": 84, "adherence": 92, "mood_craving": 96,
+             "days_sober": 82, "step": 76, "open_flags": 80, "last_contact": 84}
     column_config = {}
     for column in TABLE_COLUMNS:
         common = {"width": width[column.key], "help": column.help}

@@ -486,3 +486,28 @@ def test_a_fresh_database_in_a_new_folder_works_end_to_end(tmp_path):
         assert orm_values(engine, "checkins", "journal") == [NOTES["checkins", "journal"]]
     finally:
         engine.dispose()
+
+
+def test_rotate_key_on_postgresql(postgresql_engine, capsys, monkeypatch):
+    import dashboard.cli
+
+    old_key, new_key = load_settings().encryption_keys[0], Fernet.generate_key()
+    write_every_note(postgresql_engine)
+    stored = encrypted_value_count(postgresql_engine)
+    # The command's engine works in this test's schema, like every other engine here.
+    in_schema = _search_path(postgresql_engine)
+    monkeypatch.setattr(dashboard.cli, "make_engine",
+                        lambda url, **kwargs: make_engine(url, connect_args=in_schema, **kwargs))
+    monkeypatch.setenv("DATABASE_URL", postgresql_engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("DASHBOARD_ENCRYPTION_KEYS", f"{new_key.decode()},{old_key.decode()}")
+
+    code, out, err = run(["rotate-key"], capsys, monkeypatch)
+    assert code == 0, err
+    assert f"Re-encrypted {stored} of {stored}" in out and "VACUUM FULL on checkins" in out
+    crypto.configure(keys=[new_key])
+    for table, column in ENCRYPTED:
+        assert orm_values(postgresql_engine, table, column) == [NOTES[table, column]]
+
+    monkeypatch.delenv("DASHBOARD_ENCRYPTION_KEYS")
+    code, out, err = run(["rotate-key"], capsys, monkeypatch)
+    assert code == 2 and "DASHBOARD_ENCRYPTION_KEYS must be set" in err

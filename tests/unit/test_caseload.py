@@ -267,6 +267,7 @@ def test_high_risk_names_for_the_line_above_the_table(rows):
 def test_showing_sentence():
     assert showing_sentence(3, 3) == "Showing all 3 clients."
     assert showing_sentence(1, 12) == "Showing 1 of 12 clients."
+    assert showing_sentence(1_200, 2_050) == "Showing 1,200 of 2,050 clients."
 
 
 # --- charts ------------------------------------------------------------------------------
@@ -286,6 +287,10 @@ def test_risk_summary(rows):
     assert risk_distribution_summary(rows) == (
         "Of the 5 clients who share flags, 1 high, 2 medium, 1 low risk, and 1 with no open "
         "flag; 1 more do not share flags.")
+    many = [client(n, f"C{n}") for n in range(1_500)]
+    assert risk_distribution_summary(many) == (
+        "Of the 1,500 clients who share flags, 0 high, 0 medium, 0 low risk, and 1,500 with "
+        "no open flag.")
     assert risk_distribution_summary([]) == (
         "No client shares their data with you yet, so there is no risk to chart.")
     assert risk_distribution_summary([client(1, "Cy", {"steps"})]) == (
