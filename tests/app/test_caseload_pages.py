@@ -193,3 +193,22 @@ def test_alerts_page_through_a_long_queue(new_app, counselor):
     # A filter starts again from the first page.
     by_label(at.multiselect, "Severity").set_value(["high", "medium"]).run(timeout=60)
     assert alert_headers(no_exception(at)) == first_page
+
+
+def test_client_detail_over_each_range_with_the_consent_summary(new_app, app_db, counselor):
+    at = no_exception(new_app(counselor).run(timeout=60))
+    at.switch_page("../pages/client_detail.py").run(timeout=60)
+    no_exception(at)
+    assert titles(at) == ["Client detail"]
+    assert any("Confidential" in c.value for c in at.caption)
+    assert any(c.value.startswith("Shares with you:") for c in at.caption)
+    assert "Flag history" in [s.value for s in at.subheader]
+    for days in (7, 90, 365):
+        at.segmented_control[0].set_value(days).run(timeout=60)
+        no_exception(at)
+    with app_db() as session:
+        last = list(shared_member_choices(session=session, actor=counselor,
+                                          purpose="counseling"))[-1]
+    by_label(at.selectbox, "Client").set_value(last).run(timeout=60)
+    no_exception(at)
+    assert by_label(at.selectbox, "Client").value == last
