@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -77,13 +77,18 @@ def _canonical_time(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
-def event_hash(secret: bytes, prev_hash: str, event: dict) -> str:
+# One encoder for every event: json.dumps with options builds a new one per call, which
+# counts when a caseload chains thousands of events.
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def event_hash(secret: bytes, prev_hash: str, event: dict, at: str | None = None) -> str:
+    """The event's HMAC; `at` is its time in canonical form, when the caller has it."""
     content = [prev_hash] + [
-        _canonical_time(event["at"]) if name == "at" else event.get(name)
+        (at or _canonical_time(event["at"])) if name == "at" else event.get(name)
         for name in _HASHED_FIELDS
     ]
-    message = json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+    return hmac.new(secret, _encode(content).encode(), hashlib.sha256).hexdigest()
 
 
 def append_events(executor, rows: list[dict]) -> None:
@@ -98,10 +103,18 @@ def append_events(executor, rows: list[dict]) -> None:
         select(AuditChainHead.last_hash).where(AuditChainHead.id == 1).with_for_update()
     ).scalar_one_or_none()
     previous = head or GENESIS
+    canonical_times: dict[datetime, str] = {}  # a list screen's events share one time
     for row in rows:
+        at = canonical_times.get(row["at"])
+        if at is None:
+            at = canonical_times[row["at"]] = _canonical_time(row["at"])
         row["prev_hash"] = previous
-        row["row_hash"] = previous = event_hash(secret, row["prev_hash"], row)
-    last_id = max(executor.execute(insert(AuditEvent).returning(AuditEvent.id), rows).scalars())
+        row["row_hash"] = previous = event_hash(secret, row["prev_hash"], row, at)
+    # A plain executemany of the table, not the ORM's bulk insert: a caseload appends
+    # thousands of events at once. The newest id is ours: the head's lock keeps every
+    # other append waiting until this transaction ends.
+    executor.execute(AuditEvent.__table__.insert(), rows)
+    last_id = select(func.max(AuditEvent.id)).scalar_subquery()
     if head is None:
         executor.execute(insert(AuditChainHead).values(id=1, last_id=last_id, last_hash=previous))
     else:

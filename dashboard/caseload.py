@@ -24,14 +24,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, Date, String, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
 from dashboard.errors import PermissionDenied
 from dashboard.flags import SEVERITY_RANK, load_thresholds, risk_level, sweep
 from dashboard.labels import RULE_LABELS, SEVERITY_LABELS, STEP_LABELS
-from dashboard.policy import ROLE_FOR_PURPOSE, audit_disclosures, shared_categories_by_member
+from dashboard.policy import (
+    ROLE_FOR_PURPOSE,
+    audit_disclosures,
+    shared_categories_by_member,
+    visible_members,
+)
 from dashboard.progress import sobriety_days
 from dashboard.timeutil import local_today, to_local
 from models import (
@@ -109,25 +114,35 @@ def caseload_for(*, session: Session, actor: Actor, now: datetime | None = None
     shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=PURPOSE)
     if not shared:
         return []
-    ids = sorted(shared)
-    sharing = {c: [m for m in ids if c in shared[m]] for c in SHOWN_CATEGORIES}
-    if sharing["flags"]:
+
+    def sharing(category: str | None = None):
+        # The clients as a subquery of the consents, not thousands of bound ids: the
+        # database reads them where it needs them, and nothing is re-sent per statement.
+        return visible_members(viewer_id=actor.id, at=now, purpose=PURPOSE, category=category)
+
+    shares = {c: any(c in categories for categories in shared.values())
+              for c in SHOWN_CATEGORIES}
+    if shares["flags"]:
         # Raise the silence flags now, so the risk shown does not wait for a cron job.
-        sweep(session, now=now, member_ids=sharing["flags"])
+        sweep(session, now=now, member_ids=sharing("flags"))
 
     # Reads go through the Connection: plain rows, without the ORM's work per row, which
     # counts at thousands of clients. Values of a category a client does not share may be
-    # read, but never leave this function: `_row` copies only the shared ones.
+    # read, but never leave this function: `_row` copies only the shared ones. A consent
+    # granted since `shared` was read (PostgreSQL reads each statement afresh) is left
+    # for the next view.
     db = session.connection()
-    people = db.execute(_per_client_query(ids)).all()
+    people = [p for p in db.execute(_per_client_query(sharing())) if p.id in shared]
     today_in_zone = {tz: local_today(tz, now) for tz in {p.timezone for p in people}}
-    today_of = {p.id: today_in_zone[p.timezone] for p in people}
-    weeks = _week_figures(db, sharing["checkins"], today_of) if sharing["checkins"] else {}
-    open_flags = _open_flags(db, sharing["flags"]) if sharing["flags"] else {}
+    weeks = (_week_figures(db, sharing("checkins"), today_in_zone)
+             if shares["checkins"] and people else {})
+    open_flags = _open_flags(db, sharing("flags")) if shares["flags"] else {}
 
-    rows = [_row(p, shared[p.id], today_of[p.id], weeks.get(p.id), open_flags.get(p.id, {}))
+    rows = [_row(p, shared[p.id], today_in_zone[p.timezone], weeks.get(p.id, _NO_WEEK),
+                 open_flags.get(p.id, {}))
             for p in people]
-    audit_disclosures(session, actor=actor, granted_by_member=_disclosed(shared, ids),
+    audit_disclosures(session, actor=actor,
+                      granted_by_member=_disclosed(shared, (p.id for p in people)),
                       purpose=PURPOSE, screen=CASELOAD_SCREEN, at=now)
     return sort_caseload(rows)
 
@@ -146,7 +161,7 @@ def _latest(column, member_column):
             .scalar_subquery())
 
 
-def _per_client_query(ids: list[int]):
+def _per_client_query(members):
     """One row per client: name, time zone, sobriety date, last check-in, step, last
     contact."""
     steps_recorded = (
@@ -166,7 +181,7 @@ def _per_client_query(ids: list[int]):
                _latest(Flag.acknowledged_at, Flag.member_id).label("last_acknowledged"),
                _latest(WeeklyReview.created_at, WeeklyReview.member_id).label("last_review"))
         .outerjoin(MemberProfile, MemberProfile.user_id == User.id)
-        .where(User.id.in_(ids))
+        .where(User.id.in_(members))
     )
 
 
@@ -177,55 +192,71 @@ class _Week:
     top_craving: int | None
 
 
-def _week_figures(db: Connection, ids: list[int], today_of: dict[int, date]
+def _week_figures(db: Connection, members, today_in_zone: dict[str, date]
                   ) -> dict[int, _Week]:
-    """Each client's check-ins in their own 7-day window (see _week_of)."""
-    todays = [today_of[m] for m in ids]
-    # (mood, craving) by days ago, 0 (the client's today) to WEEK_DAYS: a window ends
-    # today or yesterday, so it lies within these WEEK_DAYS + 1 days.
-    by_days_ago: dict[int, list[tuple[int, int] | None]] = {
-        m: [None] * (WEEK_DAYS + 1) for m in ids
+    """Each client's check-ins in their own 7-day window, aggregated in the database.
+
+    The window ends today once the client has checked in today, and yesterday until
+    then, so that a morning view does not count a day that is not over yet as missed.
+    Both windows are summed in one pass; "today" is the client's, by time zone (a
+    caseload has a handful of them).
+    """
+    # The days that matter, per time zone: a small table joined by the client's zone, so
+    # that each check-in is compared with plain columns.
+    zones = union_all(*(
+        select(literal(tz, String).label("timezone"), literal(today, Date).label("today"),
+               literal(today - timedelta(days=1), Date).label("yesterday"),
+               literal(today - timedelta(days=WEEK_DAYS - 1), Date).label("week_to_today"),
+               literal(today - timedelta(days=WEEK_DAYS), Date).label("week_to_yesterday"))
+        for tz, today in sorted(today_in_zone.items())
+    )).cte("zones")
+    to_today = CheckIn.local_date >= zones.c.week_to_today
+    to_yesterday = CheckIn.local_date <= zones.c.yesterday
+    rows = db.execute(
+        select(CheckIn.member_id,
+               func.max(case((CheckIn.local_date == zones.c.today, 1), else_=0)),
+               func.count(case((to_today, 1))),
+               func.sum(case((to_today, CheckIn.mood))),
+               func.max(case((to_today, CheckIn.craving))),
+               func.count(case((to_yesterday, 1))),
+               func.sum(case((to_yesterday, CheckIn.mood))),
+               func.max(case((to_yesterday, CheckIn.craving))))
+        .select_from(User)
+        .join(zones, zones.c.timezone == User.timezone)
+        .join(CheckIn, and_(CheckIn.member_id == User.id,
+                            CheckIn.local_date >= zones.c.week_to_yesterday,
+                            CheckIn.local_date <= zones.c.today))
+        .where(User.id.in_(members))
+        .group_by(CheckIn.member_id)
+    )
+    return {
+        member_id: (_Week(n_today, mood_today or 0, craving_today) if made_today
+                    else _Week(n_yesterday, mood_yesterday or 0, craving_yesterday))
+        for (member_id, made_today, n_today, mood_today, craving_today,
+             n_yesterday, mood_yesterday, craving_yesterday) in rows
     }
-    # One date range for everyone, wide enough for every time zone's today.
-    for member_id, day, mood, craving in db.execute(
-        select(CheckIn.member_id, CheckIn.local_date, CheckIn.mood, CheckIn.craving)
-        .where(CheckIn.member_id.in_(ids),
-               CheckIn.local_date >= min(todays) - timedelta(days=WEEK_DAYS),
-               CheckIn.local_date <= max(todays))
-    ):
-        days_ago = (today_of[member_id] - day).days
-        if 0 <= days_ago <= WEEK_DAYS:
-            by_days_ago[member_id][days_ago] = (mood, craving)
-    return {member_id: _week_of(days) for member_id, days in by_days_ago.items()}
 
 
-def _week_of(by_days_ago: Sequence[tuple[int, int] | None]) -> _Week:
-    """A client's 7-day figures from their (mood, craving) by days ago, 0 (today) to
-    WEEK_DAYS. The window ends today once they have checked in today, and yesterday until
-    then, so that a morning view does not count a day that is not over yet as missed."""
-    window = by_days_ago[:WEEK_DAYS] if by_days_ago[0] is not None else by_days_ago[1:]
-    made = [d for d in window if d is not None]
-    return _Week(checkins=len(made), mood_total=sum(m for m, _ in made),
-                 top_craving=max((c for _, c in made), default=None))
+_NO_WEEK = _Week(checkins=0, mood_total=0, top_craving=None)
 
 
-def _open_flags(db: Connection, ids: list[int]) -> dict[int, dict[str, int]]:
+def _open_flags(db: Connection, members) -> dict[int, dict[str, int]]:
     """Each client's open flags, counted by severity."""
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     for member_id, severity, count in db.execute(
         select(Flag.member_id, Flag.severity, func.count())
-        .where(Flag.member_id.in_(ids), Flag.status == "open")
+        .where(Flag.member_id.in_(members), Flag.status == "open")
         .group_by(Flag.member_id, Flag.severity)
     ):
         counts[member_id][severity] = count
     return counts
 
 
-def _row(p, categories: frozenset[str], today: date, week: _Week | None,
+def _row(p, categories: frozenset[str], today: date, week: _Week,
          open_by_severity: dict[str, int]) -> CaseloadRow:
     """The caseload row of one client, holding only the categories shared."""
     values: dict = {}
-    if "checkins" in categories and week is not None:
+    if "checkins" in categories:
         last = p.last_checkin
         values.update(
             last_checkin=last,
@@ -669,25 +700,29 @@ def alert_queue(
     _require_counselor(actor)
     now = now or utcnow()
     shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=PURPOSE)
-    with_flags = sorted(m for m, cats in shared.items() if "flags" in cats)
-    if not with_flags:
+    if not any("flags" in categories for categories in shared.values()):
         return AlertQueue(alerts=[], total=0, page=1, pages=1,
                           by_severity=dict.fromkeys(reversed(SEVERITIES), 0))
+    with_flags = visible_members(viewer_id=actor.id, at=now, purpose=PURPOSE, category="flags")
     # Silence flags are raised here too, for a counselor who opens Alerts first.
     sweep(session, now=now, member_ids=with_flags)
 
-    db = session.connection()
-    unresolved = (Flag.member_id.in_(with_flags), Flag.status.in_(("open", "acknowledged")))
-    by_severity = dict(db.execute(
-        select(Flag.severity, func.count()).where(*unresolved).group_by(Flag.severity)
-    ).all())
-    chosen = [*unresolved]
     severities, rule_ids = list(severities), list(rule_ids)
-    if severities:
-        chosen.append(Flag.severity.in_(severities))
+    chosen = [Flag.member_id.in_(with_flags), Flag.status.in_(("open", "acknowledged"))]
     if rule_ids:
         chosen.append(Flag.rule_id.in_(rule_ids))
-    total = db.scalar(select(func.count()).select_from(Flag).where(*chosen))
+    # The whole queue by severity (the strip above the list) and how many of each match
+    # the filters, in one statement.
+    counts = session.connection().execute(
+        select(Flag.severity, func.count(),
+               func.count(case((Flag.rule_id.in_(rule_ids), 1))) if rule_ids else func.count())
+        .where(*chosen[:2]).group_by(Flag.severity)
+    ).all()
+    by_severity = {severity: count for severity, count, _ in counts}
+    total = sum(matching for severity, _, matching in counts
+                if not severities or severity in severities)
+    if severities:
+        chosen.append(Flag.severity.in_(severities))
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
     severity_rank = case(
@@ -713,6 +748,8 @@ def alert_queue(
         # Whole flags through the ORM (a page of them): selecting the encrypted column
         # alone in a cached Core statement trips its comparison guard (models/crypto.py).
         for f, name, tz in session.execute(query)
+        # A consent granted since `shared` was read waits for the next view.
+        if "flags" in shared.get(f.member_id, ())
     ]
     audit_disclosures(
         session, actor=actor, purpose=PURPOSE, screen=ALERTS_SCREEN, at=now,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -239,10 +239,11 @@ def evaluate_checkin(
 
 
 def sweep(
-    session: Session, *, now: datetime | None = None, member_ids: Iterable[int] | None = None,
-    thresholds: FlagThresholds | None = None,
+    session: Session, *, now: datetime | None = None,
+    member_ids: Iterable[int] | Select | None = None, thresholds: FlagThresholds | None = None,
 ) -> int:
-    """Raise the time-based flags for every member (or those given); idempotent.
+    """Raise the time-based flags for every member (or those given, as ids or as a query
+    of ids); idempotent.
 
     A constant number of statements whatever the number of members.
     """
@@ -253,9 +254,10 @@ def sweep(
             .scalar_subquery())
     query = select(User.id, last, User.timezone).where(User.is_active, last.is_not(None))
     if member_ids is not None:
-        member_ids = list(member_ids)
-        if not member_ids:
-            return 0
+        if not isinstance(member_ids, Select):
+            member_ids = list(member_ids)
+            if not member_ids:
+                return 0
         query = query.where(User.id.in_(member_ids))
     rows = []
     for member_id, last, tz in session.execute(query):

@@ -16,8 +16,6 @@ from dashboard.caseload import (
     CaseloadFilter,
     CaseloadRow,
     _restricted,
-    _Week,
-    _week_of,
     caseload_csv,
     caseload_metrics,
     filter_caseload,
@@ -70,16 +68,6 @@ def rows():
 
 def names(rows) -> list[str]:
     return [r.display_name for r in rows]
-
-
-def test_the_seven_day_window_ends_today_only_once_the_client_checked_in_today():
-    # (mood, craving) by days ago, 0 (today) to 7.
-    days = [(4, 1), (2, 8), None, None, None, None, None, (1, 10)]
-    assert _week_of(days) == _Week(checkins=2, mood_total=6, top_craving=8)
-    # Not yet today: the window is yesterday and the six days before, the 7th day ago in.
-    days[0] = None
-    assert _week_of(days) == _Week(checkins=2, mood_total=3, top_craving=10)
-    assert _week_of([None] * 8) == _Week(checkins=0, mood_total=0, top_craving=None)
 
 
 # --- filters and search ------------------------------------------------------------------
