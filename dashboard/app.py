@@ -65,4 +65,5 @@ else:
             ui.end_session("logged out", notice="You have logged out.")
             st.rerun()
 
-st.navigation(navigation, position=position).run()
+with ui.busy_database_message():
+    st.navigation(navigation, position=position).run()

@@ -43,7 +43,7 @@ import time
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from datetime import time as clock_time
@@ -78,6 +78,7 @@ from dashboard.errors import ValidationError
 from dashboard.keys import configure_keys
 from dashboard.policy import consent_is_active
 from dashboard.records import member_record
+from dashboard.retry import run_transaction
 from dashboard.timeutil import local_today
 from dashboard.weekly_review import CONTEXT_WEEKS, iso_week_of, week_monday, weekly_review_for
 from models import AuditEvent, CheckIn, Consent, Flag, MemberProfile, User, UserRole, utcnow
@@ -646,8 +647,7 @@ def flags_raised_for(engine: Engine, *, member_ids: Sequence[int], now: datetime
 def run_concurrent_checkins(
     *, session_factory: sessionmaker[Session], writers: Sequence[Actor], shared: Actor,
     seconds: float, max_writes_per_writer: int = MAX_WRITES_PER_WRITER,
-    now: datetime | None = None,
-    transaction: Callable[[], AbstractContextManager[Session]] | None = None,
+    now: datetime | None = None, in_turn: bool = True,
 ) -> WriteLoad:
     """One thread per writer saving check-ins at once, each with its own session.
 
@@ -656,11 +656,21 @@ def run_concurrent_checkins(
     stops after `seconds` or `max_writes_per_writer` saves, whichever comes first. Every
     exception a save raises is recorded: it is what a person would have seen.
 
-    Each save is one `transaction()`: by default `session_factory.begin()`, as the app's
-    `ui.transaction` opens it.
+    Each save is one transaction, saved as the app saves a check-in
+    (`dashboard.retry.run_transaction`: in turn, again when busy); with `in_turn=False`,
+    a plain `session_factory.begin()` that only SQLite's busy timeout makes wait.
     """
     now = now or utcnow()
-    transaction = transaction or session_factory.begin
+
+    def save(target: Actor, form: CheckInForm) -> None:
+        def action(session: Session) -> None:
+            save_checkin(session=session, actor=target, form=form, now=now)
+        if in_turn:
+            run_transaction(session_factory, action)
+        else:
+            with session_factory.begin() as session:
+                action(session)
+
     saved: list[SavedWrite] = []
     errors: list[str] = []
     latencies: list[float] = []  # seconds from asking to save to the save returning
@@ -693,8 +703,7 @@ def run_concurrent_checkins(
             )
             asked = time.perf_counter()
             try:
-                with transaction() as session:
-                    save_checkin(session=session, actor=target, form=form, now=now)
+                save(target, form)
             except Exception as error:  # noqa: BLE001 - any failure is one a user would see
                 first_line = (str(error).splitlines() or [""])[0]
                 errors.append(f"{type(error).__name__}: {first_line}")

@@ -169,3 +169,12 @@ def retry_when_busy(action: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) 
             # A short random pause, so that two retrying writers do not collide again.
             time.sleep(random.uniform(0.01, 0.05) * attempt)
     raise AssertionError("unreachable")
+
+
+def run_transaction(session_factory: sessionmaker[Session], action: Callable[[Session], T]) -> T:
+    """`action(session)` as one transaction taken in turn, run again while the database
+    answers busy: how the app saves what a person typed."""
+    def attempt() -> T:
+        with serialized_transaction(session_factory) as session:
+            return action(session)
+    return retry_when_busy(attempt)

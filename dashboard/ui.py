@@ -8,10 +8,11 @@ account's status are read again from the database on every run, never cached.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from typing import TypeVar
 
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,10 +22,13 @@ from dashboard.auth import Actor
 from dashboard.config import Settings, load_settings
 from dashboard.errors import ValidationError
 from dashboard.keys import configure_keys
+from dashboard import retry
+from dashboard.retry import is_busy, serialized_transaction
 from dashboard.users import has_any_user
 from models import utcnow
 from models.db import make_engine, make_session_factory, upgrade_to_head
 
+T = TypeVar("T")
 AUTH_KEY = "auth"
 NOTICE_KEY = "logout_notice"
 NEW_RECOVERY_CODES_KEY = "new_recovery_codes"
@@ -68,9 +72,32 @@ def engine():
 
 @contextmanager
 def transaction() -> Iterator[Session]:
-    """One user action, one transaction: committed when the block ends, rolled back on error."""
-    with _session_factory(settings().database_url).begin() as session:
+    """One user action, one transaction: committed when the block ends, rolled back on error.
+
+    On SQLite the process's transactions take their turn first come, first served
+    (dashboard/retry.py), so that no browser session waits behind others indefinitely.
+    """
+    with serialized_transaction(_session_factory(settings().database_url)) as session:
         yield session
+
+
+def run_transaction(action: Callable[[Session], T]) -> T:
+    """`action(session)` as one transaction, run again while the database answers busy
+    (nothing was written then): for a save a person must not lose to a locked database."""
+    return retry.run_transaction(_session_factory(settings().database_url), action)
+
+
+@contextmanager
+def busy_database_message() -> Iterator[None]:
+    """Show a busy database, which retries did not get past, as a message to try again
+    rather than an error trace: nothing of the action was written."""
+    try:
+        yield
+    except Exception as error:
+        if not is_busy(error):
+            raise
+        st.error("The database is busy right now, so nothing was changed. Please try again "
+                 "in a moment.", icon=":material/hourglass_top:")
 
 
 def needs_first_run() -> bool:

@@ -133,8 +133,8 @@ if submitted:
         journal=journal, hard_day=hard_day == "Yes", hard_day_reason=reason,
     )
     try:
-        with ui.transaction() as session:
-            saved = save_checkin(session=session, actor=actor, form=form)
+        saved = ui.run_transaction(
+            lambda session: save_checkin(session=session, actor=actor, form=form))
     except ValidationError as error:
         for field, message in error.errors.items():
             slots.get(field, form_message).error(message, icon=":material/edit:")
@@ -190,9 +190,8 @@ if offer:
         # Neither answer is pushed: both buttons look the same.
         if choice.button(f"Yes, start again from {day_label(offer['reset_to'], year=False)}"):
             try:
-                with ui.transaction() as session:
-                    new_date = reset_sobriety_date(session=session, actor=actor,
-                                                   used_on=offer["used_on"])
+                new_date = ui.run_transaction(lambda session: reset_sobriety_date(
+                    session=session, actor=actor, used_on=offer["used_on"]))
             except ValidationError as error:
                 st.session_state.pop(RESET_OFFER_KEY, None)
                 st.info(str(error))

@@ -74,6 +74,32 @@ def test_a_check_in_is_saved_then_edited_never_duplicated(new_app, app_db, maria
             row.gratitude) == (today_for(maria), 2, 3, True, 7.5, "A quiet morning")
 
 
+def test_a_database_busy_past_every_retry_is_a_message_and_the_form_keeps_its_values(
+        new_app, app_db, maria, monkeypatch):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    import dashboard.checkins
+
+    attempts = []
+
+    def locked(**_):
+        attempts.append(1)
+        raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(dashboard.checkins, "save_checkin", locked)
+    at = new_app(maria).run()
+    field(at, "segmented_control", "Mood").set_value(4)
+    field(at, "text_area", "Journal").set_value("Worth keeping")
+    save(at)
+    assert len(attempts) == 3  # tried again before giving up
+    assert [e.value for e in at.error] == [
+        "The database is busy right now, so nothing was changed. Please try again in a moment."]
+    assert field(at, "text_area", "Journal").value == "Worth keeping"
+    assert checkins_of(app_db, maria) == []
+
+
 def test_fields_at_their_edges_and_invalid_values_are_explained(new_app, app_db, maria):
     today = today_for(maria)
     at = new_app(maria).run()
