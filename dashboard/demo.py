@@ -1264,9 +1264,10 @@ def load_demo(
             counselor_id = counselor_ids[k % counselor_count] if member_rng.random() < 0.3 else None
         else:
             i = int(person.username.removeprefix("member"))
-            # A sponsor has at most 15 sponsees; the members beyond have no sponsor here.
+            # A sponsor has at most 15 sponsees, one of them another sponsor (above): so at
+            # most 14 members; the members beyond have no sponsor here.
             sponsor_id = (sponsor_ids[(i - 1) % sponsor_count]
-                          if (i - 1) // sponsor_count < MAX_SPONSEES else None)
+                          if (i - 1) // sponsor_count < MAX_SPONSEES - 1 else None)
             has_counselor = i == 1 or member_rng.random() < 0.85
             counselor_id = counselor_ids[(i - 1) % counselor_count] if has_counselor else None
         plans.append(

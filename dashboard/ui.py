@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashboard import auth
 from dashboard.auth import Actor
 from dashboard.config import Settings, load_settings
-from dashboard.errors import ValidationError
+from dashboard.errors import NotFound, ValidationError
 from dashboard.keys import configure_keys
 from dashboard import retry
 from dashboard.retry import is_busy, serialized_transaction
@@ -301,7 +301,6 @@ def show_member_record(record, *, viewer_timezone: str) -> None:
 
 def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> None:
     """The detail screen of one shared member, for a sponsor or a counselor."""
-    from dashboard.errors import NotFound
     from dashboard.records import member_record, shared_member_choices
 
     actor = require_role(role)
@@ -372,7 +371,6 @@ def open_flags_form(*, actor: Actor, flags: list, purpose: str, screen: str, key
                     flash_key: str) -> None:
     """A member's open flags with their reasons, and one form to record the outreach
     that answers the ones chosen."""
-    from dashboard.errors import NotFound
     from dashboard.flags import acknowledge_flag
     from dashboard.labels import OUTREACH_LABELS, SEVERITY_LABELS
     from models import OUTREACH_METHODS
@@ -396,17 +394,30 @@ def open_flags_form(*, actor: Actor, flags: list, purpose: str, screen: str, key
             if not chosen:
                 st.error("Choose at least one flag to acknowledge.")
                 return
-            try:
-                with transaction() as session:
-                    for flag_id in chosen:
-                        acknowledge_flag(session=session, actor=actor, flag_id=flag_id,
-                                         outreach_method=method, outreach_note=note,
-                                         purpose=purpose, screen=screen)
-            except ValidationError as error:
-                show_errors(error)
-            except NotFound as error:
-                st.warning(str(error))
-            else:
-                st.session_state[flash_key] = (
-                    f"{len(chosen)} flag{'s' if len(chosen) > 1 else ''} acknowledged.")
-                st.rerun()
+
+            def acknowledge_chosen(session: Session) -> None:
+                for flag_id in chosen:
+                    acknowledge_flag(session=session, actor=actor, flag_id=flag_id,
+                                     outreach_method=method, outreach_note=note,
+                                     purpose=purpose, screen=screen)
+
+            flag_action(acknowledge_chosen, flash_key=flash_key,
+                        done=f"{len(chosen)} flag{'s' if len(chosen) > 1 else ''} acknowledged.")
+
+
+FLAG_NO_LONGER_SHARED = ("This flag is no longer shared with you: the client may have changed "
+                         "what they share. Nothing was recorded.")
+
+
+def flag_action(work: Callable[[Session], None], *, flash_key: str, done: str) -> None:
+    """Acknowledge or resolve flags as one transaction: on success keep `done` to show after
+    the rerun; otherwise say why nothing was recorded."""
+    try:
+        run_transaction(work)
+    except ValidationError as error:
+        show_errors(error)
+    except NotFound:
+        st.warning(FLAG_NO_LONGER_SHARED)
+    else:
+        st.session_state[flash_key] = done
+        st.rerun()

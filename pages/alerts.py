@@ -6,7 +6,6 @@ import streamlit as st
 
 from dashboard import ui
 from dashboard.caseload import alert_queue
-from dashboard.errors import NotFound, ValidationError
 from dashboard.flags import acknowledge_flag, resolve_flag
 from dashboard.labels import (
     CRISIS_RESOURCES_SHORT,
@@ -70,36 +69,20 @@ def open_client(member_id: int) -> None:
 
 
 def acknowledge(alert, method: str | None, note: str) -> None:
-    try:
-        with ui.transaction() as session:
-            acknowledge_flag(session=session, actor=actor, flag_id=alert.flag_id,
-                             outreach_method=method, outreach_note=note, purpose=PURPOSE,
-                             screen=SCREEN)
-    except ValidationError as error:
-        ui.show_errors(error)
-    except NotFound:
-        st.warning("This flag is no longer shared with you: the client may have changed "
-                   "what they share. Nothing was recorded.")
-    else:
-        st.session_state[FLASH] = (f"{ui.plain(alert.display_name)}: "
-                                   f"{alert.rule_label.lower()} acknowledged.")
-        st.rerun()
+    ui.flag_action(
+        lambda session: acknowledge_flag(
+            session=session, actor=actor, flag_id=alert.flag_id, outreach_method=method,
+            outreach_note=note, purpose=PURPOSE, screen=SCREEN),
+        flash_key=FLASH,
+        done=f"{ui.plain(alert.display_name)}: {alert.rule_label.lower()} acknowledged.")
 
 
 def resolve(alert) -> None:
-    try:
-        with ui.transaction() as session:
-            resolve_flag(session=session, actor=actor, flag_id=alert.flag_id, purpose=PURPOSE,
-                         screen=SCREEN)
-    except ValidationError as error:
-        ui.show_errors(error)
-    except NotFound:
-        st.warning("This flag is no longer shared with you: the client may have changed "
-                   "what they share. Nothing was recorded.")
-    else:
-        st.session_state[FLASH] = (f"{ui.plain(alert.display_name)}: "
-                                   f"{alert.rule_label.lower()} resolved.")
-        st.rerun()
+    ui.flag_action(
+        lambda session: resolve_flag(session=session, actor=actor, flag_id=alert.flag_id,
+                                     purpose=PURPOSE, screen=SCREEN),
+        flash_key=FLASH,
+        done=f"{ui.plain(alert.display_name)}: {alert.rule_label.lower()} resolved.")
 
 
 for alert in queue.alerts:
