@@ -11,23 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
 from dashboard.errors import NotFound
 from dashboard.policy import (
     ALL_CATEGORIES,
-    audit_disclosures,
     consent_is_active,
     disclose,
     shared_categories_by_member,
 )
 from dashboard.progress import sobriety_days
 from dashboard.timeutil import local_today
-from models import CheckIn, Consent, Flag, MemberProfile, StepProgress, User, utcnow
-
-SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
+from models import CheckIn, Consent, Flag, StepProgress, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -181,158 +178,6 @@ def _checkin_view(c: CheckIn, notes: bool) -> CheckInView:
         gratitude=c.gratitude if notes else None, journal=c.journal if notes else None,
         hard_day_reason=c.hard_day_reason if notes else None,
     )
-
-
-@dataclass(frozen=True)
-class MemberOverview:
-    """One row of a viewer's list of members. None means the category is not shared."""
-
-    member_id: int
-    display_name: str
-    categories: frozenset[str]
-    last_checkin: date | None
-    checkins_7d: int | None
-    mean_mood_7d: float | None
-    max_craving_7d: int | None
-    days_sober: int | None
-    current_step: int | None
-    open_flags: int | None
-    risk: str | None  # highest severity among open flags, "none" when there are none
-
-
-def shared_members_overview(
-    *, session: Session, actor: Actor, purpose: str, screen: str, now: datetime | None = None,
-) -> list[MemberOverview]:
-    """Every member who shares with the actor for `purpose`, with a few set-based aggregates.
-
-    A constant number of statements whatever the number of members.
-    """
-    now = now or utcnow()
-    shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=purpose)
-    if not shared:
-        return []
-    ids = list(shared)
-    today = now.date()
-    week_start = today - timedelta(days=6)
-
-    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
-    sobriety = dict(
-        session.execute(
-            select(MemberProfile.user_id, MemberProfile.sobriety_date)
-            .where(MemberProfile.user_id.in_(ids))
-        ).all()
-    )
-    week = {
-        row.member_id: row
-        for row in session.execute(
-            select(
-                CheckIn.member_id,
-                func.max(CheckIn.local_date).label("last"),
-                func.count(case((CheckIn.local_date >= week_start, 1))).label("n7"),
-                func.avg(case((CheckIn.local_date >= week_start, CheckIn.mood))).label("mood7"),
-                func.max(case((CheckIn.local_date >= week_start, CheckIn.craving))).label("crav7"),
-            )
-            .where(CheckIn.member_id.in_(ids))
-            .group_by(CheckIn.member_id)
-        )
-    }
-    steps = dict(
-        session.execute(
-            select(
-                StepProgress.member_id,
-                func.min(case((StepProgress.status != "completed", StepProgress.step))),
-            )
-            .where(StepProgress.member_id.in_(ids))
-            .group_by(StepProgress.member_id)
-        ).all()
-    )
-    severity_rank = case(
-        *((Flag.severity == name, rank) for name, rank in SEVERITY_RANK.items()), else_=0
-    )
-    flags = {
-        row.member_id: row
-        for row in session.execute(
-            select(Flag.member_id, func.count().label("n"), func.max(severity_rank).label("rank"))
-            .where(Flag.member_id.in_(ids), Flag.status == "open")
-            .group_by(Flag.member_id)
-        )
-    }
-    rank_name = {rank: name for name, rank in SEVERITY_RANK.items()}
-
-    rows = []
-    for member_id in ids:
-        granted = shared[member_id]
-        w = week.get(member_id)
-        f = flags.get(member_id)
-        checkins = "checkins" in granted
-        rows.append(
-            MemberOverview(
-                member_id=member_id,
-                display_name=names.get(member_id, ""),
-                categories=granted,
-                last_checkin=(w.last if w else None) if checkins else None,
-                checkins_7d=(w.n7 if w else 0) if checkins else None,
-                mean_mood_7d=(float(w.mood7) if w and w.mood7 is not None else None)
-                if checkins else None,
-                max_craving_7d=(w.crav7 if w else None) if checkins else None,
-                days_sober=sobriety_days(sobriety[member_id], today)
-                if checkins and member_id in sobriety else None,
-                current_step=(steps.get(member_id) or 12) if "steps" in granted else None,
-                open_flags=(f.n if f else 0) if "flags" in granted else None,
-                risk=(rank_name.get(f.rank, "none") if f else "none")
-                if "flags" in granted else None,
-            )
-        )
-    rows.sort(key=lambda r: (-SEVERITY_RANK.get(r.risk or "", 0), r.display_name.lower()))
-    audit_disclosures(session, actor=actor, granted_by_member=shared, purpose=purpose,
-                      screen=screen, at=now)
-    return rows
-
-
-@dataclass(frozen=True)
-class AlertRow:
-    flag_id: int
-    member_id: int
-    display_name: str
-    severity: str
-    rule_id: str
-    raised_on: date
-    reason: str
-    quoted_text: str | None
-    status: str
-
-
-def open_flags_queue(
-    *, session: Session, actor: Actor, purpose: str, screen: str, now: datetime | None = None,
-) -> list[AlertRow]:
-    """Open and acknowledged flags of every member who shares flags, most severe and oldest first."""
-    now = now or utcnow()
-    shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=purpose)
-    with_flags = [m for m, cats in shared.items() if "flags" in cats]
-    if not with_flags:
-        return []
-    severity_rank = case(
-        *((Flag.severity == name, rank) for name, rank in SEVERITY_RANK.items()), else_=0
-    )
-    rows = session.execute(
-        select(Flag, User.display_name)
-        .join(User, User.id == Flag.member_id)
-        .where(Flag.member_id.in_(with_flags), Flag.status != "resolved")
-        .order_by(severity_rank.desc(), Flag.raised_on, Flag.id)
-    ).all()
-    alerts = [
-        AlertRow(flag_id=f.id, member_id=f.member_id, display_name=name, severity=f.severity,
-                 rule_id=f.rule_id, raised_on=f.raised_on, reason=f.reason,
-                 quoted_text=f.quoted_text if "notes" in shared[f.member_id] else None,
-                 status=f.status)
-        for f, name in rows
-    ]
-    disclosed = {a.member_id for a in alerts}
-    audit_disclosures(
-        session, actor=actor, purpose=purpose, screen=screen, at=now,
-        granted_by_member={m: shared[m] & {"flags", "notes"} for m in disclosed},
-    )
-    return alerts
 
 
 def shared_member_choices(

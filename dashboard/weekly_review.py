@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.audit import record_event
 from dashboard.auth import Actor
 from dashboard.config import load_settings
 from dashboard.errors import PermissionDenied, ValidationError

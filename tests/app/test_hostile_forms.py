@@ -2,7 +2,6 @@
 is stored partially, and what is stored is shown back as text."""
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from sqlalchemy import select
 
 from dashboard.auth import actor_from_user

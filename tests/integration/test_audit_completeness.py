@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 import dashboard.records
 from dashboard import caseload
-from dashboard.records import member_record, open_flags_queue, shared_members_overview
+from dashboard.records import member_record
 from models import AuditEvent, Flag
 from tests.factories import NOW, add_checkin, grant, make_user
 
@@ -21,15 +21,9 @@ DISCLOSING = {
     "member_record": lambda s, viewer, member: member_record(
         session=s, actor=viewer, member_id=member.id, purpose="counseling",
         screen="Client detail", now=NOW),
-    "shared_members_overview": lambda s, viewer, member: shared_members_overview(
-        session=s, actor=viewer, purpose="counseling", screen="Caseload", now=NOW),
-    "open_flags_queue": lambda s, viewer, member: open_flags_queue(
-        session=s, actor=viewer, purpose="counseling", screen="Alerts", now=NOW),
 }
 EXPECTED_CATEGORIES = {
     "member_record": "checkins,flags,notes,steps",
-    "shared_members_overview": "checkins,flags,notes,steps",
-    "open_flags_queue": "flags,notes",
 }
 NOT_DISCLOSING = {"current_step_of", "shared_member_choices"}  # names only, or pure
 

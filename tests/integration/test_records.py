@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard.errors import NotFound
-from dashboard.records import member_record, open_flags_queue, shared_members_overview
+from dashboard.records import member_record
 from models import AuditEvent, Flag
 from tests.factories import NOW, add_checkin, grant, make_user
 
@@ -44,25 +44,6 @@ def audit_count(session):
         AuditEvent.action == "view"))
 
 
-def test_overview_lists_only_consenting_members_with_shared_values(session_factory, session,
-                                                                    caseload):
-    counselor, ana, ben, cy = caseload
-    with session_factory.begin() as s:
-        rows = shared_members_overview(session=s, actor=counselor, purpose="counseling",
-                                       screen="Caseload", now=NOW)
-    by_name = {r.display_name: r for r in rows}
-    assert set(by_name) == {"Ana A.", "Ben B."}  # Cy revoked an hour ago
-    a = by_name["Ana A."]
-    assert (a.checkins_7d, a.max_craving_7d, a.last_checkin) == (3, 8, TODAY)
-    assert a.mean_mood_7d == pytest.approx(3.0)
-    assert (a.days_sober, a.current_step, a.open_flags, a.risk) == (90, 1, 2, "high")
-    b = by_name["Ben B."]
-    assert (b.checkins_7d, b.mean_mood_7d, b.max_craving_7d, b.days_sober) == (None,) * 4
-    assert (b.open_flags, b.risk, b.current_step) == (None, None, 1)
-    assert rows[0].display_name == "Ana A."  # highest risk first
-    assert audit_count(session) == 2
-
-
 def test_record_hides_what_is_not_shared(session_factory, session, caseload):
     counselor, ana, ben, _ = caseload
     with session_factory.begin() as s:
@@ -87,12 +68,3 @@ def test_revoked_member_is_not_found_and_the_attempt_is_audited(session_factory,
                       screen="Client detail", now=NOW)
     event = session.scalars(select(AuditEvent).where(AuditEvent.member_id == cy.id)).one()
     assert (event.outcome, event.actor_id) == ("denied", counselor.id)
-
-
-def test_alert_queue_holds_flags_of_members_who_share_flags(session_factory, session, caseload):
-    counselor, ana, ben, _ = caseload
-    with session_factory.begin() as s:
-        alerts = open_flags_queue(session=s, actor=counselor, purpose="counseling",
-                                  screen="Alerts", now=NOW)
-    assert [(a.member_id, a.severity) for a in alerts] == [(ana.id, "high"), (ana.id, "medium")]
-    assert alerts[0].quoted_text == "Rough call with my ex"

@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 
 from dashboard.errors import NotFound, PermissionDenied, ValidationError
 from dashboard.policy import allowed_categories
-from dashboard.records import member_record, open_flags_queue, shared_members_overview
+from dashboard.caseload import alert_queue
+from dashboard.records import member_record
+from dashboard.weekly_review import iso_week_of, weekly_review_for
 from dashboard.sharing import (
     accounting_of_disclosures,
     consents_of_member,
@@ -182,11 +184,10 @@ def test_accounting_export_equals_the_audited_disclosures(session_factory, sessi
     do_grant(session_factory, maria, recipient_username="carla", purpose="counseling",
              categories=["checkins", "steps", "flags"])
     with session_factory.begin() as s:
-        shared_members_overview(session=s, actor=sam, purpose="sponsorship",
-                                screen="Weekly review", now=NOW)
+        weekly_review_for(session=s, actor=sam, iso_week=iso_week_of(NOW.date()), now=NOW)
         member_record(session=s, actor=carla, member_id=maria.id, purpose="counseling",
                       screen="Client detail", now=NOW)
-        open_flags_queue(session=s, actor=carla, purpose="counseling", screen="Alerts", now=NOW)
+        alert_queue(session=s, actor=carla, now=NOW)
     with session_factory.begin() as s:
         exported = accounting_of_disclosures(session=s, actor=maria, now=NOW)
     rows = list(csv.DictReader(io.StringIO(exported)))
