@@ -22,7 +22,6 @@ from dashboard.auth import Actor
 from dashboard.errors import PermissionDenied, ValidationError
 from dashboard.flags import evaluate_checkin
 from dashboard.labels import day_label
-from dashboard.policy import disclose
 from dashboard.progress import sobriety_date_after_use
 from dashboard.text import clean_text
 from dashboard.timeutil import local_today
@@ -235,25 +234,4 @@ def reset_sobriety_date(*, session: Session, actor: Actor, used_on: date,
     record_event(session, actor_id=actor.id, actor_role="member", action="sobriety_date_reset",
                  member_id=actor.id, categories=("checkins",), screen="Today", at=now)
     return new_date
-
-
-@dataclass(frozen=True)
-class SobrietyDateChangeView:
-    previous_date: date
-    new_date: date
-    changed_at: datetime
-
-
-def sobriety_date_history(*, session: Session, actor: Actor, screen: str,
-                          now: datetime | None = None) -> list[SobrietyDateChangeView]:
-    """The actor's own earlier sobriety dates, newest change first."""
-    _require_member(session, actor)
-    disclose(session, actor=actor, member_id=actor.id, wanted={"checkins"}, purpose=None,
-             screen=screen, at=now or utcnow())
-    rows = session.scalars(
-        select(SobrietyDateChange).where(SobrietyDateChange.member_id == actor.id)
-        .order_by(SobrietyDateChange.changed_at.desc(), SobrietyDateChange.id.desc())
-    )
-    return [SobrietyDateChangeView(previous_date=r.previous_date, new_date=r.new_date,
-                                   changed_at=r.changed_at) for r in rows]
 

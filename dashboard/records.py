@@ -24,7 +24,7 @@ from dashboard.policy import (
 )
 from dashboard.progress import sobriety_days
 from dashboard.timeutil import local_today
-from models import CheckIn, Consent, Flag, StepProgress, User, utcnow
+from models import CheckIn, Consent, Flag, SobrietyDateChange, StepProgress, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,13 @@ class FlagView:
 
 
 @dataclass(frozen=True)
+class SobrietyDateChangeView:
+    previous_date: date
+    new_date: date
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
 class MemberRecord:
     member_id: int
     display_name: str
@@ -81,6 +88,9 @@ class MemberRecord:
     # For a viewer: when the consents that let them see this end (None for the member).
     shared_until: datetime | None = None
     days: int = 30  # the range of check-ins read, ending today
+    # The member's earlier sobriety dates, newest change first: for the member alone (a
+    # reset tells of a relapse, which is theirs to tell).
+    sobriety_history: list[SobrietyDateChangeView] | None = None
 
     @property
     def days_sober(self) -> int | None:
@@ -151,8 +161,17 @@ def member_record(
             )
         ]
 
-    shared_until = None
-    if actor.id != member_id:
+    shared_until = sobriety_history = None
+    if actor.id == member_id:
+        sobriety_history = [
+            SobrietyDateChangeView(previous_date=r.previous_date, new_date=r.new_date,
+                                   changed_at=r.changed_at)
+            for r in session.scalars(
+                select(SobrietyDateChange).where(SobrietyDateChange.member_id == member_id)
+                .order_by(SobrietyDateChange.changed_at.desc(), SobrietyDateChange.id.desc())
+            )
+        ]
+    else:
         shared_until = session.scalar(
             select(func.max(Consent.expires_at)).where(
                 Consent.member_id == member_id, Consent.recipient_id == actor.id,
@@ -162,7 +181,7 @@ def member_record(
         member_id=member_id, display_name=member.display_name, timezone=member.timezone,
         categories=granted, today=today, shared_until=shared_until, days=days,
         sobriety_date=member.profile.sobriety_date if "checkins" in granted else None,
-        checkins=checkins, steps=steps, flags=flags,
+        checkins=checkins, steps=steps, flags=flags, sobriety_history=sobriety_history,
     )
 
 

@@ -12,7 +12,6 @@ from dashboard.charts import (
     mood_craving_figure,
     mood_craving_summary,
 )
-from dashboard.checkins import sobriety_date_history
 from dashboard.progress import (
     checkin_streak,
     milestone_on,
@@ -31,7 +30,6 @@ actor = ui.require_role("member")
 with ui.transaction() as session:
     record = member_record(session=session, actor=actor, member_id=actor.id, purpose=None,
                            screen="My progress", days=HISTORY_DAYS)
-    history = sobriety_date_history(session=session, actor=actor, screen="My progress")
 today = record.today
 sobriety_date = record.sobriety_date
 schedule = ui.settings().milestones
@@ -73,6 +71,7 @@ with milestone_col:
     st.caption(f"On {day_label(upcoming.on, weekday=True)}, "
                f"in {to_go} day{'' if to_go == 1 else 's'}.")
 
+history = record.sobriety_history
 if history:
     with st.expander("Earlier sobriety dates"):
         st.caption("Your sobriety date history is kept; nothing is overwritten.")

@@ -13,9 +13,9 @@ from dashboard.checkins import (
     CheckInForm,
     reset_sobriety_date,
     save_checkin,
-    sobriety_date_history,
 )
 from dashboard.errors import PermissionDenied, ValidationError
+from dashboard.records import member_record
 from models import AuditEvent, CheckIn, Flag, MemberProfile, SobrietyDateChange
 from tests.factories import NOW, make_user
 
@@ -259,9 +259,14 @@ def test_reported_use_offers_a_reset_kept_in_the_history(session_factory, sessio
     [change] = session.scalars(select(SobrietyDateChange)).all()
     assert (change.previous_date, change.new_date, change.changed_at) == (
         date(2025, 6, 1), new_date, NOW)
+    views_before = len(events(session, "view"))
+    session.commit()  # end this read snapshot, so the event below is seen
     with session_factory.begin() as s:
-        history = sobriety_date_history(session=s, actor=member, screen="My progress")
-    assert [(h.previous_date, h.new_date) for h in history] == [(date(2025, 6, 1), new_date)]
+        record = member_record(session=s, actor=member, member_id=member.id, purpose=None,
+                               screen="My progress", now=NOW)
+    assert [(h.previous_date, h.new_date) for h in record.sobriety_history] == [
+        (date(2025, 6, 1), new_date)]
+    assert len(events(session, "view")) == views_before + 1  # one read, one event
     [event] = events(session, "sobriety_date_reset")
     assert event.detail is None
 
