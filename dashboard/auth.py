@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.audit import record_event
-from dashboard.config import Settings
+from dashboard.config import Settings, load_settings
 from dashboard.errors import ValidationError
 from dashboard.passwords import dummy_verify, hash_password, password_problem, verify_and_update
 from models import User, utcnow
@@ -170,17 +170,55 @@ def session_expiry_reason(
     return None
 
 
+def reconfirm_password(*, session: Session, user: User, password: str, action: str,
+                       settings: Settings | None = None, now: datetime | None = None
+                       ) -> str | None:
+    """Check the password a logged-in person typed to confirm a change to their account;
+    the reason it is refused, or None when it is right.
+
+    A wrong password counts toward the lockout exactly like a failed login, and that count
+    is committed at once, before the caller's action fails: otherwise a browser left
+    logged in would let anyone guess the password without limit on this form. While the
+    account is locked no password is checked here.
+    """
+    settings = settings or load_settings()
+    now = now or utcnow()
+    if user.locked_until is not None and user.locked_until <= now:
+        user.locked_until = None
+        user.failed_logins = 0
+    if user.locked_until is not None:
+        dummy_verify(password)
+        minutes = max(1, -int(-(user.locked_until - now).total_seconds() // 60))
+        return (f"Too many wrong passwords. For your safety this is paused: try again in "
+                f"{minutes} minute{'s' if minutes != 1 else ''}.")
+    valid, _ = verify_and_update(password, user.password_hash)
+    if valid:
+        return None
+    user.failed_logins += 1
+    record_event(session, actor_id=user.id, action="password_check_failed", outcome="denied",
+                 at=now, detail=action)
+    if user.failed_logins >= settings.lockout_attempts:
+        user.locked_until = now + settings.lockout_duration
+        user.failed_logins = 0
+        record_event(session, actor_id=user.id, action="account_locked", outcome="denied",
+                     at=now, detail=f"after {settings.lockout_attempts} wrong passwords")
+    session.commit()
+    return "That is not your current password."
+
+
 def change_password(
     *, session: Session, actor: Actor, current_password: str, new_password: str,
-    confirm_password: str, now: datetime | None = None,
+    confirm_password: str, settings: Settings | None = None, now: datetime | None = None,
 ) -> None:
     user = session.get(User, actor.id)
     if user is None:
         raise ValidationError("Your account could not be found; please log in again.")
     errors: dict[str, str] = {}
-    valid, _ = verify_and_update(current_password, user.password_hash)
-    if not valid:
-        errors["current_password"] = "Your current password is not right."
+    refused = reconfirm_password(session=session, user=user, password=current_password,
+                                 action="change password", settings=settings, now=now)
+    valid = refused is None
+    if refused:
+        errors["current_password"] = refused
     problem = password_problem(new_password)
     if problem:
         errors["new_password"] = problem

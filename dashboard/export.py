@@ -24,9 +24,9 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from dashboard.audit import record_event
-from dashboard.auth import Actor
+from dashboard.auth import Actor, reconfirm_password
+from dashboard.config import Settings
 from dashboard.errors import PermissionDenied, ValidationError
-from dashboard.passwords import verify_and_update
 from dashboard.policy import ALL_CATEGORIES, consent_is_active, disclose
 from models import (
     ACTIONS_DONE,
@@ -211,7 +211,7 @@ def export_member_data(*, session: Session, actor: Actor,
 
 
 def delete_account(*, session: Session, actor: Actor, confirmation: str, password: str,
-                   now: datetime | None = None) -> None:
+                   settings: Settings | None = None, now: datetime | None = None) -> None:
     """Erase the actor's account and every record about them; audit rows stay, by id only.
 
     Every consent the member gave ends with it (the viewers see nothing from the very
@@ -222,9 +222,10 @@ def delete_account(*, session: Session, actor: Actor, confirmation: str, passwor
     errors: dict[str, str] = {}
     if confirmation.strip() != DELETE_CONFIRMATION:
         errors["confirmation"] = f'Type "{DELETE_CONFIRMATION}" exactly, to be sure.'
-    valid, _ = verify_and_update(password, user.password_hash)
-    if not valid:
-        errors["password"] = "That is not your current password."
+    refused = reconfirm_password(session=session, user=user, password=password,
+                                 action="delete account", settings=settings, now=now)
+    if refused:
+        errors["password"] = refused
     if "admin" in user.role_names and not _another_active_admin(session, actor.id):
         errors["confirmation"] = ("You are the only administrator. Make someone else an "
                                   "administrator first, so the dashboard keeps one.")

@@ -22,7 +22,8 @@ if submitted:
     try:
         with ui.transaction() as session:
             auth.change_password(session=session, actor=actor, current_password=current,
-                                 new_password=new, confirm_password=confirm)
+                                 new_password=new, confirm_password=confirm,
+                                 settings=ui.settings())
     except ValidationError as error:
         ui.show_errors(error)
     else:

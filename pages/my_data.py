@@ -71,7 +71,7 @@ if delete:
     try:
         with ui.transaction() as session:
             delete_account(session=session, actor=actor, confirmation=confirmation,
-                           password=password)
+                           password=password, settings=ui.settings())
     except ValidationError as error:
         if error.for_field("confirmation"):
             confirmation_slot.error(error.for_field("confirmation"))

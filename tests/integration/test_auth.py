@@ -128,3 +128,28 @@ def test_change_password_refusals_change_nothing(session_factory, session, alice
 def test_the_message_follows_the_configured_lockout():
     custom = Settings(lockout_attempts=3, lockout_duration=timedelta(minutes=30))
     assert "after 3 failed tries, wait 30 minutes" in login_failed_message(custom)
+
+
+def test_wrong_current_passwords_count_toward_the_lockout(session_factory, session, alice):
+    """A browser left logged in is no way around the lockout: the password fields of the
+    account's own forms count like the login form."""
+    def change(current, now=NOW):
+        with pytest.raises(ValidationError) as error, session_factory.begin() as s:
+            change_password(session=s, actor=alice, current_password=current,
+                            new_password="short", confirm_password="short", now=now)
+        return error.value.for_field("current_password")
+
+    for _ in range(2):
+        assert change("a wrong guess") == "That is not your current password."
+    for _ in range(3):
+        assert not attempt(session_factory, "another wrong guess").ok
+    assert ("account_locked", "denied") in actions(session, alice.id)
+    assert actions(session, alice.id).count(("password_check_failed", "denied")) == 2
+    # Locked: the right password opens neither the login nor the form.
+    assert not attempt(session_factory, PASSWORD, now=NOW + timedelta(minutes=5)).ok
+    assert change(PASSWORD, now=NOW + timedelta(minutes=5)) == (
+        "Too many wrong passwords. For your safety this is paused: try again in 10 minutes.")
+    session.expire_all()
+    assert verify_and_update(PASSWORD, session.get(User, alice.id).password_hash)[0]
+    # Once the lock has run out the right password works again, and nothing else is refused.
+    assert change(PASSWORD, now=NOW + timedelta(minutes=15)) is None

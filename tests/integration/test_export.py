@@ -177,7 +177,11 @@ def test_deletion_needs_the_typed_words_and_the_password(session_factory, sessio
                        now=NOW)
     assert set(error.value.errors) == fields
     session.rollback()
-    assert session.get(User, maria.id) is not None
+    user = session.get(User, maria.id)
+    assert user is not None
+    # A wrong password counts toward the lockout, and stays counted though nothing else is
+    # written.
+    assert user.failed_logins == (1 if "password" in fields else 0)
     assert session.scalar(select(func.count()).select_from(CheckIn)
                           .where(CheckIn.member_id == maria.id)) == 3
 
