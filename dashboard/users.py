@@ -182,6 +182,14 @@ def list_accounts(*, session: Session, actor: Actor) -> list[AccountRow]:
     ]
 
 
+def user_id_of(*, session: Session, username: str) -> int:
+    """The id of the account with this username (as typed at a login), for the command line."""
+    user_id = session.scalar(select(User.id).where(User.username == normalize_username(username)))
+    if user_id is None:
+        raise ValidationError(f"There is no account with the username {username.strip()!r}.")
+    return user_id
+
+
 def _target(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
@@ -228,16 +236,18 @@ def reset_password(*, session: Session, actor: Actor, user_id: int, temporary_pa
                  at=now or utcnow(), detail=f"user {user_id}")
 
 
-def reset_two_factor(*, session: Session, actor: Actor, user_id: int,
+def reset_two_factor(*, session: Session, actor: Actor | None, user_id: int,
                      now: datetime | None = None) -> None:
     """Forget a person's authenticator secret and recovery codes (a lost or new phone).
 
     Staff must set two-factor login up again at their next login, and a browser session of
     theirs that is open now is sent to that set-up at its next rerun; a member's login goes
     back to the password alone until they set it up again. Like a password reset, it also
-    lifts a lock that wrong codes may have caused.
+    lifts a lock that wrong codes may have caused. `actor` None means the command line, run
+    by the server's operator: the way back in for an only administrator who lost their phone.
     """
-    _require_admin(actor)
+    if actor is not None:
+        _require_admin(actor)
     user = _target(session, user_id)
     if user.totp_enrolled_at is None and user.totp_secret is None:
         raise ValidationError("Two-factor login is not set up for this account: "
@@ -245,5 +255,6 @@ def reset_two_factor(*, session: Session, actor: Actor, user_id: int,
     clear_second_factor(session, user)
     user.locked_until = None
     user.failed_logins = 0
-    record_event(session, actor_id=actor.id, actor_role="admin", action="two_factor_reset",
-                 at=now or utcnow(), detail=f"user {user_id}")
+    record_event(session, actor_id=actor.id if actor else None,
+                 actor_role="admin" if actor else None, action="two_factor_reset",
+                 at=now or utcnow(), detail=f"user {user_id}" + ("" if actor else " (command line)"))

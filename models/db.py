@@ -23,6 +23,8 @@ def make_engine(url: str, *, sqlite_write_lock_first: bool = True, **kwargs) -> 
     `sqlite_write_lock_first=False` gives plain deferred transactions, for a
     read-mostly inspector such as a test's assertions.
     """
+    # No statement parameters in error messages or logs: they may be a member's notes.
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database

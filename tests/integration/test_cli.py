@@ -166,3 +166,34 @@ def test_sweep_raises_missed_check_in_flags_once(cli_db, capsys, monkeypatch):
     assert out.strip() == "Raised 0 new flags for missed check-ins."
     with make_session_factory(engine)() as session:
         assert session.scalar(select(Flag.rule_id)) == "no_checkin"
+
+
+def test_reset_two_factor_lets_an_only_admin_who_lost_their_phone_back_in(
+        cli_db, capsys, monkeypatch):
+    from datetime import timedelta
+
+    from models import AuditEvent, utcnow
+    from tests.factories import set_up_two_factor
+
+    code, _, err = run(["create-user", "root", "--role", "admin"], capsys, monkeypatch,
+                       stdin="a sturdy passphrase here\n")
+    assert code == 0, err
+    with make_session_factory(make_engine(cli_db)).begin() as session:
+        user = session.scalar(select(User).where(User.username == "root"))
+        set_up_two_factor(session, user.id)
+        user.locked_until = utcnow() + timedelta(minutes=10)  # wrong codes, then the lock
+
+    code, out, err = run(["reset-two-factor", " ROOT "], capsys, monkeypatch)
+    assert code == 0, err
+    assert "Two-factor login of root is reset" in out
+    with make_session_factory(make_engine(cli_db))() as session:
+        user = session.scalar(select(User).where(User.username == "root"))
+        assert (user.totp_secret, user.totp_enrolled_at, user.locked_until) == (None, None, None)
+        event = session.scalars(select(AuditEvent)
+                                .where(AuditEvent.action == "two_factor_reset")).one()
+        assert (event.actor_id, event.detail) == (None, f"user {user.id} (command line)")
+
+    code, out, err = run(["reset-two-factor", "root"], capsys, monkeypatch)
+    assert code == 2 and "nothing to reset" in err and err.count("\n") == 1
+    code, out, err = run(["reset-two-factor", "nobody"], capsys, monkeypatch)
+    assert code == 2 and "no account with the username 'nobody'" in err

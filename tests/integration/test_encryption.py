@@ -222,9 +222,9 @@ def test_without_keys_no_note_is_written(engine):
 def test_the_engine_the_app_uses_keeps_notes_out_of_error_messages(engine):
     member_id = write_every_note(engine)["member_id"]
     crypto.clear()
-    # As dashboard/ui.py and dashboard/cli.py make it: statement parameters hidden.
+    # As every engine is made (models/db.py): statement parameters hidden by default.
     url = engine.url.render_as_string(hide_password=False)
-    app_engine = make_engine(url, hide_parameters=True,
+    app_engine = make_engine(url,
                              **({} if engine.dialect.name == "sqlite"
                                 else {"connect_args": _search_path(engine)}))
     try:
