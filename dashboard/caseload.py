@@ -2,13 +2,15 @@
 
 `caseload_for` gives one row per client with an active counseling consent, read with a
 constant number of set-based statements whatever the caseload size, never one per
-client: the consents, the silence sweep, one row of latest dates per client (correlated
-max() subqueries, each an index seek), the check-ins of the last 8 days and the open
-flags by severity, then one insert of the audit events. Categories a client does not
-share come back as None, so the screen can say "not shared" instead of a zero.
+client: the consents; one row of latest dates per client (correlated max() subqueries,
+each an index seek), from which the silence flags due are raised; each client's 7-day
+figures, aggregated in the database; the open flags by severity; then one insert of the
+audit events. The clients are a subquery of the consents in each statement, not a list
+of ids. Categories a client does not share come back as None, so the screen can say
+"not shared" instead of a zero.
 
 Days are the client's own: "today" and "the last 7 days" are computed per time zone (a
-caseload has a handful of them), and the check-in rows are then split per client.
+caseload has a handful of them).
 
 The rest of the module is pure: filtering, sorting, the table as shown, its CSV and the
 metrics strip, so that the page stays a thin layer and every rule here is unit-tested.
@@ -29,7 +31,13 @@ from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
 from dashboard.errors import PermissionDenied
-from dashboard.flags import SEVERITY_RANK, load_thresholds, risk_level, sweep
+from dashboard.flags import (
+    SEVERITY_RANK,
+    load_thresholds,
+    raise_silence_flags,
+    risk_level,
+    sweep,
+)
 from dashboard.labels import RULE_LABELS, SEVERITY_LABELS, STEP_LABELS
 from dashboard.policy import (
     ROLE_FOR_PURPOSE,
@@ -122,9 +130,6 @@ def caseload_for(*, session: Session, actor: Actor, now: datetime | None = None
 
     shares = {c: any(c in categories for categories in shared.values())
               for c in SHOWN_CATEGORIES}
-    if shares["flags"]:
-        # Raise the silence flags now, so the risk shown does not wait for a cron job.
-        sweep(session, now=now, member_ids=sharing("flags"))
 
     # Reads go through the Connection: plain rows, without the ORM's work per row, which
     # counts at thousands of clients. Values of a category a client does not share may be
@@ -133,6 +138,13 @@ def caseload_for(*, session: Session, actor: Actor, now: datetime | None = None
     # for the next view.
     db = session.connection()
     people = [p for p in db.execute(_per_client_query(sharing())) if p.id in shared]
+    if shares["flags"]:
+        # Raise the silence flags now, before the flags are counted, so that the risk
+        # shown does not wait for a cron job: `sweep`'s rule, from the rows just read.
+        raise_silence_flags(session, (
+            (p.id, p.last_checkin, p.timezone) for p in people
+            if p.is_active and p.last_checkin is not None and "flags" in shared[p.id]
+        ), now=now)
     today_in_zone = {tz: local_today(tz, now) for tz in {p.timezone for p in people}}
     weeks = (_week_figures(db, sharing("checkins"), today_in_zone)
              if shares["checkins"] and people else {})
@@ -174,7 +186,8 @@ def _per_client_query(members):
         .correlate(User).scalar_subquery()
     )
     return (
-        select(User.id, User.display_name, User.timezone, MemberProfile.sobriety_date,
+        select(User.id, User.display_name, User.timezone, User.is_active,
+               MemberProfile.sobriety_date,
                _latest(CheckIn.local_date, CheckIn.member_id).label("last_checkin"),
                lowest_open_step.label("lowest_open_step"),
                steps_recorded.label("steps_recorded"),
@@ -226,7 +239,11 @@ def _week_figures(db: Connection, members, today_in_zone: dict[str, date]
         .join(CheckIn, and_(CheckIn.member_id == User.id,
                             CheckIn.local_date >= zones.c.week_to_yesterday,
                             CheckIn.local_date <= zones.c.today))
-        .where(User.id.in_(members))
+        # The same range as plain values too, wide enough for every zone's week, so that
+        # the planner can bound each client's index range with them.
+        .where(User.id.in_(members),
+               CheckIn.local_date >= min(today_in_zone.values()) - timedelta(days=WEEK_DAYS),
+               CheckIn.local_date <= max(today_in_zone.values()))
         .group_by(CheckIn.member_id)
     )
     return {

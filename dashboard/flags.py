@@ -259,8 +259,19 @@ def sweep(
             if not member_ids:
                 return 0
         query = query.where(User.id.in_(member_ids))
+    return raise_silence_flags(session, session.execute(query), now=now, thresholds=thresholds)
+
+
+def raise_silence_flags(
+    session: Session, last_checkins: Iterable[tuple[int, date, str]], *, now: datetime,
+    thresholds: FlagThresholds | None = None,
+) -> int:
+    """The time rule over (member id, last check-in, time zone) rows of active members
+    that have checked in at least once: raises the flags due, once per episode. For a
+    screen that has read those rows anyway (the caseload), and for `sweep`."""
+    thresholds = thresholds or load_thresholds()
     rows = []
-    for member_id, last, tz in session.execute(query):
+    for member_id, last, tz in last_checkins:
         finding = no_checkin_finding(last, local_today(tz, now), thresholds)
         if finding is not None:
             rows.append({"member_id": member_id, "rule_id": NO_CHECKIN,

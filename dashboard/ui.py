@@ -26,7 +26,7 @@ from dashboard import retry
 from dashboard.retry import is_busy, serialized_transaction
 from dashboard.users import has_any_user
 from models import utcnow
-from models.db import make_engine, make_session_factory, upgrade_to_head
+from models.db import make_engine, make_session_factory, start_wal_checkpointer, upgrade_to_head
 
 T = TypeVar("T")
 AUTH_KEY = "auth"
@@ -62,6 +62,7 @@ def _session_factory(database_url: str) -> sessionmaker[Session]:
     # The notes' keys, once per process (this function is cached): a wrong key stops the
     # start here with a clear error, before any screen reads or writes a note.
     configure_keys(settings=replace(settings(), database_url=database_url), engine=engine)
+    start_wal_checkpointer(engine)
     return make_session_factory(engine)
 
 

@@ -40,6 +40,13 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped in CI, where every test must run: {reason}"
 
 
+@pytest.fixture(autouse=True)
+def test_keyring():
+    """Every test starts with the test key: a test that configured other keys (a key file,
+    a rotation, the benchmark's scratch database) must not leave them to the next."""
+    crypto.configure(keys=[TEST_ENCRYPTION_KEY.encode()])
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> str:
     """A migrated SQLite file, copied for each test instead of migrating again."""
