@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dashboard.auth import actor_from_user
 from dashboard.demo import load_demo
 from dashboard.records import shared_member_choices
-from models import AuditEvent, Flag, User
+from models import AuditEvent, Consent, Flag, User, utcnow
 from tests.app.conftest import by_label, no_exception, shown, titles
 from tests.factories import NOW, TOTP_SECRET
 
@@ -177,6 +177,27 @@ def test_acknowledging_without_saying_how_is_refused_beside_the_form(new_app, ap
     no_exception(at)
     assert [e.value for e in at.error] == [
         "Choose how you reached out: called, texted, met or other."]
+    with app_db() as session:
+        assert session.get(Flag, flag_id).status == "open"
+
+
+def test_acknowledging_after_the_client_stopped_sharing_records_nothing(new_app, app_db,
+                                                                         counselor):
+    at = open_page(new_app, counselor, "alerts.py")
+    radio = [r for r in at.radio if r.label == "How did you reach out?"][0]
+    flag_id = int(radio.key.removeprefix("method_"))
+    with app_db.begin() as session:
+        # The client revokes while the counselor has the page open.
+        member_id = session.get(Flag, flag_id).member_id
+        session.execute(update(Consent).where(Consent.member_id == member_id,
+                                              Consent.recipient_id == counselor.id)
+                        .values(revoked_at=utcnow() - timedelta(seconds=1)))
+    radio.set_value("texted")
+    at.button(key=f"acknowledge_{flag_id}").click().run(timeout=60)
+    no_exception(at)
+    # The page reads the queue again first: the flag is gone, and so is its form.
+    assert not [r for r in at.radio if r.key == f"method_{flag_id}"]
+    assert not at.success
     with app_db() as session:
         assert session.get(Flag, flag_id).status == "open"
 
