@@ -17,12 +17,11 @@ from typing import TypeVar
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import auth
+from dashboard import auth, retry
 from dashboard.auth import Actor
 from dashboard.config import Settings, load_settings
 from dashboard.errors import NotFound, ValidationError
 from dashboard.keys import configure_keys
-from dashboard import retry
 from dashboard.retry import is_busy, serialized_transaction
 from dashboard.users import has_any_user
 from models import utcnow
@@ -405,7 +404,7 @@ def open_flags_form(*, actor: Actor, flags: list, purpose: str, screen: str, key
                         done=f"{len(chosen)} flag{'s' if len(chosen) > 1 else ''} acknowledged.")
 
 
-FLAG_NO_LONGER_SHARED = ("This flag is no longer shared with you: the client may have changed "
+FLAG_NO_LONGER_SHARED = ("This flag is no longer shared with you: the member may have changed "
                          "what they share. Nothing was recorded.")
 
 
