@@ -252,14 +252,17 @@ def sweep(
     # One index lookup per member (member_id, local_date), not a GROUP BY over every check-in.
     last = (select(func.max(CheckIn.local_date)).where(CheckIn.member_id == User.id)
             .scalar_subquery())
-    query = select(User.id, last, User.timezone).where(User.is_active, last.is_not(None))
+    # Members who never checked in are left out here rather than in SQL, where PostgreSQL
+    # would look up the latest check-in a second time for the condition.
+    query = select(User.id, last, User.timezone).where(User.is_active)
     if member_ids is not None:
         if not isinstance(member_ids, Select):
             member_ids = list(member_ids)
             if not member_ids:
                 return 0
         query = query.where(User.id.in_(member_ids))
-    return raise_silence_flags(session, session.execute(query), now=now, thresholds=thresholds)
+    return raise_silence_flags(session, (row for row in session.execute(query) if row[1]),
+                               now=now, thresholds=thresholds)
 
 
 def raise_silence_flags(
