@@ -191,12 +191,14 @@ def save_checkin(*, session: Session, actor: Actor, form: CheckInForm,
         categories.add("flags")
     if checkin.gratitude or checkin.journal or checkin.hard_day_reason:
         categories.add("notes")
+    for evaluate in flag_evaluators:
+        evaluate(session=session, checkin=checkin, now=now)
+    # Last: appending to the audit chain locks its head until the commit, and every other
+    # audited action waits for it (PostgreSQL).
     record_event(session, actor_id=actor.id, actor_role="member", action="checkin_saved",
                  member_id=actor.id, categories=categories, screen="Today", at=now,
                  detail=("edited" if existed else "created")
                  + (", late" if checkin.is_late else ""))
-    for evaluate in flag_evaluators:
-        evaluate(session=session, checkin=checkin, now=now)
 
     reset_to = None
     if checkin.used_substances:
