@@ -86,6 +86,22 @@ class LoginResult:
         return self.actor is not None
 
 
+def _lift_expired_lock(user: User, now: datetime) -> None:
+    if user.locked_until is not None and user.locked_until <= now:
+        user.locked_until = None
+        user.failed_logins = 0
+
+
+def _lock_after_too_many_failures(session: Session, user: User, *, settings: Settings,
+                                  now: datetime, failures: str) -> None:
+    """The lockout rule, for the login form and the account's own password fields alike."""
+    if user.failed_logins >= settings.lockout_attempts:
+        user.locked_until = now + settings.lockout_duration
+        user.failed_logins = 0
+        record_event(session, actor_id=user.id, action="account_locked", outcome="denied",
+                     at=now, detail=f"after {settings.lockout_attempts} {failures}")
+
+
 def log_in(
     *, session: Session, username: str, password: str, settings: Settings, now: datetime | None = None
 ) -> LoginResult:
@@ -99,10 +115,7 @@ def log_in(
                      detail="unknown username")
         return LoginResult(actor=None, error=login_failed_message(settings))
 
-    if user.locked_until is not None and user.locked_until <= now:
-        user.locked_until = None
-        user.failed_logins = 0
-
+    _lift_expired_lock(user, now)
     if user.locked_until is not None:
         dummy_verify(password)
         record_event(session, actor_id=user.id, action="login_failed", outcome="denied", at=now,
@@ -116,11 +129,8 @@ def log_in(
         detail = "wrong password" if not valid else "account deactivated"
         record_event(session, actor_id=user.id, action="login_failed", outcome="denied", at=now,
                      detail=detail)
-        if user.failed_logins >= settings.lockout_attempts:
-            user.locked_until = now + settings.lockout_duration
-            user.failed_logins = 0
-            record_event(session, actor_id=user.id, action="account_locked", outcome="denied",
-                         at=now, detail=f"after {settings.lockout_attempts} failed logins")
+        _lock_after_too_many_failures(session, user, settings=settings, now=now,
+                                      failures="failed logins")
         return LoginResult(actor=None, error=login_failed_message(settings))
 
     if new_hash is not None:
@@ -183,27 +193,28 @@ def reconfirm_password(*, session: Session, user: User, password: str, action: s
     """
     settings = settings or load_settings()
     now = now or utcnow()
-    if user.locked_until is not None and user.locked_until <= now:
-        user.locked_until = None
-        user.failed_logins = 0
+    _lift_expired_lock(user, now)
     if user.locked_until is not None:
         dummy_verify(password)
-        minutes = max(1, -int(-(user.locked_until - now).total_seconds() // 60))
-        return (f"Too many wrong passwords. For your safety this is paused: try again in "
-                f"{minutes} minute{'s' if minutes != 1 else ''}.")
+        return _paused_message(user, now)
     valid, _ = verify_and_update(password, user.password_hash)
     if valid:
         return None
     user.failed_logins += 1
     record_event(session, actor_id=user.id, action="password_check_failed", outcome="denied",
                  at=now, detail=action)
-    if user.failed_logins >= settings.lockout_attempts:
-        user.locked_until = now + settings.lockout_duration
-        user.failed_logins = 0
-        record_event(session, actor_id=user.id, action="account_locked", outcome="denied",
-                     at=now, detail=f"after {settings.lockout_attempts} wrong passwords")
+    _lock_after_too_many_failures(session, user, settings=settings, now=now,
+                                  failures="wrong passwords")
     session.commit()
+    if user.locked_until is not None:  # this one was the last try
+        return "That is not your current password. " + _paused_message(user, now)
     return "That is not your current password."
+
+
+def _paused_message(user: User, now: datetime) -> str:
+    minutes = max(1, -int(-(user.locked_until - now).total_seconds() // 60))
+    return (f"Too many wrong passwords. For your safety this is paused: try again in "
+            f"{minutes} minute{'s' if minutes != 1 else ''}.")
 
 
 def change_password(

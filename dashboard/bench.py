@@ -84,7 +84,13 @@ from dashboard.timeutil import local_today
 from dashboard.weekly_review import CONTEXT_WEEKS, iso_week_of, week_monday, weekly_review_for
 from models import AuditEvent, CheckIn, Consent, Flag, MemberProfile, User, UserRole, utcnow
 from models.base import UTCDateTime
-from models.db import make_engine, make_session_factory, start_wal_checkpointer, upgrade_to_head
+from models.db import (
+    make_engine,
+    make_session_factory,
+    start_wal_checkpointer,
+    upgrade_to_head,
+    wal_checkpoint,
+)
 
 # The demo "as of" a fixed day, at 10:00 UTC: the demo's own now, an instant at which every
 # demo time zone (Los Angeles to Auckland) is on that calendar day.
@@ -1142,6 +1148,7 @@ def run_benchmark(
                         writers=writers, write_seconds=write_seconds,
                         explain_plans=explain_plans, say=say)
         finally:
+            gc.unfreeze()  # the measurements froze what the load left (see _run)
             if checkpointer is not None:
                 checkpointer.stop()
             engine.dispose()
@@ -1169,11 +1176,7 @@ def _run(*, engine: Engine, scratch: ScratchDatabase, members: int, days: int, r
     else:
         # Likewise on SQLite: the load's write-ahead log copied into the database file, as
         # the app's background checkpoints would have done long before a counselor looks.
-        connection = engine.raw_connection()  # outside a transaction, as a checkpoint runs
-        try:
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            connection.close()
+        wal_checkpoint(engine, "TRUNCATE")
     # The app's process holds no half-million rows it just built: leave the load's objects
     # out of the garbage collector's full passes, which would otherwise walk them all
     # during the measurements.

@@ -82,6 +82,19 @@ def _configure_sqlite(engine: Engine, *, write_lock_first: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_lock_first else "BEGIN")
 
 
+def wal_checkpoint(engine: Engine, mode: str = "PASSIVE") -> tuple[int, int]:
+    """Copy a SQLite database's write-ahead log into its file now, outside any transaction:
+    (pages in the log, pages copied back). TRUNCATE waits for readers and empties the log."""
+    if mode not in ("PASSIVE", "FULL", "RESTART", "TRUNCATE"):
+        raise ValueError(f"not a checkpoint mode: {mode}")
+    connection = engine.raw_connection()
+    try:
+        _busy, in_log, copied = connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+    finally:
+        connection.close()
+    return in_log, copied
+
+
 class WalCheckpointer:
     """Checkpoints a SQLite database from a background thread, so that no person's save
     or page view pays for it.
@@ -121,13 +134,9 @@ class WalCheckpointer:
         engine = self._engine()
         if engine is None or not self.path.exists():
             raise LookupError("the database is gone")
-        connection = engine.raw_connection()
-        try:
-            _busy, in_log, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        finally:
-            connection.close()
+        result = wal_checkpoint(engine)
         self.checkpoints += 1
-        return in_log, copied
+        return result
 
     def _run(self) -> None:
         while not self._stop.wait(self.every_seconds):

@@ -153,3 +153,18 @@ def test_wrong_current_passwords_count_toward_the_lockout(session_factory, sessi
     assert verify_and_update(PASSWORD, session.get(User, alice.id).password_hash)[0]
     # Once the lock has run out the right password works again, and nothing else is refused.
     assert change(PASSWORD, now=NOW + timedelta(minutes=15)) is None
+
+
+def test_the_wrong_password_that_locks_the_account_says_so(session_factory, alice):
+    def change(current):
+        with pytest.raises(ValidationError) as error, session_factory.begin() as s:
+            change_password(session=s, actor=alice, current_password=current,
+                            new_password="short", confirm_password="short", now=NOW)
+        return error.value.for_field("current_password")
+
+    for _ in range(4):
+        assert change("a wrong guess") == "That is not your current password."
+    assert change("a wrong guess") == (
+        "That is not your current password. Too many wrong passwords. For your safety this "
+        "is paused: try again in 15 minutes.")
+
