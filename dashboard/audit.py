@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.config import ConfigError
 from dashboard.text import clean_text
-from models import AuditChainHead, AuditEvent, utcnow
+from models import AuditChainHead, AuditEvent
 
 MAX_DETAIL = 200
 GENESIS = "0" * 64
@@ -125,7 +125,7 @@ def append_events(executor, rows: list[dict]) -> None:
 def _event_row(*, at, actor_id, actor_role, action, member_id, categories, purpose, screen,
                outcome, detail) -> dict:
     return {
-        "at": at or utcnow(), "actor_id": actor_id, "actor_role": actor_role, "action": action,
+        "at": at, "actor_id": actor_id, "actor_role": actor_role, "action": action,
         "member_id": member_id, "categories": ",".join(sorted(set(categories))),
         "purpose": purpose, "screen": screen, "outcome": outcome,
         "detail": _clean_detail(detail),
@@ -144,7 +144,7 @@ def record_event(
     purpose: str | None = None,
     screen: str | None = None,
     detail: str | None = None,
-    at: datetime | None = None,
+    at: datetime,
 ) -> None:
     append_events(session, [_event_row(
         at=at, actor_id=actor_id, actor_role=actor_role, action=action, member_id=member_id,
@@ -152,10 +152,10 @@ def record_event(
 
 
 def record_events(session: Session, rows: list[dict]) -> None:
-    """Many events in one statement (a caseload discloses many members at once)."""
-    now = utcnow()
+    """Many events in one statement (a caseload discloses many members at once); each row
+    names its time, "at"."""
     append_events(session, [
-        _event_row(at=row.get("at") or now, actor_id=row.get("actor_id"),
+        _event_row(at=row["at"], actor_id=row.get("actor_id"),
                    actor_role=row.get("actor_role"), action=row["action"],
                    member_id=row.get("member_id"), categories=row.get("categories", ()),
                    purpose=row.get("purpose"), screen=row.get("screen"),

@@ -40,7 +40,7 @@ def audit_actions(*, session: Session, actor: Actor) -> list[str]:
 
 
 def audit_log(
-    *, session: Session, actor: Actor, actor_username: str | None = None,
+    *, session: Session, actor: Actor, now: datetime, actor_username: str | None = None,
     member_username: str | None = None, action: str | None = None, outcome: str | None = None,
     since: datetime | None = None, until: datetime | None = None, limit: int = MAX_ROWS,
 ) -> list[AuditRow]:
@@ -80,7 +80,7 @@ def audit_log(
         for e, actor_name, member_name in session.execute(query)
     ]
     record_event(session, actor_id=actor.id, actor_role="admin", action="audit_log_viewed",
-                 screen="Audit log")
+                 screen="Audit log", at=now)
     return rows
 
 

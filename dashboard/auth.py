@@ -16,7 +16,7 @@ from dashboard.audit import record_event
 from dashboard.config import Settings, load_settings
 from dashboard.errors import ValidationError
 from dashboard.passwords import dummy_verify, hash_password, password_problem, verify_and_update
-from models import User, utcnow
+from models import User
 
 
 
@@ -103,10 +103,9 @@ def _lock_after_too_many_failures(session: Session, user: User, *, settings: Set
 
 
 def log_in(
-    *, session: Session, username: str, password: str, settings: Settings, now: datetime | None = None
+    *, session: Session, username: str, password: str, settings: Settings, now: datetime
 ) -> LoginResult:
     """Check a username and password. Failures are counted and audited, never explained."""
-    now = now or utcnow()
     user = session.scalar(select(User).where(User.username == normalize_username(username)))
 
     if user is None:
@@ -151,8 +150,8 @@ def log_in(
 
 
 def log_out(*, session: Session, actor_id: int, reason: str = "logged out",
-            now: datetime | None = None) -> None:
-    record_event(session, actor_id=actor_id, action="logout", at=now or utcnow(), detail=reason)
+            now: datetime) -> None:
+    record_event(session, actor_id=actor_id, action="logout", at=now, detail=reason)
 
 
 def current_actor(*, session: Session, user_id: int) -> Actor | None:
@@ -164,10 +163,9 @@ def current_actor(*, session: Session, user_id: int) -> Actor | None:
 
 
 def session_expiry_reason(
-    *, logged_in_at: datetime, last_seen_at: datetime, settings: Settings, now: datetime | None = None
+    *, logged_in_at: datetime, last_seen_at: datetime, settings: Settings, now: datetime
 ) -> str | None:
     """Why a browser session has ended, or None while it is still valid."""
-    now = now or utcnow()
     if now - logged_in_at >= settings.absolute_timeout:
         hours = int(settings.absolute_timeout.total_seconds() // 3600)
         return f"For your privacy you are logged out after {hours} hours. Please log in again."
@@ -181,7 +179,7 @@ def session_expiry_reason(
 
 
 def reconfirm_password(*, session: Session, user: User, password: str, action: str,
-                       settings: Settings | None = None, now: datetime | None = None
+                       settings: Settings | None = None, now: datetime
                        ) -> str | None:
     """Check the password a logged-in person typed to confirm a change to their account;
     the reason it is refused, or None when it is right.
@@ -192,7 +190,6 @@ def reconfirm_password(*, session: Session, user: User, password: str, action: s
     account is locked no password is checked here.
     """
     settings = settings or load_settings()
-    now = now or utcnow()
     _lift_expired_lock(user, now)
     if user.locked_until is not None:
         dummy_verify(password)
@@ -219,7 +216,7 @@ def _paused_message(user: User, now: datetime) -> str:
 
 def change_password(
     *, session: Session, actor: Actor, current_password: str, new_password: str,
-    confirm_password: str, settings: Settings | None = None, now: datetime | None = None,
+    confirm_password: str, settings: Settings | None = None, now: datetime,
 ) -> None:
     user = session.get(User, actor.id)
     if user is None:
@@ -241,4 +238,4 @@ def change_password(
         raise ValidationError(errors)
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
-    record_event(session, actor_id=actor.id, action="password_changed", at=now or utcnow())
+    record_event(session, actor_id=actor.id, action="password_changed", at=now)

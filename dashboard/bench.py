@@ -14,10 +14,11 @@ Statements are counted with a `before_cursor_execute` listener on every engine o
 process (the AppTest page opens its own engine), so a statement per client would show
 as a count that grows with the caseload.
 
-Why the benchmark's clock is stopped: every figure runs "as of" the demo's own now
-(BENCH_NOW), so that runs on different days read the very same rows. The services take
-`now`; the AppTest page run reads the clock itself, so for it the clock of the
-`dashboard` and `models` modules is stopped at BENCH_NOW (`_clock_stopped_at`).
+Every figure runs "as of" the moment the run starts: the demo is loaded as of it and
+the services are given it as `now`, so every date is relative to it and runs on
+different days read rows of the same shape. The AppTest page run reads the clock itself,
+as the app does, a few minutes later at most. Days are each member's own: the floors
+take "today" per time zone, as the services do.
 
 Concurrent writers (`run_concurrent_checkins`) are threads with a session each, as the
 browser sessions of one app process are; `find_lost_writes` checks every save that
@@ -29,10 +30,8 @@ Nothing here imports Streamlit except the AppTest figure, inside its functions.
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 import os
-import pkgutil
 import re
 import resource
 import secrets
@@ -46,8 +45,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
-from datetime import time as clock_time
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -68,7 +66,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import two_factor
+from dashboard import clock, two_factor
 from dashboard.audit import SECRET_ENV
 from dashboard.auth import Actor, actor_from_user, log_in
 from dashboard.caseload import alert_queue, caseload_for
@@ -82,7 +80,7 @@ from dashboard.records import member_record
 from dashboard.retry import run_transaction
 from dashboard.timeutil import local_today
 from dashboard.weekly_review import CONTEXT_WEEKS, iso_week_of, week_monday, weekly_review_for
-from models import AuditEvent, CheckIn, Consent, Flag, MemberProfile, User, UserRole, utcnow
+from models import AuditEvent, CheckIn, Consent, Flag, MemberProfile, User, UserRole
 from models.base import UTCDateTime
 from models.db import (
     make_engine,
@@ -92,10 +90,6 @@ from models.db import (
     wal_checkpoint,
 )
 
-# The demo "as of" a fixed day, at 10:00 UTC: the demo's own now, an instant at which every
-# demo time zone (Los Angeles to Auckland) is on that calendar day.
-BENCH_TODAY = date(2026, 11, 26)
-BENCH_NOW = datetime.combine(BENCH_TODAY, clock_time(10), tzinfo=timezone.utc)
 BENCH_SEED = 7
 BENCH_COUNSELOR = "bench_counselor"
 APP_ENTRY = Path(__file__).resolve().parent / "app.py"
@@ -391,8 +385,11 @@ _SEVERITY_RANK = "CASE {0} WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' TH
 # aggregates, and the latest check-in and contact by one index seek each. (Correlated
 # subqueries for flags and steps cost PostgreSQL twice as much; SQLite finds no index for
 # a grouped check-ins CTE joined after the fact: hence this shape.)
-_FLOOR_CASELOAD = sql_text(f"""
-WITH clients AS (
+_FLOOR_CASELOAD = f"""
+WITH zone_days (timezone, today, yesterday, week_to_today, week_to_yesterday) AS (
+    {{zone_days}}
+),
+clients AS (
     SELECT DISTINCT consents.member_id FROM consents WHERE {_ACTIVE_CONSENT}
 ),
 open_flags AS (
@@ -411,22 +408,26 @@ steps AS (
 ),
 per_client AS (
     SELECT users.id AS member_id, users.display_name, member_profiles.sobriety_date,
-           MAX(CASE WHEN checkins.local_date = :today THEN 1 ELSE 0 END) AS checked_in_today,
-           COUNT(CASE WHEN checkins.local_date >= :week_to_today THEN 1 END) AS n_to_today,
-           AVG(CASE WHEN checkins.local_date >= :week_to_today THEN checkins.mood END)
+           MAX(CASE WHEN checkins.local_date = zone_days.today THEN 1 ELSE 0 END)
+               AS checked_in_today,
+           COUNT(CASE WHEN checkins.local_date >= zone_days.week_to_today THEN 1 END)
+               AS n_to_today,
+           AVG(CASE WHEN checkins.local_date >= zone_days.week_to_today THEN checkins.mood END)
                AS mood_to_today,
-           MAX(CASE WHEN checkins.local_date >= :week_to_today THEN checkins.craving END)
-               AS craving_to_today,
-           COUNT(CASE WHEN checkins.local_date <= :yesterday THEN 1 END) AS n_to_yesterday,
-           AVG(CASE WHEN checkins.local_date <= :yesterday THEN checkins.mood END)
+           MAX(CASE WHEN checkins.local_date >= zone_days.week_to_today
+                    THEN checkins.craving END) AS craving_to_today,
+           COUNT(CASE WHEN checkins.local_date <= zone_days.yesterday THEN 1 END)
+               AS n_to_yesterday,
+           AVG(CASE WHEN checkins.local_date <= zone_days.yesterday THEN checkins.mood END)
                AS mood_to_yesterday,
-           MAX(CASE WHEN checkins.local_date <= :yesterday THEN checkins.craving END)
+           MAX(CASE WHEN checkins.local_date <= zone_days.yesterday THEN checkins.craving END)
                AS craving_to_yesterday
     FROM clients
     JOIN users ON users.id = clients.member_id
+    JOIN zone_days ON zone_days.timezone = users.timezone
     LEFT JOIN member_profiles ON member_profiles.user_id = users.id
     LEFT JOIN checkins ON checkins.member_id = users.id
-        AND checkins.local_date BETWEEN :week_to_yesterday AND :today
+        AND checkins.local_date BETWEEN zone_days.week_to_yesterday AND zone_days.today
     GROUP BY users.id, users.display_name, member_profiles.sobriety_date
 )
 SELECT per_client.member_id, per_client.display_name, per_client.sobriety_date,
@@ -451,30 +452,51 @@ FROM per_client
 LEFT JOIN open_flags ON open_flags.member_id = per_client.member_id
 LEFT JOIN steps ON steps.member_id = per_client.member_id
 ORDER BY per_client.member_id
-""").bindparams(
-    bindparam("now", type_=UTCDateTime), bindparam("today", type_=Date),
-    bindparam("yesterday", type_=Date), bindparam("week_to_today", type_=Date),
-    bindparam("week_to_yesterday", type_=Date),
-).columns(
-    member_id=Integer, display_name=String, last_checkin=Date, sobriety_date=Date,
-    checkins_7d=Integer, mean_mood_7d=Float, max_craving_7d=Integer,
-    current_step=Integer, open_flags=Integer, open_high_flags=Integer, risk_rank=Integer,
-    last_contact=UTCDateTime,
-)
+"""
+_ZONE_DAY_COLUMNS = ("today", "yesterday", "week_to_today", "week_to_yesterday")
 
 RISK_BY_RANK = {3: "high", 2: "medium", 1: "low", 0: "none"}
 
 
-def floor_caseload(connection, *, counselor_id: int, today: date, now: datetime) -> list:
+def zones_in_use(connection) -> list[str]:
+    """The time zones of the accounts, for `floor_caseload` (read before it is timed: the
+    service, too, learns its clients' zones from rows it reads anyway)."""
+    return list(connection.scalars(select(User.timezone).distinct().order_by(User.timezone)))
+
+
+def floor_caseload(connection, *, counselor_id: int, zones: Sequence[str], now: datetime
+                   ) -> list:
     """Per client of the counselor: the caseload's figures, as one statement.
 
-    `today` is every client's local date at `now` (true of the demo at BENCH_NOW). The
-    7-day window ends today once the client has checked in today, else yesterday.
+    "Today" is each client's own at `now`, given per time zone (`zones`, those of the
+    clients at least) as a table of constants. The 7-day window ends today once the client
+    has checked in today, else yesterday.
     """
-    return connection.execute(_FLOOR_CASELOAD, {
-        "viewer_id": counselor_id, "purpose": "counseling", "now": now, "today": today,
-        "yesterday": today - timedelta(days=1), "week_to_today": today - timedelta(days=6),
-        "week_to_yesterday": today - timedelta(days=7),
+    # PostgreSQL types the constants by the cast; SQLite stores dates as text, and its
+    # CAST AS DATE would make numbers of them.
+    typed = "CAST(:{} AS DATE)" if connection.dialect.name == "postgresql" else ":{}"
+    rows, values = [], {}
+    for n, zone in enumerate(zones):
+        today = local_today(zone, now)
+        days = (today, today - timedelta(days=1), today - timedelta(days=6),
+                today - timedelta(days=7))
+        values[f"zone_{n}"] = zone
+        values.update({f"{name}_{n}": day for name, day in zip(_ZONE_DAY_COLUMNS, days)})
+        rows.append(f"(:zone_{n}, "
+                    + ", ".join(typed.format(f"{name}_{n}") for name in _ZONE_DAY_COLUMNS) + ")")
+    statement = sql_text(_FLOOR_CASELOAD.replace("{zone_days}", "VALUES " + ", ".join(rows)))
+    statement = statement.bindparams(
+        bindparam("now", type_=UTCDateTime),
+        *(bindparam(f"{name}_{n}", type_=Date)
+          for n in range(len(zones)) for name in _ZONE_DAY_COLUMNS),
+    ).columns(
+        member_id=Integer, display_name=String, last_checkin=Date, sobriety_date=Date,
+        checkins_7d=Integer, mean_mood_7d=Float, max_craving_7d=Integer,
+        current_step=Integer, open_flags=Integer, open_high_flags=Integer, risk_rank=Integer,
+        last_contact=UTCDateTime,
+    )
+    return connection.execute(statement, {
+        "viewer_id": counselor_id, "purpose": "counseling", "now": now, **values,
     }).all()
 
 
@@ -653,8 +675,8 @@ def flags_raised_for(engine: Engine, *, member_ids: Sequence[int], now: datetime
 
 def run_concurrent_checkins(
     *, session_factory: sessionmaker[Session], writers: Sequence[Actor], shared: Actor,
-    seconds: float, max_writes_per_writer: int = MAX_WRITES_PER_WRITER,
-    now: datetime | None = None, in_turn: bool = True,
+    seconds: float, now: datetime, max_writes_per_writer: int = MAX_WRITES_PER_WRITER,
+    in_turn: bool = True,
 ) -> WriteLoad:
     """One thread per writer saving check-ins at once, each with its own session.
 
@@ -667,7 +689,6 @@ def run_concurrent_checkins(
     (`dashboard.retry.run_transaction`: in turn, again when busy); with `in_turn=False`,
     a plain `session_factory.begin()` that only SQLite's busy timeout makes wait.
     """
-    now = now or utcnow()
 
     def save(target: Actor, form: CheckInForm) -> None:
         def action(session: Session) -> None:
@@ -951,11 +972,10 @@ def add_bench_counselor(engine: Engine, *, now: datetime) -> int:
     consents for counseling.
 
     One consent per member, sharing check-ins, steps and flags (not notes), active from
-    a year before `now` (and before the real clock) until well after both.
+    a year before `now` until three years after.
     """
-    real_now = utcnow()
-    starts_at = min(now, real_now) - timedelta(days=365)
-    expires_at = max(now, real_now) + timedelta(days=3 * 365)
+    starts_at = now - timedelta(days=365)
+    expires_at = now + timedelta(days=3 * 365)
     with make_session_factory(engine).begin() as session:
         # The demo accounts share one argon2 hash of the demo password: so does this one.
         password_hash = session.scalar(select(User.password_hash).order_by(User.id).limit(1))
@@ -991,8 +1011,8 @@ def add_bench_counselor(engine: Engine, *, now: datetime) -> int:
         return counselor.id
 
 
-def _cast(engine: Engine, *, counselor_id: int, now: datetime, today: date,
-          savers: int, writers: int) -> Cast:
+def _cast(engine: Engine, *, counselor_id: int, now: datetime, savers: int,
+          writers: int) -> Cast:
     with make_session_factory(engine)() as session:
         counselor = actor_from_user(session.get(User, counselor_id))
         clients = session.scalar(select(func.count()).select_from(Consent)
@@ -1006,18 +1026,22 @@ def _cast(engine: Engine, *, counselor_id: int, now: datetime, today: date,
         ).one()
         detail = session.scalar(select(User).where(User.username == "member1"))
         sponsors = select(UserRole.user_id).where(UserRole.role == "sponsor")
-        yesterday = today - timedelta(days=1)
+        members = select(User).join(MemberProfile).where(User.id.not_in(sponsors))
 
         def checked_in_on(day: date):
             return select(CheckIn.member_id).where(CheckIn.local_date == day)
 
-        members = select(User).join(MemberProfile).where(User.id.not_in(sponsors))
         # A first save of the day on top of a history: the flag rules have days to read.
-        fresh = list(session.scalars(
-            members.where(User.id.in_(checked_in_on(yesterday)),
-                          User.id.not_in(checked_in_on(today)), User.id != detail.id)
-            .order_by(User.id)
-        ))
+        # "Today" is each member's own: looked for zone by zone.
+        fresh: list[User] = []
+        for zone in zones_in_use(session.connection()):
+            today = local_today(zone, now)
+            fresh += session.scalars(
+                members.where(User.timezone == zone,
+                              User.id.in_(checked_in_on(today - timedelta(days=1))),
+                              User.id.not_in(checked_in_on(today)), User.id != detail.id)
+            )
+        fresh.sort(key=lambda user: user.id)
         chosen_ids = {u.id for u in fresh[:savers]}
         others = list(session.scalars(
             members.where(User.id.not_in(chosen_ids), User.id != detail.id)
@@ -1040,52 +1064,21 @@ def _cast(engine: Engine, *, counselor_id: int, now: datetime, today: date,
 # The AppTest page run.
 
 
-@contextmanager
-def _clock_stopped_at(moment: datetime) -> Iterator[None]:
-    """Every `utcnow` of the dashboard and models modules answers `moment` in the block.
-
-    The page reads the clock itself; stopping it at the demo's now makes it read the same
-    rows as the services do. Every dashboard module is imported first, so that none binds
-    the stopped clock for good; the original is put back on the way out.
-    """
-    import dashboard
-    import models.base
-
-    for module in pkgutil.iter_modules(dashboard.__path__):
-        if module.name not in ("app", "__main__"):
-            importlib.import_module(f"dashboard.{module.name}")
-    real = models.base.utcnow
-
-    def stopped() -> datetime:
-        return moment
-
-    patched = [
-        module for name, module in list(sys.modules.items())
-        if (name == "models" or name.startswith(("models.", "dashboard")))
-        and getattr(module, "utcnow", None) is real
-    ]
-    for module in patched:
-        module.utcnow = stopped
-    try:
-        yield
-    finally:
-        for module in patched:
-            module.utcnow = real
-
-
 def _no_missing_context_warning(record: logging.LogRecord) -> bool:
     return "missing ScriptRunContext" not in record.getMessage()
 
 
-def _measure_caseload_page(*, database_url: str, counselor: Actor, now: datetime, runs: int,
+def _measure_caseload_page(*, database_url: str, counselor: Actor, runs: int,
                            counter: StatementCounter) -> tuple[float, int]:
     """The Caseload page run by AppTest through the real entry script, logged in."""
     from streamlit.testing.v1 import AppTest
 
     def run(index: int, watch: Stopwatch) -> None:
         at = AppTest.from_file(str(APP_ENTRY), default_timeout=PAGE_TIMEOUT_SECONDS)
-        at.session_state["auth"] = {"user_id": counselor.id, "logged_in_at": now,
-                                    "last_seen_at": now,
+        # Logged in just now: the page reads the clock itself, as in the app.
+        logged_in = clock.now()
+        at.session_state["auth"] = {"user_id": counselor.id, "logged_in_at": logged_in,
+                                    "last_seen_at": logged_in,
                                     # passed at login, for the set-up the account has
                                     "second_factor": counselor.two_factor_enrolled_at}
         at.run()
@@ -1115,8 +1108,7 @@ def _measure_caseload_page(*, database_url: str, counselor: Actor, now: datetime
     context_logger = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
     context_logger.addFilter(_no_missing_context_warning)
     try:
-        with _clock_stopped_at(now):
-            return _measure(runs=runs, counter=counter, run=run)
+        return _measure(runs=runs, counter=counter, run=run)
     finally:
         context_logger.removeFilter(_no_missing_context_warning)
         if previous is None:
@@ -1157,13 +1149,13 @@ def run_benchmark(
 def _run(*, engine: Engine, scratch: ScratchDatabase, members: int, days: int, runs: int,
          writers: int, write_seconds: float, explain_plans: bool,
          say: ProgressCallback) -> BenchReport:
-    now, today = BENCH_NOW, BENCH_TODAY
+    now = clock.now()  # every figure is "as of" the start of the run
     say(f"Building {members:,} members x {days} days in a {scratch.where}")
     upgrade_to_head(engine)
     # The notes are encrypted at rest, so the figures include that cost, as the app's.
     configure_keys(settings=replace(load_settings(), database_url=scratch.url), engine=engine)
     summary = load_demo(
-        engine=engine, members=members, days=days, seed=BENCH_SEED, today=today,
+        engine=engine, members=members, days=days, seed=BENCH_SEED, now=now,
         progress=lambda fraction, message: say(f"{fraction:4.0%} {message}"),
     )
     counselor_id = add_bench_counselor(engine, now=now)
@@ -1182,10 +1174,12 @@ def _run(*, engine: Engine, scratch: ScratchDatabase, members: int, days: int, r
     # during the measurements.
     gc.collect()
     gc.freeze()
-    cast = _cast(engine, counselor_id=counselor_id, now=now, today=today,
-                 savers=2 * (runs + 1), writers=writers)
+    cast = _cast(engine, counselor_id=counselor_id, now=now, savers=2 * (runs + 1),
+                 writers=writers)
     factory = make_session_factory(engine)
-    week = iso_week_of(today)
+    week = iso_week_of(local_today(cast.sponsor.timezone, now))
+    with engine.connect() as connection:
+        zones = zones_in_use(connection)
     figures: list[Figure] = []
     plans: list[QueryPlan] = []
 
@@ -1217,7 +1211,7 @@ def _run(*, engine: Engine, scratch: ScratchDatabase, members: int, days: int, r
         median, statements = _measure(runs=runs, counter=counter, run=transaction_run(
             lambda s: caseload_data(s, actor=counselor, now=now)))
         caseload_floor, _ = _measure(runs=runs, counter=counter, run=floor_run(
-            lambda c: floor_caseload(c, counselor_id=counselor.id, today=today, now=now)))
+            lambda c: floor_caseload(c, counselor_id=counselor.id, zones=zones, now=now)))
         add(CASELOAD, median, statements, caseload_floor,
             f"{cast.clients:,} consenting clients")
 
@@ -1232,12 +1226,15 @@ def _run(*, engine: Engine, scratch: ScratchDatabase, members: int, days: int, r
 
         # Client detail.
         detail_id = cast.detail_member_id
+        with factory() as session:
+            detail_today = local_today(session.get(User, detail_id).timezone, now)
         median, statements = _measure(runs=runs, counter=counter, run=transaction_run(
             lambda s: member_record(session=s, actor=counselor, member_id=detail_id,
                                     purpose="counseling", screen="Client detail", days=365,
                                     now=now)))
         floor, _ = _measure(runs=runs, counter=counter, run=floor_run(
-            lambda c: floor_client_detail(c, member_id=detail_id, today=today, days=365)))
+            lambda c: floor_client_detail(c, member_id=detail_id, today=detail_today,
+                                          days=365)))
         add(CLIENT_DETAIL, median, statements, floor,
             f"{cast.detail_member_name}: check-ins, steps and flags as the counselor sees them")
 
@@ -1269,9 +1266,10 @@ def _run(*, engine: Engine, scratch: ScratchDatabase, members: int, days: int, r
         # Check-in save, each run for a member with nothing saved today.
         savers = cast.savers
 
-        # A hard day with a high craving: the save raises two flags, the costly path.
+        # A hard day with a high craving: the save raises two flags, the costly path. The
+        # day is each saver's own today.
         form = CheckInForm(
-            local_date=today, mood=2, craving=8, used_substances=False, meetings=1,
+            local_date=None, mood=2, craving=8, used_substances=False, meetings=1,
             actions=("called_support", "prayer_meditation"), sleep_hours=6.5,
             gratitude="A friend who just listened", journal="Rough afternoon.",
             hard_day=True, hard_day_reason="Argument with my brother",
@@ -1284,9 +1282,10 @@ def _run(*, engine: Engine, scratch: ScratchDatabase, members: int, days: int, r
 
         def save_floor_run(index: int, watch: Stopwatch) -> None:
             member = savers[runs + 1 + index]
+            today = local_today(member.timezone, now)
             with watch(), engine.begin() as connection:
-                floor_checkin_save(connection, member_id=member.id, form=form,
-                                   today=today, now=now)
+                floor_checkin_save(connection, member_id=member.id,
+                                   form=replace(form, local_date=today), today=today, now=now)
 
         median, statements = _measure(runs=runs, counter=counter, run=save_run)
         floor, _ = _measure(runs=runs, counter=counter, run=save_floor_run)
@@ -1298,7 +1297,7 @@ def _run(*, engine: Engine, scratch: ScratchDatabase, members: int, days: int, r
 
         # The Caseload page through AppTest; its floor is the caseload's.
         median, statements = _measure_caseload_page(
-            database_url=scratch.url, counselor=counselor, now=now, runs=runs,
+            database_url=scratch.url, counselor=counselor, runs=runs,
             counter=counter)
         for seen in list(counter.engines):
             if seen is not engine:

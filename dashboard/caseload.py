@@ -46,7 +46,7 @@ from dashboard.policy import (
     visible_members,
 )
 from dashboard.progress import sobriety_days
-from dashboard.timeutil import local_today, to_local
+from dashboard.timeutil import day_label, local_today
 from models import (
     SEVERITIES,
     CheckIn,
@@ -55,7 +55,6 @@ from models import (
     StepProgress,
     User,
     WeeklyReview,
-    utcnow,
 )
 
 PURPOSE = "counseling"
@@ -113,12 +112,11 @@ class CaseloadRow:
         return self.shares("checkins") and self.last_checkin is None
 
 
-def caseload_for(*, session: Session, actor: Actor, now: datetime | None = None
+def caseload_for(*, session: Session, actor: Actor, now: datetime
                  ) -> list[CaseloadRow]:
     """Every client with an active counseling consent to the actor, in the default order
     (highest risk first, then the longest silent). Audits one view per client."""
     _require_counselor(actor)
-    now = now or utcnow()
     shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=PURPOSE)
     if not shared:
         return []
@@ -449,14 +447,13 @@ class CaseloadView:
 
 def caseload_view(
     *, session: Session, actor: Actor, criteria: CaseloadFilter | None = None,
-    sort_by: str | None = None, descending: bool = True, now: datetime | None = None,
+    sort_by: str | None = None, descending: bool = True, now: datetime,
 ) -> CaseloadView:
     """`caseload_for`, the table filtered and sorted, and the heatmap of its top rows.
 
     The heatmap's days are read for the clients it draws only (one more statement): they
     are among the check-ins `caseload_for` has audited as disclosed on this screen.
     """
-    now = now or utcnow()
     rows = caseload_for(session=session, actor=actor, now=now)  # in the default order
     shown = filter_caseload(rows, criteria or CaseloadFilter())  # keeps the order
     if sort_by is not None:
@@ -515,8 +512,9 @@ NEVER = "never"
 NONE = "none"
 
 
-def _text(row: CaseloadRow, key: str, viewer_timezone: str) -> str:
-    """A cell as words, exactly as it reads on screen."""
+def _text(row: CaseloadRow, key: str, viewer_timezone: str, today: date | None = None) -> str:
+    """A cell as words, as it reads on screen when given the viewer's `today` ("yesterday"),
+    as it reads in an export without ("Tue 1 Dec 2026": a file is read on other days)."""
     if key == "client":
         return row.display_name
     category = COLUMN_BY_KEY[key].category
@@ -542,7 +540,8 @@ def _text(row: CaseloadRow, key: str, viewer_timezone: str) -> str:
         case "last_contact":
             if row.last_contact is None:
                 return NONE
-            return to_local(row.last_contact, viewer_timezone).date().isoformat()
+            return day_label(local_today(viewer_timezone, row.last_contact), today=today,
+                             weekday=True, short=True)
     raise KeyError(key)
 
 
@@ -552,7 +551,7 @@ FIGURE_SPACE = "\u2007"  # as wide as a digit
 _PAD = {"days_silent": 5, "days_sober": 6, "step": 2, "open_flags": 4}
 
 
-def screen_table(rows: Sequence[CaseloadRow], *, viewer_timezone: str,
+def screen_table(rows: Sequence[CaseloadRow], *, viewer_timezone: str, today: date,
                  columns: Sequence[str] | None = None) -> dict[str, list]:
     """Column label -> cell values, for the page's dataframe.
 
@@ -570,7 +569,7 @@ def screen_table(rows: Sequence[CaseloadRow], *, viewer_timezone: str,
             elif key == "adherence":
                 table[label].append(row.checkins_7d)
             else:
-                text = _text(row, key, viewer_timezone)
+                text = _text(row, key, viewer_timezone, today)
                 width = _PAD.get(key)
                 if width and text.isdigit():
                     text = text.rjust(width, FIGURE_SPACE)
@@ -596,7 +595,7 @@ def caseload_csv(rows: Sequence[CaseloadRow], *, viewer_timezone: str,
 
 
 def export_caseload_csv(*, session: Session, actor: Actor, rows: Sequence[CaseloadRow],
-                        columns: Sequence[str] | None = None, now: datetime | None = None
+                        columns: Sequence[str] | None = None, now: datetime
                         ) -> str:
     """The CSV of the rows and columns shown, audited as an export of each client in it.
 
@@ -604,7 +603,6 @@ def export_caseload_csv(*, session: Session, actor: Actor, rows: Sequence[Caselo
     out, and a category no longer shared is blanked.
     """
     _require_counselor(actor)
-    now = now or utcnow()
     keys = list(columns or COLUMN_BY_KEY)
     shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=PURPOSE)
     exported = [_restricted(r, shared[r.member_id]) for r in rows if r.member_id in shared]
@@ -684,7 +682,7 @@ class AlertItem:
     severity: str
     rule_id: str
     raised_on: date
-    days_open: int  # days since raised, in the client's own calendar
+    client_today: date  # the client's own date, by which the flag's age is counted
     reason: str
     quoted_text: str | None  # the client's own words, only when notes are shared
     status: str  # "open" or "acknowledged"
@@ -695,6 +693,11 @@ class AlertItem:
     @property
     def rule_label(self) -> str:
         return RULE_LABELS.get(self.rule_id, self.rule_id)
+
+    @property
+    def days_open(self) -> int:
+        """Days since the flag was raised, in the client's own calendar."""
+        return max(0, (self.client_today - self.raised_on).days)
 
 
 @dataclass(frozen=True)
@@ -709,13 +712,12 @@ class AlertQueue:
 def alert_queue(
     *, session: Session, actor: Actor, severities: Iterable[str] = (),
     rule_ids: Iterable[str] = (), page: int = 1, page_size: int = 20,
-    now: datetime | None = None,
+    now: datetime,
 ) -> AlertQueue:
     """Open and acknowledged flags of the clients who share flags with the actor: by
     severity, then the oldest first. Filters and paging apply in SQL, so that only the
     clients of the flags returned are disclosed (and audited)."""
     _require_counselor(actor)
-    now = now or utcnow()
     shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=PURPOSE)
     if not any("flags" in categories for categories in shared.values()):
         return AlertQueue(alerts=[], total=0, page=1, pages=1,
@@ -756,7 +758,7 @@ def alert_queue(
         AlertItem(
             flag_id=f.id, member_id=f.member_id, display_name=name, severity=f.severity,
             rule_id=f.rule_id, raised_on=f.raised_on,
-            days_open=max(0, (local_today(tz, now) - f.raised_on).days), reason=f.reason,
+            client_today=local_today(tz, now), reason=f.reason,
             # The client's own words (decrypted by the column type) only with notes shared.
             quoted_text=f.quoted_text if "notes" in shared[f.member_id] else None,
             status=f.status, acknowledged_at=f.acknowledged_at,

@@ -16,8 +16,9 @@ from typing import Protocol
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.labels import MOOD_LABELS, day_label
+from dashboard.labels import MOOD_LABELS
 from dashboard.progress import longest_streak
+from dashboard.timeutil import day_label
 
 MOOD_COLOR = "#0072B2"  # blue
 CRAVING_COLOR = "#D55E00"  # vermillion
@@ -47,7 +48,7 @@ class CheckInPoint(Protocol):
 
 
 def _short_day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    return day_label(day, weekday=True, short=True)
 
 
 def _days(start: date, end: date) -> list[date]:
@@ -218,7 +219,8 @@ def _steps(colours: Sequence[str]) -> list[list]:
 def _period(start: date, end: date) -> str:
     if start.year != end.year:
         return f"from {day_label(start)} to {day_label(end)}"
-    return f"from {day_label(start, year=False)} to {day_label(end, year=False)}"
+    return (f"from {day_label(start, today=end, relative=False)} "
+            f"to {day_label(end, today=end, relative=False)}")
 
 
 def _sentence_start(text: str) -> str:

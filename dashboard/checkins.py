@@ -21,11 +21,10 @@ from dashboard.audit import record_event
 from dashboard.auth import Actor
 from dashboard.errors import PermissionDenied, ValidationError
 from dashboard.flags import evaluate_checkin
-from dashboard.labels import day_label
 from dashboard.progress import sobriety_date_after_use
 from dashboard.text import clean_text
-from dashboard.timeutil import local_today
-from models import ACTIONS_DONE, CheckIn, SobrietyDateChange, User, utcnow
+from dashboard.timeutil import day_label, local_today
+from models import ACTIONS_DONE, CheckIn, SobrietyDateChange, User
 
 BACKFILL_DAYS = 7
 MOOD_RANGE = (1, 5)
@@ -77,6 +76,10 @@ def _whole_number_in(value, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
+def _weekday_and_day(day: date, today: date) -> str:
+    return day_label(day, today=today, weekday=True, relative=False)
+
+
 def validate_checkin(form: CheckInForm, *, today: date) -> dict[str, str]:
     """One plain message per field that cannot be saved as it is; empty when all is well."""
     errors: dict[str, str] = {}
@@ -85,13 +88,13 @@ def validate_checkin(form: CheckInForm, *, today: date) -> dict[str, str]:
         errors["local_date"] = "Choose the day this check-in is for."
     elif form.local_date > today:
         errors["local_date"] = (
-            f"A check-in can be for today ({day_label(today, year=False)}) or a day before "
+            f"A check-in can be for today ({_weekday_and_day(today, today)}) or a day before "
             "it, not a day to come."
         )
     elif form.local_date < earliest:
         errors["local_date"] = (
-            f"A check-in can go back {BACKFILL_DAYS} days, to {day_label(earliest, year=False)}. "
-            "Earlier days can no longer be filled in."
+            f"A check-in can go back {BACKFILL_DAYS} days, to "
+            f"{_weekday_and_day(earliest, today)}. Earlier days can no longer be filled in."
         )
     if not _whole_number_in(form.mood, *MOOD_RANGE):
         errors["mood"] = "Choose how your mood is, from 1 (very low) to 5 (great)."
@@ -145,9 +148,8 @@ def _require_member(session: Session, actor: Actor) -> User:
 
 
 def save_checkin(*, session: Session, actor: Actor, form: CheckInForm,
-                 now: datetime | None = None) -> SavedCheckIn:
+                 now: datetime) -> SavedCheckIn:
     """Write the actor's check-in for a day: a new one, or an edit of that day's one."""
-    now = now or utcnow()
     user = _require_member(session, actor)
     today = local_today(user.timezone, now)
     form = replace(form, local_date=form.local_date or today)
@@ -210,12 +212,11 @@ def save_checkin(*, session: Session, actor: Actor, form: CheckInForm,
 
 
 def reset_sobriety_date(*, session: Session, actor: Actor, used_on: date,
-                        now: datetime | None = None) -> date:
+                        now: datetime) -> date:
     """Start the sobriety count again after the use reported on `used_on`.
 
     The previous date is kept in the history. Returns the new sobriety date.
     """
-    now = now or utcnow()
     user = _require_member(session, actor)
     reported = session.scalar(
         select(CheckIn.id).where(CheckIn.member_id == actor.id, CheckIn.local_date == used_on,

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from dashboard import clock
 from dashboard.config import ConfigError, load_settings
 from dashboard.errors import ValidationError
 from dashboard.keys import configure_keys, key_location
@@ -87,7 +88,7 @@ def cmd_create_user(args) -> int:
             session=session, actor=None, username=args.username,
             display_name=args.name or args.username, password=password, roles=args.role,
             timezone=args.timezone, sobriety_date=sobriety_date,
-            must_change_password=args.must_change_password,
+            must_change_password=args.must_change_password, now=clock.now(),
         )
     engine.dispose()
     print(f"Created {args.username.strip().lower()} (id {user_id}) with roles "
@@ -105,7 +106,7 @@ def cmd_demo(args) -> int:
             print(f"\r{fraction:4.0%} {message:<60}", end="", file=sys.stderr, flush=True)
 
     summary = load_demo(engine=engine, members=args.members, days=args.days, seed=args.seed,
-                        progress=progress)
+                        now=clock.now(), progress=progress)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     engine.dispose()
@@ -125,7 +126,7 @@ def cmd_sweep(args) -> int:
 
     engine = _engine()
     with make_session_factory(engine).begin() as session:
-        raised = sweep(session)
+        raised = sweep(session, now=clock.now())
     engine.dispose()
     print(f"Raised {raised} new flag{'' if raised == 1 else 's'} for missed check-ins.")
     return 0
@@ -137,7 +138,7 @@ def cmd_reset_two_factor(args) -> int:
     engine = _engine()
     with make_session_factory(engine).begin() as session:
         user_id = user_id_of(session=session, username=args.username)
-        reset_two_factor(session=session, actor=None, user_id=user_id)
+        reset_two_factor(session=session, actor=None, user_id=user_id, now=clock.now())
     engine.dispose()
     print(f"Two-factor login of {args.username.strip().lower()} is reset, and any lock lifted. "
           "Staff set it up again at their next login.")
@@ -168,7 +169,7 @@ def cmd_rotate_key(args) -> int:
     # changed, and notes stored before encryption at rest are what it is there to fix.
     engine = _engine(check_notes=False)
     try:
-        rotation = rotate_key(settings=load_settings(), engine=engine)
+        rotation = rotate_key(settings=load_settings(), engine=engine, now=clock.now())
     finally:
         engine.dispose()
     result = rotation.result

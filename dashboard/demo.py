@@ -1,10 +1,16 @@
 """The deterministic demo caseload: accounts, check-ins, steps, consents, flags and reviews.
 
 Everything is drawn from one `random.Random(seed)` in a fixed order (each member gets a
-generator of their own, seeded from it) and every timestamp is derived from `today`, so
-the same seed, sizes and day give the very same rows, ids included, on SQLite and
-PostgreSQL alike. The one exception is the password hash: argon2 salts it at random.
-The whole caseload is written in one transaction: a failure leaves the database empty.
+generator of their own, seeded from it) and every timestamp is derived from `now`, the
+moment the demo loads, so the same seed, sizes and moment give the very same rows, ids
+included, on SQLite and PostgreSQL alike. The one exception is the password hash: argon2
+salts it at random. The whole caseload is written in one transaction: a failure leaves the
+database empty.
+
+The demo never writes the future: each member has check-ins only for the local days that
+have begun in their own time zone at `now`, and no stored time is later than `now`. Its
+flags are raised by the app's own rules (`dashboard.flags.RULES` and the silence rule) run
+over the generated check-ins, as the app would have raised them, so they read the same.
 
 Speed matters (2,000 members x 365 days is about half a million check-ins): rows are
 plain dicts built in a tight loop, check-ins stream to the database in chunks member by
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -25,6 +32,17 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from dashboard.audit import append_events
 from dashboard.errors import ValidationError
+from dashboard.flags import (
+    HISTORY_DAYS,
+    NO_CHECKIN,
+    NO_CHECKIN_SEVERITY,
+    RULES,
+    Day,
+    Finding,
+    FlagThresholds,
+    load_thresholds,
+    no_checkin_finding,
+)
 from dashboard.passwords import hash_password
 from models import (
     AuditEvent,
@@ -222,7 +240,7 @@ _FIRST_NAMES = (
 )
 _LAST_INITIALS = "ABCDEFGHIJKLMNOPRSTVWY"
 
-# Mostly US zones; every one of them shows the same calendar day at _AS_OF_UTC_TIME.
+# Mostly US zones, and one on the other side of the date line.
 _TIMEZONE_WEIGHTS = (
     ("America/New_York", 35),
     ("America/Chicago", 22),
@@ -347,7 +365,7 @@ _STEP_NOTES = {
     11: ("Morning quiet time, ten minutes.", "Trying a meditation app."),
     12: ("Sponsoring my first sponsee.", "Chairing the Tuesday meeting."),
 }
-_OUTREACH_NOTES = {
+_OUTREACH_NOTES: dict[str, tuple[str, ...]] = {
     "called": (
         "Called, talked for twenty minutes; going to a meeting tonight.",
         "Phone call, doing better, made a plan for the weekend.",
@@ -366,6 +384,7 @@ _OUTREACH_NOTES = {
         "Reached through a mutual friend from the group.",
     ),
 }
+_OUTREACH_METHODS = tuple(_OUTREACH_NOTES)
 _REVIEW_NOTES = (
     "Solid week.",
     "Checked in daily, steady mood.",
@@ -383,11 +402,6 @@ _REVIEW_NOTES = (
 
 # Sobriety milestones in days, for aiming some members at one in the coming weeks.
 _MILESTONE_DAYS = (60, 90, 182, 273, 365, 547, 730, 1095, 1460, 1825, 2190, 2555)
-
-# The instant the demo is "as of": 10:00 UTC is a time at which every demo timezone, from
-# Los Angeles (02:00 or 03:00) to Auckland (22:00 or 23:00), is on the calendar day `today`,
-# so every member's local today is `today` and no check-in lies in anyone's future.
-_AS_OF_UTC_TIME = time(10, 0)
 
 
 # ---------------------------------------------------------------------------------------
@@ -423,57 +437,56 @@ class _MemberPlan:
 
 
 @dataclass(frozen=True)
-class _FlagSeed:
-    member_id: int
-    rule_id: str
-    severity: str
-    raised_on: date
-    episode_key: str
-    reason: str
-    quoted_text: str | None
-    checkin_id: int | None
-    created_at: datetime
+class _Window:
+    """One time zone's days of the demo: the `days` local days up to its own today (the day
+    that has begun there at the demo's now), with each one's local midnight in UTC."""
+
+    start: date
+    today: date
+    days: list[date]
+    midnights: list[datetime]
+
+    def index(self, day: date) -> int:
+        return (day - self.start).days
 
 
 class _Clock:
-    """The demo's "now", its window of days, and local midnights in UTC per timezone.
+    """The demo's now (the moment it loads) and, per time zone, the window of days that have
+    begun there by then.
 
-    Midnights are computed once per timezone and day: a zoneinfo conversion per
-    check-in would dominate the generation time.
+    Windows and midnights are computed once per time zone and day: a zoneinfo conversion
+    per check-in would dominate the generation time.
     """
 
-    def __init__(self, *, today: date, days: int, as_of: datetime):
-        self.today = today
-        self.as_of = as_of
-        self.window_start = today - timedelta(days=days - 1)
-        self.window_days = [self.window_start + timedelta(days=i) for i in range(days)]
+    def __init__(self, *, now: datetime, days: int):
+        self.now = now
+        self.days = days
+        self._windows: dict[str, _Window] = {}
         self._midnights: dict[tuple[str, date], datetime] = {}
-        self._window_midnights: dict[str, list[datetime]] = {}
 
-    def day_index(self, day: date) -> int:
-        return (day - self.window_start).days
+    def window(self, tz_name: str) -> _Window:
+        found = self._windows.get(tz_name)
+        if found is None:
+            today = self.local_date(tz_name, self.now)
+            start = today - timedelta(days=self.days - 1)
+            days = [start + timedelta(days=i) for i in range(self.days)]
+            found = _Window(start, today, days, [self.midnight(tz_name, day) for day in days])
+            self._windows[tz_name] = found
+        return found
 
     def midnight(self, tz_name: str, day: date) -> datetime:
         key = (tz_name, day)
         found = self._midnights.get(key)
         if found is None:
-            # The offset at local noon: right on every day but the hour of a DST change.
-            offset = datetime.combine(day, time(12), tzinfo=ZoneInfo(tz_name)).utcoffset()
-            found = datetime.combine(day, time(0), tzinfo=timezone.utc) - offset
+            found = datetime.combine(day, time(0), tzinfo=ZoneInfo(tz_name)).astimezone(
+                timezone.utc)
             self._midnights[key] = found
-        return found
-
-    def window_midnights(self, tz_name: str) -> list[datetime]:
-        found = self._window_midnights.get(tz_name)
-        if found is None:
-            found = [self.midnight(tz_name, day) for day in self.window_days]
-            self._window_midnights[tz_name] = found
         return found
 
     def local_time(self, tz_name: str, day: date, seconds: float) -> datetime:
         """A moment `seconds` after local midnight of `day`, never after the demo's now."""
         moment = self.midnight(tz_name, day) + timedelta(seconds=seconds)
-        return moment if moment <= self.as_of else self.as_of
+        return moment if moment <= self.now else self.now
 
     def local_date(self, tz_name: str, moment: datetime) -> date:
         return moment.astimezone(ZoneInfo(tz_name)).date()
@@ -557,8 +570,9 @@ def _plan_member(
     sponsor_id: int | None,
     counselor_id: int | None,
 ) -> _MemberPlan:
-    today = clock.today
-    window_start = clock.window_start
+    window = clock.window(person.timezone)
+    today = window.today
+    window_start = window.start
     late_joiner = not showcase and rng.random() < 0.12
     stopped = not showcase and rng.random() < 0.08
     # Sponsors have long sobriety by custom; showcase member1 has one relapse to look at.
@@ -637,16 +651,15 @@ def _generate_checkins(
     *,
     first_id: int,
     out: list[dict],
-    flag_seeds: list[_FlagSeed],
     sobriety_changes: list[tuple[int, date, date, datetime]],
 ) -> int:
-    """Append the member's check-ins to `out` with ids from `first_id`; return the count."""
+    """Append the member's check-ins to `out`, in date order, with ids from `first_id`;
+    return the count. Today's check-in is there only if its time of day has come."""
     rng = plan.rng
     rand = rng.random
     uniform = rng.uniform
     member_id = plan.person.id
-    tz_name = plan.person.timezone
-    as_of = clock.as_of
+    now = clock.now
 
     # Between 0.55 and 0.97, most members near the top: people who use the app mostly
     # use it daily.
@@ -672,17 +685,18 @@ def _generate_checkins(
     else:
         time_start, time_span = 6.5 * 3600, 3.5 * 3600
 
-    # Days are handled as indexes into the window (0 = its first day) to keep date
-    # arithmetic and timezone lookups out of the loop.
-    days = clock.window_days
-    midnights = clock.window_midnights(tz_name)
+    # Days are handled as indexes into the member's window (0 = its first day) to keep
+    # date arithmetic and timezone lookups out of the loop.
+    window = clock.window(plan.person.timezone)
+    days = window.days
+    midnights = window.midnights
     today_index = len(days) - 1
-    first_index = clock.day_index(plan.first_day)
-    last_index = clock.day_index(plan.last_day)
-    relapse_indexes = {clock.day_index(d) for d in plan.relapse_days}
+    first_index = window.index(plan.first_day)
+    last_index = window.index(plan.last_day)
+    relapse_indexes = {window.index(d) for d in plan.relapse_days}
     # The few days before a use are usually rough ones.
     build_up = {i - k for i in relapse_indexes for k in (1, 2, 3)}
-    hard_indexes = {clock.day_index(d) for d in plan.hard_days}
+    hard_indexes = {window.index(d) for d in plan.hard_days}
     # Whoever stopped checking in did check in on their last day: the silence is exact.
     forced = relapse_indexes | hard_indexes | ({last_index} if last_index < today_index else set())
     weekday = days[first_index].weekday()
@@ -691,7 +705,6 @@ def _generate_checkins(
     stretch_left = 0
     bad_stretch = False
     checkin_id = first_id - 1
-    last_index_seen = -1
     n_hard = len(_HARD_DAY_REASONS)
     n_relapse = len(_RELAPSE_REASONS)
     n_grat = len(_GRATITUDE)
@@ -722,6 +735,17 @@ def _generate_checkins(
             if rand() >= (chance * 0.85 if bad_stretch else chance):
                 continue
 
+        seconds = time_start + rand() * time_span
+        days_ago = today_index - index
+        # Backfilled a day or more later (within the week the app allows), so marked late.
+        late = days_ago >= 2 and rand() < p_late
+        entered_index = index + 1 + int(rand() * min(7, days_ago - 1)) if late else index
+        created = midnights[entered_index] + timedelta(seconds=seconds)
+        if created > now:
+            if entered_index == today_index and index not in forced:
+                continue  # the time of day this member checks in has not come yet today
+            created = midnights[entered_index] + (now - midnights[entered_index]) * rand()
+
         checkin_id += 1
         if used:
             mood = 1 if rand() < 0.6 else 2
@@ -745,16 +769,6 @@ def _generate_checkins(
         else:
             sleep = round((7.0 + (mood - 3) * 0.4 + (rand() - rand()) * 2.4) * 2) / 2
             sleep = 4.0 if sleep < 4.0 else 9.5 if sleep > 9.5 else sleep
-
-        seconds = time_start + rand() * time_span
-        days_ago = today_index - index
-        # Backfilled a day or more later (within the week the app allows), so marked late.
-        late = days_ago >= 2 and rand() < p_late
-        entered_index = index + 1 + int(rand() * min(7, days_ago - 1)) if late else index
-        created = midnights[entered_index] + timedelta(seconds=seconds)
-        if created > as_of:
-            # Today's check-in in a timezone where the evening has not come yet.
-            created = midnights[index] + (as_of - midnights[index]) * rand()
 
         day = days[index]
         out.append(
@@ -780,81 +794,119 @@ def _generate_checkins(
                 "updated_at": created,
             }
         )
-        last_index_seen = index
 
-        if used or craving >= 8 or hard:
-            iso_day = day.isoformat()
-            if used:
-                flag_seeds.append(
-                    _FlagSeed(
-                        member_id,
-                        "used_substances",
-                        "high",
-                        day,
-                        iso_day,
-                        f"Reported use on {iso_day}",
-                        None,
-                        checkin_id,
-                        created,
-                    )
-                )
-                previous = (
-                    sobriety_changes[-1][2]
-                    if sobriety_changes and sobriety_changes[-1][0] == member_id
-                    else plan.first_sobriety_date
-                )
-                sobriety_changes.append((member_id, previous, day + timedelta(days=1), created))
-                # Right after a use the mood sinks and stays low for a while.
-                level, target, stretch_left, bad_stretch = 1.6, mood_base - 0.8, 7, True
-            if craving >= 8:
-                flag_seeds.append(
-                    _FlagSeed(
-                        member_id,
-                        "high_craving",
-                        "high",
-                        day,
-                        iso_day,
-                        f"Craving {craving}/10 on {iso_day}",
-                        None,
-                        checkin_id,
-                        created,
-                    )
-                )
-            if hard:
-                flag_seeds.append(
-                    _FlagSeed(
-                        member_id,
-                        "hard_day",
-                        "medium",
-                        day,
-                        iso_day,
-                        "Marked a hard day",
-                        hard_reason,
-                        checkin_id,
-                        created,
-                    )
-                )
-
-    if last_index_seen >= 0:
-        last_date = days[last_index_seen]
-        silent_days = today_index - last_index_seen
-        if silent_days >= 3:
-            # Raised on the day the silence reached three days, as a daily sweep would.
-            raised_on = last_date + timedelta(days=3)
-            flag_seeds.append(
-                _FlagSeed(
-                    member_id,
-                    "no_checkin",
-                    "medium",
-                    raised_on,
-                    last_date.isoformat(),
-                    f"No check-in since {last_date.isoformat()} ({silent_days} days)",
-                    None,
-                    None,
-                    clock.local_time(tz_name, raised_on, 6 * 3600 + rand() * 3600),
-                )
+        if used:
+            previous = (
+                sobriety_changes[-1][2]
+                if sobriety_changes and sobriety_changes[-1][0] == member_id
+                else plan.first_sobriety_date
             )
+            sobriety_changes.append((member_id, previous, day + timedelta(days=1), created))
+            # Right after a use the mood sinks and stays low for a while.
+            level, target, stretch_left, bad_stretch = 1.6, mood_base - 0.8, 7, True
     return checkin_id - first_id + 1
+
+
+# ---------------------------------------------------------------------------------------
+# Flags: raised by the app's own rules, then followed up.
+
+
+@dataclass
+class _FollowUps:
+    """How the demo's flags have been followed up: those older than two weeks resolved,
+    about half of those 3 to 14 days old acknowledged (the first of them always, so that
+    even a tiny demo shows that state), the younger ones open. A member's flags of one day
+    are followed up together, as after one phone call."""
+
+    next_id: int = 1
+    any_in_hand: bool = False
+
+
+def _raise_flags(plan: _MemberPlan, checkins: Sequence[dict], clock: _Clock, *,
+                 thresholds: FlagThresholds, follow_ups: _FollowUps) -> list[dict]:
+    """The member's flags, as the app raises them: each check-in (in date order) evaluated by
+    `RULES` when it was saved, a pattern flag not raised again while one of its episode is
+    unresolved, and the silence rule run each morning as a daily sweep would."""
+    rng = plan.rng
+    member_id = plan.person.id
+    tz_name = plan.person.timezone
+    window = clock.window(tz_name)
+    now = clock.now
+    responder = plan.responder_id
+    by_day: dict[date, dict] = {}
+    # A pattern rule's last flag: when it was resolved (None while it is not): until then,
+    # the pattern showing again is the same episode going on.
+    pattern_resolved: dict[str, datetime | None] = {}
+    flags: list[dict] = []
+
+    def follow_up(raised_on: date, created_at: datetime) -> dict:
+        found = by_day.get(raised_on)
+        if found is not None:
+            return found
+        age_days = (window.today - raised_on).days
+        in_hand = (responder is not None and 3 <= age_days <= 14
+                   and (not follow_ups.any_in_hand or rng.random() < 0.5))
+        follow_ups.any_in_hand = follow_ups.any_in_hand or in_hand
+        found = {"status": "open", "acknowledged_by_id": None, "acknowledged_at": None,
+                 "outreach_method": None, "outreach_note": None, "resolved_by_id": None,
+                 "resolved_at": None}
+        if responder is not None and (age_days > 14 or in_hand):
+            acknowledged_at = min(created_at + timedelta(hours=rng.uniform(1, 36)), now)
+            method = rng.choice(_OUTREACH_METHODS)
+            found.update(status="acknowledged", acknowledged_by_id=responder,
+                         acknowledged_at=acknowledged_at, outreach_method=method,
+                         outreach_note=rng.choice(_OUTREACH_NOTES[method]))
+            if age_days > 14:
+                found.update(status="resolved", resolved_by_id=responder,
+                             resolved_at=min(acknowledged_at + timedelta(
+                                 hours=rng.uniform(4, 120)), now))
+        by_day[raised_on] = found
+        return found
+
+    def add(rule_id: str, severity: str, finding: Finding, created_at: datetime) -> dict:
+        state = follow_up(finding.raised_on, created_at)
+        flags.append({
+            "id": follow_ups.next_id, "member_id": member_id, "rule_id": rule_id,
+            "severity": severity, "raised_on": finding.raised_on,
+            "episode_key": finding.episode_key, "reason": finding.reason,
+            "quoted_text": finding.quoted_text, "checkin_id": finding.checkin_id,
+            "created_at": created_at, **state,
+        })
+        follow_ups.next_id += 1
+        return state
+
+    def silence(last: date) -> None:
+        # The morning sweep of the day the silence reached the threshold.
+        day = last + timedelta(days=thresholds.silent_days)
+        finding = no_checkin_finding(last, day, thresholds)
+        add(NO_CHECKIN, NO_CHECKIN_SEVERITY, finding,
+            clock.local_time(tz_name, day, 6 * 3600 + rng.random() * 3600))
+
+    history: deque[Day] = deque()
+    for row in checkins:
+        day = row["local_date"]
+        if history and (day - history[-1].local_date).days > thresholds.silent_days:
+            silence(history[-1].local_date)
+        history.append(Day(row["id"], day, row["mood"], row["craving"], row["used_substances"],
+                           row["hard_day"], row["hard_day_reason"]))
+        while history[0].local_date <= day - timedelta(days=HISTORY_DAYS):
+            history.popleft()
+        seen = list(history)
+        saved_at = row["created_at"]
+        for rule in RULES:
+            finding = rule.check(seen, thresholds)
+            if finding is None:
+                continue
+            if rule.kind == "pattern" and rule.id in pattern_resolved:
+                resolved_at = pattern_resolved[rule.id]
+                if resolved_at is None or resolved_at > saved_at:
+                    continue
+            state = add(rule.id, rule.severity, finding, saved_at)
+            if rule.kind == "pattern":
+                pattern_resolved[rule.id] = state["resolved_at"]
+    if history and (window.today - history[-1].local_date).days >= thresholds.silent_days:
+        silence(history[-1].local_date)
+    return flags
 
 
 # ---------------------------------------------------------------------------------------
@@ -864,8 +916,8 @@ def _generate_checkins(
 def _step_rows(plan: _MemberPlan, clock: _Clock) -> list[dict]:
     """Twelve rows per member: completed steps, the current one in progress, then not started."""
     rng = plan.rng
-    today = clock.today
     tz_name = plan.person.timezone
+    today = clock.window(tz_name).today
     program_days = max(0, (today - plan.first_sobriety_date).days)
     if plan.is_sponsor:
         completed = 12 if rng.random() < 0.6 else rng.randint(9, 11)
@@ -948,7 +1000,7 @@ def _consent_rows(
 ) -> list[dict]:
     """One consent, or two for a revoked one that the member granted again later."""
     rng = plan.rng
-    as_of = clock.as_of
+    as_of = clock.now
     person = plan.person
     mixes = [mix for mix, _ in _CATEGORY_MIXES]
     weights = [weight for _, weight in _CATEGORY_MIXES]
@@ -1031,74 +1083,6 @@ def _consent_state(rng: random.Random) -> str:
     return "active"
 
 
-def _flag_rows(
-    seeds: list[_FlagSeed], plans_by_id: dict[int, _MemberPlan], rng: random.Random, clock: _Clock
-) -> list[dict]:
-    """Flags with their follow-up: older ones resolved, about half of last week's being
-    followed up, the rest open. The flags of one member's day are followed up together,
-    as a sponsor or counselor would after one phone call."""
-    today = clock.today
-    as_of = clock.as_of
-    methods = list(_OUTREACH_NOTES)
-    follow_ups: dict[tuple[int, date], dict] = {}
-    followed_up_any = False
-    rows = []
-    for flag_id, seed in enumerate(seeds, start=1):
-        key = (seed.member_id, seed.raised_on)
-        follow_up = follow_ups.get(key)
-        if follow_up is None:
-            age_days = (today - seed.raised_on).days
-            # The first flag of last week is always being followed up, so that even a
-            # tiny demo shows that state.
-            in_hand = 3 <= age_days <= 14 and (not followed_up_any or rng.random() < 0.5)
-            followed_up_any = followed_up_any or in_hand
-            follow_up = {
-                "status": "open",
-                "acknowledged_by_id": None,
-                "acknowledged_at": None,
-                "outreach_method": None,
-                "outreach_note": None,
-                "resolved_by_id": None,
-                "resolved_at": None,
-            }
-            if age_days > 14 or in_hand:
-                responder = plans_by_id[seed.member_id].responder_id
-                acknowledged_at = min(seed.created_at + timedelta(hours=rng.uniform(1, 36)), as_of)
-                method = rng.choice(methods)
-                follow_up.update(
-                    status="acknowledged",
-                    acknowledged_by_id=responder,
-                    acknowledged_at=acknowledged_at,
-                    outreach_method=method,
-                    outreach_note=rng.choice(_OUTREACH_NOTES[method]),
-                )
-                if age_days > 14:
-                    follow_up.update(
-                        status="resolved",
-                        resolved_by_id=responder,
-                        resolved_at=min(
-                            acknowledged_at + timedelta(hours=rng.uniform(4, 120)), as_of
-                        ),
-                    )
-            follow_ups[key] = follow_up
-        rows.append(
-            {
-                "id": flag_id,
-                "member_id": seed.member_id,
-                "rule_id": seed.rule_id,
-                "severity": seed.severity,
-                "raised_on": seed.raised_on,
-                "episode_key": seed.episode_key,
-                "reason": seed.reason,
-                "quoted_text": seed.quoted_text,
-                "checkin_id": seed.checkin_id,
-                "created_at": seed.created_at,
-                **follow_up,
-            }
-        )
-    return rows
-
-
 def _iso_week(day: date) -> str:
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
@@ -1111,16 +1095,17 @@ def _weekly_review_rows(
     rng: random.Random,
     clock: _Clock,
 ) -> list[dict]:
-    """The last eight finished weeks, reviewed by each member's sponsor while consent held."""
-    today = clock.today
-    this_monday = today - timedelta(days=today.weekday())
-    weeks = [this_monday - timedelta(weeks=w) for w in range(8, 0, -1)]
+    """The last eight weeks finished in the member's calendar, reviewed by their sponsor
+    while consent held."""
     diligence: dict[int, float] = {}
     rows: list[dict] = []
     for plan in plans:
         sponsor_id = plan.sponsor_id
         if sponsor_id is None:
             continue
+        today = clock.window(plan.person.timezone).today
+        this_monday = today - timedelta(days=today.weekday())
+        weeks = [this_monday - timedelta(weeks=w) for w in range(8, 0, -1)]
         if sponsor_id not in diligence:
             diligence[sponsor_id] = rng.uniform(0.6, 0.95)
         sponsor_tz = people_by_id[sponsor_id].timezone
@@ -1222,24 +1207,21 @@ def load_demo(
     members: int = 60,
     days: int = 180,
     seed: int = 7,
-    today: date | None = None,
+    now: datetime,
     progress: ProgressCallback | None = None,
 ) -> DemoSummary:
-    """Load the demo caseload into an empty database, in one transaction.
+    """Load the demo caseload into an empty database, in one transaction, as it stands at
+    `now` (the moment it loads).
 
     Refuses (ValidationError) sizes out of range and a database that already has
     accounts. `progress(fraction, message)` is called between chunks of rows.
     """
     _validate(members=members, days=days)
-    if today is None:
-        today = date.today()
-    elif isinstance(today, datetime):
-        today = today.date()
     report = _Progress(progress)
     report(0.0, "Preparing the demo caseload")
 
-    as_of = datetime.combine(today, _AS_OF_UTC_TIME, tzinfo=timezone.utc)
-    clock = _Clock(today=today, days=days, as_of=as_of)
+    clock = _Clock(now=now, days=days)
+    thresholds = load_thresholds()
     rng = random.Random(seed)
     sponsor_count, counselor_count = demo_sizes(members)
     people = _make_people(rng, members=members, sponsors=sponsor_count, counselors=counselor_count)
@@ -1249,7 +1231,7 @@ def load_demo(
 
     # Staff accounts predate the window; members are planned one by one, each with a
     # generator of their own so that one member's history never shifts another's.
-    admin_created = as_of - timedelta(days=days + 90)
+    admin_created = now - timedelta(days=days + 90)
     plans: list[_MemberPlan] = []
     for person in people:
         if "member" not in person.roles:
@@ -1282,7 +1264,6 @@ def load_demo(
                 counselor_id=counselor_id,
             )
         )
-    plans_by_id = {plan.person.id: plan for plan in plans}
 
     # argon2 is slow on purpose: one hash shared by every demo account.
     password_hash = hash_password(DEMO_PASSWORD)
@@ -1359,19 +1340,22 @@ def load_demo(
         _bulk_insert(conn, UserRole.__table__, role_rows)
         _bulk_insert(conn, MemberProfile.__table__, profile_rows)
 
-        flag_seeds: list[_FlagSeed] = []
+        flag_rows: list[dict] = []
+        follow_ups = _FollowUps()
         sobriety_changes: list[tuple[int, date, date, datetime]] = []
         checkin_buffer: list[dict] = []
         checkin_total = 0
         for done, plan in enumerate(plans, start=1):
+            first = len(checkin_buffer)
             checkin_total += _generate_checkins(
                 plan,
                 clock,
                 first_id=checkin_total + 1,
                 out=checkin_buffer,
-                flag_seeds=flag_seeds,
                 sobriety_changes=sobriety_changes,
             )
+            flag_rows += _raise_flags(plan, checkin_buffer[first:], clock,
+                                      thresholds=thresholds, follow_ups=follow_ups)
             if len(checkin_buffer) >= CHUNK_ROWS or done == len(plans):
                 _bulk_insert(conn, CheckIn.__table__, checkin_buffer)
                 checkin_buffer = []
@@ -1389,7 +1373,6 @@ def load_demo(
             ],
         )
         report(0.94, "Writing flags")
-        flag_rows = _flag_rows(flag_seeds, plans_by_id, rng, clock)
         _bulk_insert(conn, Flag.__table__, flag_rows)
         report(0.97, "Writing weekly reviews")
         _bulk_insert(
@@ -1402,8 +1385,7 @@ def load_demo(
             conn,
             [
                 {
-                    # The demo's own "now", not the wall clock: same seed, same rows.
-                    "at": as_of,
+                    "at": now,
                     "actor_id": None,
                     "actor_role": None,
                     "action": "demo_loaded",

@@ -40,7 +40,6 @@ from models import (
     User,
     UserRole,
     WeeklyReview,
-    utcnow,
 )
 
 DELETE_CONFIRMATION = "delete my account"
@@ -141,9 +140,8 @@ def _require_member(session: Session, actor: Actor) -> User:
 
 
 def export_member_data(*, session: Session, actor: Actor,
-                       now: datetime | None = None) -> MemberExport:
+                       now: datetime) -> MemberExport:
     """Everything the product holds about the actor; the export itself is audited."""
-    now = now or utcnow()
     user = _require_member(session, actor)
     disclose(session, actor=actor, member_id=actor.id, wanted=ALL_CATEGORIES, purpose=None,
              screen="My data", action="data_exported", at=now)
@@ -211,13 +209,12 @@ def export_member_data(*, session: Session, actor: Actor,
 
 
 def delete_account(*, session: Session, actor: Actor, confirmation: str, password: str,
-                   settings: Settings | None = None, now: datetime | None = None) -> None:
+                   settings: Settings | None = None, now: datetime) -> None:
     """Erase the actor's account and every record about them; audit rows stay, by id only.
 
     Every consent the member gave ends with it (the viewers see nothing from the very
     next page run), and so does every consent given to them.
     """
-    now = now or utcnow()
     user = _require_member(session, actor)
     errors: dict[str, str] = {}
     if confirmation.strip() != DELETE_CONFIRMATION:

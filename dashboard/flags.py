@@ -26,8 +26,8 @@ from dashboard.config import ConfigError
 from dashboard.errors import NotFound, ValidationError
 from dashboard.policy import ROLE_FOR_PURPOSE, disclose, visible_members
 from dashboard.text import clean_text
-from dashboard.timeutil import local_today
-from models import OUTREACH_METHODS, CheckIn, Flag, User, utcnow
+from dashboard.timeutil import day_label, local_today
+from models import OUTREACH_METHODS, CheckIn, Flag, User
 
 MAX_OUTREACH_NOTE = 1000
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
@@ -102,7 +102,8 @@ class Rule:
 
 
 def _when(day: date) -> str:
-    return f"{day:%a %d %b %Y}"
+    # Kept in the flag as written: with its year, for whoever reads it whenever.
+    return day_label(day, weekday=True, short=True)
 
 
 def _hard_day(history: Sequence[Day], t: FlagThresholds) -> Finding | None:
@@ -205,11 +206,10 @@ def _history(session: Session, member_id: int, through: date) -> list[Day]:
 
 
 def evaluate_checkin(
-    session: Session, *, member_id: int, local_date: date, now: datetime | None = None,
+    session: Session, *, member_id: int, local_date: date, now: datetime,
     thresholds: FlagThresholds | None = None,
 ) -> list[str]:
     """Raise the flags a saved or edited check-in calls for; returns the rule ids raised."""
-    now = now or utcnow()
     thresholds = thresholds or load_thresholds()
     history = _history(session, member_id, local_date)
     if not history or history[-1].local_date != local_date:
@@ -239,7 +239,7 @@ def evaluate_checkin(
 
 
 def sweep(
-    session: Session, *, now: datetime | None = None,
+    session: Session, *, now: datetime,
     member_ids: Iterable[int] | Select | None = None, thresholds: FlagThresholds | None = None,
 ) -> int:
     """Raise the time-based flags for every member (or those given, as ids or as a query
@@ -247,7 +247,6 @@ def sweep(
 
     A constant number of statements whatever the number of members.
     """
-    now = now or utcnow()
     thresholds = thresholds or load_thresholds()
     # One index lookup per member (member_id, local_date), not a GROUP BY over every check-in.
     last = (select(func.max(CheckIn.local_date)).where(CheckIn.member_id == User.id)
@@ -306,10 +305,9 @@ def _flag_for_viewer(session: Session, *, actor: Actor, flag_id: int, purpose: s
 
 def acknowledge_flag(
     *, session: Session, actor: Actor, flag_id: int, outreach_method: str | None,
-    outreach_note: str, purpose: str, screen: str, now: datetime | None = None,
+    outreach_note: str, purpose: str, screen: str, now: datetime,
 ) -> None:
     """Record that the viewer reached out: open -> acknowledged, with how and a short note."""
-    now = now or utcnow()
     errors = {}
     if outreach_method not in OUTREACH_METHODS:
         errors["outreach_method"] = "Choose how you reached out: called, texted, met or other."
@@ -330,9 +328,8 @@ def acknowledge_flag(
 
 
 def resolve_flag(*, session: Session, actor: Actor, flag_id: int, purpose: str, screen: str,
-                 now: datetime | None = None) -> None:
+                 now: datetime) -> None:
     """Close an acknowledged flag."""
-    now = now or utcnow()
     flag = _flag_for_viewer(session, actor=actor, flag_id=flag_id, purpose=purpose,
                             screen=screen, action="flag_resolved", now=now)
     if flag.status == "open":

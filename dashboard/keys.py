@@ -24,6 +24,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Column, Connection, Engine, Table, Text, bindparam, or_, select
@@ -280,13 +281,10 @@ def reencrypt_notes(*, connection: Connection,
     checked = reencrypted = were_unencrypted = 0
     for table, columns in _encrypted_columns_by_table().items():
         key_columns = list(table.primary_key.columns)
-        # Rewriting a note is not an edit of the record: keep `updated_at` as it was.
-        untouched = {c.name: c for c in table.columns if c.onupdate is not None}
         statement = (
             update(table)
             .where(*(c == bindparam(f"key_{c.name}") for c in key_columns))
-            .values({**{c.name: bindparam(f"new_{c.name}", type_=Text) for c in columns},
-                     **untouched})
+            .values({c.name: bindparam(f"new_{c.name}", type_=Text) for c in columns})
         )
         page = (
             select(*key_columns, *(_raw(c) for c in columns))
@@ -339,7 +337,7 @@ class Rotation:
     result: Reencryption
 
 
-def rotate_key(*, settings: Settings, engine: Engine) -> Rotation:
+def rotate_key(*, settings: Settings, engine: Engine, now: datetime) -> Rotation:
     """`python -m dashboard rotate-key`: every note under the newest key, in one transaction.
 
     With DASHBOARD_ENCRYPTION_KEYS the newest key is its first one: the operator puts a
@@ -364,7 +362,7 @@ def rotate_key(*, settings: Settings, engine: Engine) -> Rotation:
             # token or, for notes from before encryption, the plain text.
             connection.exec_driver_sql("PRAGMA secure_delete = ON")
         result = reencrypt_notes(connection=connection)
-        record_event(session, actor_id=None, action="notes_reencrypted",
+        record_event(session, actor_id=None, action="notes_reencrypted", at=now,
                      detail=f"{result.reencrypted} of {result.checked} encrypted values "
                             "re-encrypted with the newest key")
     return Rotation(source=source, new_key_generated=generated, result=result)

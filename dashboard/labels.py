@@ -56,12 +56,6 @@ RULE_LABELS = {
     "craving_rising": "Craving rising",
 }
 
-def day_label(day, *, weekday: bool = False, year: bool = True) -> str:
-    """A date as people write it: "Thursday 3 December 2026" (parts on request)."""
-    text = f"{day.day} {day:%B}" + (f" {day.year}" if year else "")
-    return f"{day:%A} {text}" if weekday else text
-
-
 # Shown to a member who marks a hard day or reports use, and beside every high flag.
 CRISIS_RESOURCES = (
     "**If you need someone right now:** call or text **988**, the Suicide & Crisis Lifeline, "

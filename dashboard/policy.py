@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from dashboard.audit import record_event, record_events
 from dashboard.auth import Actor
 from dashboard.errors import NotFound
-from models import CATEGORIES, Consent, User, UserRole, utcnow
+from models import CATEGORIES, Consent, User, UserRole
 
 ROLE_FOR_PURPOSE = {"sponsorship": "sponsor", "counseling": "counselor"}
 PURPOSE_FOR_ROLE = {role: purpose for purpose, role in ROLE_FOR_PURPOSE.items()}
@@ -60,7 +60,7 @@ def _active_consents(*, viewer_id: int, at: datetime, purpose: str | None) -> Se
 
 
 def allowed_categories(
-    session: Session, *, viewer_id: int, member_id: int, at: datetime | None = None,
+    session: Session, *, viewer_id: int, member_id: int, at: datetime,
     purpose: str | None = None,
 ) -> frozenset[str]:
     """The categories of `member_id`'s data that `viewer_id` may see at `at`.
@@ -68,7 +68,6 @@ def allowed_categories(
     The union over the viewer's active consents from that member (for `purpose`
     when given). A member sees all of their own data.
     """
-    at = at or utcnow()
     if viewer_id == member_id:
         return ALL_CATEGORIES
     query = _active_consents(viewer_id=viewer_id, at=at, purpose=purpose).where(
@@ -110,7 +109,7 @@ def shared_categories_by_member(
 
 def disclose(
     session: Session, *, actor: Actor, member_id: int, wanted: Iterable[str], purpose: str | None,
-    screen: str, action: str = "view", at: datetime | None = None,
+    screen: str, action: str = "view", at: datetime,
 ) -> frozenset[str]:
     """Ask the policy for the wanted categories of one member and audit the answer.
 
@@ -118,7 +117,6 @@ def disclose(
     attempt is audited as denied, committed, and NotFound is raised, exactly as for a
     member who does not exist. Call it before the action writes anything else.
     """
-    at = at or utcnow()
     wanted = frozenset(wanted)
     if actor.id == member_id:
         granted = wanted
@@ -146,10 +144,9 @@ def disclose(
 
 def audit_disclosures(
     session: Session, *, actor: Actor, granted_by_member: dict[int, frozenset[str]],
-    purpose: str, screen: str, action: str = "view", at: datetime | None = None,
+    purpose: str, screen: str, action: str = "view", at: datetime,
 ) -> None:
     """One audit event per member disclosed by a list screen, in one statement."""
-    at = at or utcnow()
     record_events(
         session,
         [

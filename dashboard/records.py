@@ -24,7 +24,7 @@ from dashboard.policy import (
 )
 from dashboard.progress import sobriety_days
 from dashboard.timeutil import local_today
-from models import CheckIn, Consent, Flag, SobrietyDateChange, StepProgress, User, utcnow
+from models import CheckIn, Consent, Flag, SobrietyDateChange, StepProgress, User
 
 
 @dataclass(frozen=True)
@@ -113,10 +113,9 @@ def current_step_of(steps: list[StepView] | None) -> int | None:
 
 def member_record(
     *, session: Session, actor: Actor, member_id: int, purpose: str | None, screen: str,
-    days: int = 30, now: datetime | None = None,
+    days: int = 30, now: datetime,
 ) -> MemberRecord:
     """One member's check-ins over `days`, steps and flags, as far as the actor may see them."""
-    now = now or utcnow()
     member = session.get(User, member_id)
     if member is None or member.profile is None:
         # Audited like any other request; answered like a member without consent.
@@ -200,10 +199,10 @@ def _checkin_view(c: CheckIn, notes: bool) -> CheckInView:
 
 
 def shared_member_choices(
-    *, session: Session, actor: Actor, purpose: str, now: datetime | None = None
+    *, session: Session, actor: Actor, purpose: str, now: datetime
 ) -> dict[int, str]:
     """Names of the members the actor may open for `purpose`, for a picker (no data of theirs)."""
-    shared = shared_categories_by_member(session, viewer_id=actor.id, at=now or utcnow(),
+    shared = shared_categories_by_member(session, viewer_id=actor.id, at=now,
                                          purpose=purpose)
     if not shared:
         return {}

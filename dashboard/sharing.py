@@ -21,8 +21,8 @@ from dashboard.auth import Actor, normalize_username
 from dashboard.errors import NotFound, PermissionDenied, ValidationError
 from dashboard.policy import ROLE_FOR_PURPOSE, consent_is_active
 from dashboard.text import clean_text
-from dashboard.timeutil import end_of_local_day, format_local, local_today
-from models import CATEGORIES, PURPOSES, AuditEvent, Consent, User, UserRole, utcnow
+from dashboard.timeutil import end_of_local_day, local_today, to_local
+from models import CATEGORIES, PURPOSES, AuditEvent, Consent, User, UserRole
 
 DEFAULT_CONSENT_DAYS = 365
 MAX_CONSENT_DAYS = 2 * 365 + 1  # two years, leap day included
@@ -40,7 +40,7 @@ def _same_name(a: str, b: str) -> bool:
 def grant_consent(
     *, session: Session, actor: Actor, recipient_username: str, purpose: str | None,
     categories: Iterable[str], expires_on: date | None, signature_name: str,
-    revocation_acknowledged: bool, now: datetime | None = None,
+    revocation_acknowledged: bool, now: datetime,
 ) -> int:
     """Activate a consent from the actor to one named viewer; returns its id.
 
@@ -50,7 +50,6 @@ def grant_consent(
     """
     if not actor.has_role("member"):
         raise PermissionDenied()
-    now = now or utcnow()
     today = local_today(actor.timezone, now)
     categories = set(categories)
     signature_name = clean_text(signature_name)
@@ -123,11 +122,10 @@ def grant_consent(
 
 
 def revoke_consent(*, session: Session, actor: Actor, consent_id: int,
-                   now: datetime | None = None) -> None:
+                   now: datetime) -> None:
     """End one of the actor's consents at once. A revocation is never undone."""
     if not actor.has_role("member"):
         raise PermissionDenied()
-    now = now or utcnow()
     consent = session.scalar(
         select(Consent).where(Consent.id == consent_id, Consent.member_id == actor.id)
         .with_for_update()
@@ -156,12 +154,11 @@ class ConsentRow:
     revoked_at: datetime | None
 
 
-def consents_of_member(*, session: Session, actor: Actor, now: datetime | None = None
+def consents_of_member(*, session: Session, actor: Actor, now: datetime
                        ) -> list[ConsentRow]:
     """The actor's own consents, current and past."""
     if not actor.has_role("member"):
         raise PermissionDenied()
-    now = now or utcnow()
     recipient = aliased(User)
     rows = session.execute(
         select(Consent, recipient.display_name, recipient.username)
@@ -245,14 +242,13 @@ ACCOUNTING_COLUMNS = ["time (UTC)", "time (local)", "viewer", "viewer role", "ac
 
 
 def accounting_of_disclosures(
-    *, session: Session, actor: Actor, member_id: int | None = None, now: datetime | None = None,
+    *, session: Session, actor: Actor, member_id: int | None = None, now: datetime,
 ) -> str:
     """CSV of every access to a member's data in the last three years.
 
     The member gets their own; an admin may produce it for any member (it holds
     who looked and when, not the data itself).
     """
-    now = now or utcnow()
     member_id = actor.id if member_id is None else member_id
     if member_id == actor.id:
         if not actor.has_role("member"):
@@ -268,7 +264,9 @@ def accounting_of_disclosures(
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.replace("time (local)", f"time ({tz})") for c in ACCOUNTING_COLUMNS])
     for r in rows:
-        writer.writerow([r.at.strftime("%Y-%m-%d %H:%M:%S"), format_local(r.at, tz),
+        # An export is data: ISO 8601 times, the local one with its offset.
+        writer.writerow([r.at.strftime("%Y-%m-%d %H:%M:%S"),
+                         to_local(r.at, tz).isoformat(timespec="seconds"),
                          r.viewer_name, r.viewer_role or "", r.action,
                          r.categories.replace(",", " "), r.purpose or "", r.screen or "",
                          r.outcome])

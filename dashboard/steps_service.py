@@ -16,15 +16,14 @@ from dashboard.audit import record_event
 from dashboard.auth import Actor
 from dashboard.errors import PermissionDenied, ValidationError
 from dashboard.timeutil import local_today
-from models import STEP_STATUSES, StepProgress, User, utcnow
+from models import STEP_STATUSES, StepProgress, User
 
 STEP_NOTES_LIMIT = 5_000
 
 
 def update_step(*, session: Session, actor: Actor, step: int, status: str, notes: str | None,
-                now: datetime | None = None) -> StepProgress:
+                now: datetime) -> StepProgress:
     """Set one of the actor's steps to `status` with `notes`; returns the updated row."""
-    now = now or utcnow()
     user = session.get(User, actor.id)
     if not actor.has_role("member") or user is None:
         raise PermissionDenied()

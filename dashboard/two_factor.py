@@ -37,7 +37,7 @@ from dashboard.auth import TWO_FACTOR_ROLES, Actor
 from dashboard.config import Settings
 from dashboard.errors import PermissionDenied, ValidationError
 from dashboard.passwords import dummy_verify, hash_password, password_context, verify_and_update
-from models import User, utcnow
+from models import User
 from models.entities import RecoveryCode
 
 STEP_SECONDS = 30
@@ -197,7 +197,7 @@ def _user_for_update(session: Session, user_id: int) -> User | None:
 
 
 def confirm_enrolment(
-    *, session: Session, actor: Actor, secret: str, code: str, now: datetime | None = None
+    *, session: Session, actor: Actor, secret: str, code: str, now: datetime
 ) -> Enrolled:
     """Turn on two-factor login with the secret shown to the person, once they prove their
     app has it by entering a first code. Returns the recovery codes, to show once.
@@ -205,7 +205,6 @@ def confirm_enrolment(
     A wrong code is a typing slip, not an attack (the secret was just shown to this
     session): it is refused without counting towards the lockout.
     """
-    now = now or utcnow()
     user = _user_for_update(session, actor.id)
     if user is None or not user.is_active:
         raise ValidationError(ACCOUNT_GONE_MESSAGE)
@@ -308,14 +307,13 @@ def _check_second_factor(
 
 def verify_second_factor(
     *, session: Session, actor: Actor, code: str, settings: Settings,
-    now: datetime | None = None,
+    now: datetime,
 ) -> SecondFactorResult:
     """Check a code from the authenticator app after the password.
 
     Malformed input (not 6 digits) raises ValidationError and is not counted: it cannot be
     right, and counting a slip of the finger would only lock people out.
     """
-    now = now or utcnow()
     cleaned = _clean_code(code)
     if cleaned is None:
         raise ValidationError({"code": CODE_FORMAT_MESSAGE})
@@ -336,10 +334,9 @@ def verify_second_factor(
 
 def use_recovery_code(
     *, session: Session, actor: Actor, code: str, settings: Settings,
-    now: datetime | None = None,
+    now: datetime,
 ) -> SecondFactorResult:
     """Pass the second factor with one of the account's recovery codes, which is then spent."""
-    now = now or utcnow()
     cleaned = _clean_recovery_code(code)
     if cleaned is None:
         raise ValidationError({"recovery_code": RECOVERY_FORMAT_MESSAGE})
@@ -395,14 +392,13 @@ def two_factor_status(*, session: Session, actor: Actor) -> TwoFactorStatus:
 
 
 def regenerate_recovery_codes(
-    *, session: Session, actor: Actor, code: str, now: datetime | None = None
+    *, session: Session, actor: Actor, code: str, now: datetime
 ) -> list[str]:
     """New recovery codes in place of the old ones, after a current code from the app.
 
     Only for a session that has passed its second factor (the page checks): a wrong code
     here is refused without counting, since there is nothing left to guess.
     """
-    now = now or utcnow()
     user = _user_for_update(session, actor.id)
     if user is None or not user.is_active:
         raise ValidationError(ACCOUNT_GONE_MESSAGE)
@@ -431,10 +427,9 @@ def clear_second_factor(session: Session, user: User) -> None:
 
 
 def turn_off(
-    *, session: Session, actor: Actor, password: str, now: datetime | None = None
+    *, session: Session, actor: Actor, password: str, now: datetime
 ) -> None:
     """A member turns their optional two-factor login off, confirming with their password."""
-    now = now or utcnow()
     user = _user_for_update(session, actor.id)
     if user is None or not user.is_active:
         raise ValidationError(ACCOUNT_GONE_MESSAGE)

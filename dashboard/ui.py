@@ -17,14 +17,14 @@ from typing import TypeVar
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import auth, retry
+from dashboard import auth, clock, retry
 from dashboard.auth import Actor
 from dashboard.config import Settings, load_settings
 from dashboard.errors import NotFound, ValidationError
 from dashboard.keys import configure_keys
 from dashboard.retry import is_busy, serialized_transaction
+from dashboard.timeutil import DATE_INPUT_FORMAT, DAY_COLUMN_FORMAT
 from dashboard.users import has_any_user
-from models import utcnow
 from models.db import make_engine, make_session_factory, start_wal_checkpointer, upgrade_to_head
 
 T = TypeVar("T")
@@ -104,8 +104,7 @@ def needs_first_run() -> bool:
         return not has_any_user(session=session)
 
 
-def start_session(actor: Actor, now: datetime | None = None) -> None:
-    now = now or utcnow()
+def start_session(actor: Actor, now: datetime) -> None:
     # "second_factor": the two-factor set-up (its enrolment time) this session has passed a
     # code of; None until then. Bound to the set-up, so a reset invalidates it.
     st.session_state[AUTH_KEY] = {"user_id": actor.id, "logged_in_at": now, "last_seen_at": now,
@@ -139,7 +138,8 @@ def end_session(reason: str, notice: str | None = None) -> None:
     state = st.session_state.get(AUTH_KEY)
     if state:
         with transaction() as session:
-            auth.log_out(session=session, actor_id=state["user_id"], reason=reason)
+            auth.log_out(session=session, actor_id=state["user_id"], reason=reason,
+                         now=clock.now())
     # Clear everything the session kept: nothing of this person stays behind.
     for key in list(st.session_state.keys()):
         del st.session_state[key]
@@ -152,7 +152,7 @@ def session_actor() -> Actor | None:
     state = st.session_state.get(AUTH_KEY)
     if not state:
         return None
-    now = utcnow()
+    now = clock.now()
     expired = auth.session_expiry_reason(
         logged_in_at=state["logged_in_at"], last_seen_at=state["last_seen_at"],
         settings=settings(), now=now,
@@ -204,6 +204,17 @@ def show_errors(error: ValidationError) -> None:
         st.error(message)
 
 
+def date_field(label: str, **options):
+    """A date field (st.date_input) in the app's one date format."""
+    return st.date_input(label, format=DATE_INPUT_FORMAT, **options)
+
+
+def day_columns(*labels: str) -> dict:
+    """Column settings for table columns of days: the app's date style, sortable as dates."""
+    return {label: st.column_config.DateColumn(label, format=DAY_COLUMN_FORMAT)
+            for label in labels}
+
+
 def not_shared(value, fmt: str = "{}") -> str:
     """A value for display, or 'not shared' when the category is not consented."""
     if value is None:
@@ -211,7 +222,7 @@ def not_shared(value, fmt: str = "{}") -> str:
     return fmt.format(value)
 
 
-def show_member_record(record, *, viewer_timezone: str) -> None:
+def show_member_record(record, *, viewer_timezone: str, now: datetime) -> None:
     """The shared parts of one member's record; each category not shared says so."""
     from datetime import timedelta
 
@@ -226,13 +237,15 @@ def show_member_record(record, *, viewer_timezone: str) -> None:
         STEP_LABELS,
     )
     from dashboard.tables import checkin_rows, step_rows
-    from dashboard.timeutil import format_local, last_local_day
+    from dashboard.timeutil import day_label, last_local_day, moment_label
 
     notes = "notes" in record.categories
     if record.shared_until is not None:
         st.caption(
             "Shares with you: " + ", ".join(CATEGORY_LABELS[c] for c in sorted(record.categories))
-            + f", until the end of {last_local_day(record.shared_until, record.timezone):%d %B %Y}."
+            + ", until the end of "
+            + day_label(last_local_day(record.shared_until, record.timezone), today=record.today,
+                        relative=False) + "."
         )
     sober, step, flags = st.columns(3)
     sober.metric("Days sober", not_shared(record.days_sober))
@@ -263,7 +276,7 @@ def show_member_record(record, *, viewer_timezone: str) -> None:
             st.write("No check-ins in this range.")
         else:
             st.dataframe(pd.DataFrame(checkin_rows(record.checkins, notes_shared=notes)),
-                         hide_index=True)
+                         hide_index=True, column_config=day_columns("Date"))
 
     st.subheader("Flag history")
     if record.flags is None:
@@ -282,20 +295,21 @@ def show_member_record(record, *, viewer_timezone: str) -> None:
                                               if f.quoted_text else ""),
                         "Status": f.status.capitalize(),
                         "Outreach": OUTREACH_LABELS.get(f.outreach_method or "", ""),
-                        "Acknowledged": format_local(f.acknowledged_at, viewer_timezone),
-                        "Resolved": format_local(f.resolved_at, viewer_timezone),
+                        "Acknowledged": moment_label(f.acknowledged_at, viewer_timezone, now=now),
+                        "Resolved": moment_label(f.resolved_at, viewer_timezone, now=now),
                     }
                     for f in record.flags
                 ]
             ),
-            hide_index=True,
+            hide_index=True, column_config=day_columns("Raised"),
         )
 
     st.subheader("Step timeline")
     if record.steps is None:
         st.write("Steps: not shared.")
     else:
-        st.dataframe(pd.DataFrame(step_rows(record.steps, notes_shared=notes)), hide_index=True)
+        st.dataframe(pd.DataFrame(step_rows(record.steps, notes_shared=notes)), hide_index=True,
+                     column_config=day_columns("Started", "Completed"))
 
 
 def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> None:
@@ -303,10 +317,11 @@ def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> N
     from dashboard.records import member_record, shared_member_choices
 
     actor = require_role(role)
+    now = clock.now()
     st.title(title)
     confidentiality_notice()
     with transaction() as session:
-        choices = shared_member_choices(session=session, actor=actor, purpose=purpose)
+        choices = shared_member_choices(session=session, actor=actor, purpose=purpose, now=now)
     if not choices:
         st.info(f"No {noun} shares their data with you yet.")
         st.stop()
@@ -320,11 +335,11 @@ def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> N
     try:
         with transaction() as session:
             record = member_record(session=session, actor=actor, member_id=member_id,
-                                   purpose=purpose, screen=title, days=days)
+                                   purpose=purpose, screen=title, days=days, now=now)
     except NotFound as error:
         st.warning(str(error))
         st.stop()
-    show_member_record(record, viewer_timezone=actor.timezone)
+    show_member_record(record, viewer_timezone=actor.timezone, now=now)
 
 
 def login_screen() -> None:
@@ -342,11 +357,12 @@ def login_screen() -> None:
                                  autocomplete="current-password")
         submitted = st.form_submit_button("Log in", type="primary")
     if submitted:
+        now = clock.now()
         with transaction() as session:
             result = auth.log_in(session=session, username=username, password=password,
-                                 settings=settings())
+                                 settings=settings(), now=now)
         if result.ok:
-            start_session(result.actor)
+            start_session(result.actor, now)
             st.rerun()
         st.error(result.error)
 
@@ -394,11 +410,13 @@ def open_flags_form(*, actor: Actor, flags: list, purpose: str, screen: str, key
                 st.error("Choose at least one flag to acknowledge.")
                 return
 
+            now = clock.now()
+
             def acknowledge_chosen(session: Session) -> None:
                 for flag_id in chosen:
                     acknowledge_flag(session=session, actor=actor, flag_id=flag_id,
                                      outreach_method=method, outreach_note=note,
-                                     purpose=purpose, screen=screen)
+                                     purpose=purpose, screen=screen, now=now)
 
             flag_action(acknowledge_chosen, flash_key=flash_key,
                         done=f"{len(chosen)} flag{'s' if len(chosen) > 1 else ''} acknowledged.")

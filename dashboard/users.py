@@ -24,7 +24,7 @@ from dashboard.passwords import hash_password, password_problem
 from dashboard.text import clean_text
 from dashboard.timeutil import local_today
 from dashboard.two_factor import clear_second_factor
-from models import ROLES, MemberProfile, StepProgress, User, UserRole, utcnow
+from models import ROLES, MemberProfile, StepProgress, User, UserRole
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
@@ -114,10 +114,9 @@ def _insert_account(
 
 def create_first_admin(
     *, session: Session, username: str, display_name: str, password: str, confirm_password: str,
-    timezone: str = "UTC", now: datetime | None = None,
+    timezone: str = "UTC", now: datetime,
 ) -> int:
     """The first-run account: allowed only while the database has no account at all."""
-    now = now or utcnow()
     if has_any_user(session=session):
         raise ValidationError("This dashboard is already set up; log in instead.")
     errors = validate_account(username=username, display_name=display_name, password=password,
@@ -134,16 +133,17 @@ def create_first_admin(
 def create_account(
     *, session: Session, actor: Actor | None, username: str, display_name: str, password: str,
     roles: Iterable[str], timezone: str = "UTC", sobriety_date: date | None = None,
-    must_change_password: bool = True, now: datetime | None = None,
+    must_change_password: bool = True, now: datetime,
 ) -> int:
     """Create an account. `actor` None means the command line, run by the server's operator."""
-    now = now or utcnow()
     if actor is not None and not actor.has_role("admin"):
         raise PermissionDenied()
     roles = list(roles)
     errors = validate_account(username=username, display_name=display_name, password=password,
                               roles=roles, timezone=timezone)
-    if sobriety_date is not None and sobriety_date > now.date():
+    # "The future" in the person's own calendar: in Auckland tomorrow's UTC date may be today.
+    if (sobriety_date is not None and "timezone" not in errors
+            and sobriety_date > local_today(timezone, now)):
         errors["sobriety_date"] = "A sobriety date cannot be in the future."
     if errors:
         raise ValidationError(errors)
@@ -198,7 +198,7 @@ def _target(session: Session, user_id: int) -> User:
 
 
 def set_account_active(
-    *, session: Session, actor: Actor, user_id: int, active: bool, now: datetime | None = None
+    *, session: Session, actor: Actor, user_id: int, active: bool, now: datetime
 ) -> None:
     _require_admin(actor)
     if user_id == actor.id and not active:
@@ -207,21 +207,21 @@ def set_account_active(
     user.is_active = active
     record_event(session, actor_id=actor.id, actor_role="admin",
                  action="account_activated" if active else "account_deactivated",
-                 at=now or utcnow(), detail=f"user {user_id}")
+                 at=now, detail=f"user {user_id}")
 
 
 def unlock_account(*, session: Session, actor: Actor, user_id: int,
-                   now: datetime | None = None) -> None:
+                   now: datetime) -> None:
     _require_admin(actor)
     user = _target(session, user_id)
     user.locked_until = None
     user.failed_logins = 0
     record_event(session, actor_id=actor.id, actor_role="admin", action="account_unlocked",
-                 at=now or utcnow(), detail=f"user {user_id}")
+                 at=now, detail=f"user {user_id}")
 
 
 def reset_password(*, session: Session, actor: Actor, user_id: int, temporary_password: str,
-                   now: datetime | None = None) -> None:
+                   now: datetime) -> None:
     """Set a temporary password that the person must change at their next login."""
     _require_admin(actor)
     problem = password_problem(temporary_password)
@@ -233,11 +233,11 @@ def reset_password(*, session: Session, actor: Actor, user_id: int, temporary_pa
     user.locked_until = None
     user.failed_logins = 0
     record_event(session, actor_id=actor.id, actor_role="admin", action="password_reset",
-                 at=now or utcnow(), detail=f"user {user_id}")
+                 at=now, detail=f"user {user_id}")
 
 
 def reset_two_factor(*, session: Session, actor: Actor | None, user_id: int,
-                     now: datetime | None = None) -> None:
+                     now: datetime) -> None:
     """Forget a person's authenticator secret and recovery codes (a lost or new phone).
 
     Staff must set two-factor login up again at their next login, and a browser session of
@@ -257,4 +257,4 @@ def reset_two_factor(*, session: Session, actor: Actor | None, user_id: int,
     user.failed_logins = 0
     record_event(session, actor_id=actor.id if actor else None,
                  actor_role="admin" if actor else None, action="two_factor_reset",
-                 at=now or utcnow(), detail=f"user {user_id}" + ("" if actor else " (command line)"))
+                 at=now, detail=f"user {user_id}" + ("" if actor else " (command line)"))

@@ -25,8 +25,8 @@ from dashboard.policy import audit_disclosures, disclose, shared_categories_by_m
 from dashboard.progress import milestones_between
 from dashboard.records import FlagView
 from dashboard.text import clean_text
-from dashboard.timeutil import local_today
-from models import CheckIn, Flag, MemberProfile, StepProgress, User, WeeklyReview, utcnow
+from dashboard.timeutil import day_label, day_range_label, local_today
+from models import CheckIn, Flag, MemberProfile, StepProgress, User, WeeklyReview
 
 PURPOSE = "sponsorship"
 SCREEN = "Weekly review"
@@ -51,6 +51,15 @@ def week_monday(iso_week: str) -> date:
 def recent_weeks(today: date, count: int = 12) -> list[str]:
     """The current ISO week first, then the ones before it."""
     return [iso_week_of(today - timedelta(weeks=n)) for n in range(count)]
+
+
+def week_label(iso_week: str, *, today: date) -> str:
+    """A week in words, for the reader whose day is `today`: "30 Nov to 6 Dec (this week)",
+    "23 to 29 Nov (last week)", "28 Dec 2026 to 3 Jan 2027"."""
+    monday = week_monday(iso_week)
+    when = {iso_week_of(today): " (this week)",
+            iso_week_of(today - timedelta(weeks=1)): " (last week)"}.get(iso_week, "")
+    return day_range_label(monday, monday + timedelta(days=6), today=today) + when
 
 
 @dataclass(frozen=True)
@@ -136,12 +145,11 @@ def _need_order(card: SponseeWeek) -> tuple:
 
 
 def weekly_review_for(
-    *, session: Session, actor: Actor, iso_week: str, now: datetime | None = None,
+    *, session: Session, actor: Actor, iso_week: str, now: datetime,
 ) -> list[SponseeWeek]:
     """A card per sponsee sharing with the actor, for the week, most in need first."""
     if not actor.has_role("sponsor"):
         raise PermissionDenied()
-    now = now or utcnow()
     try:
         monday = week_monday(iso_week)
     except ValueError:
@@ -218,7 +226,8 @@ def weekly_review_for(
                                    c.used_substances) for c in checkins[member_id]]
             if person.sobriety_date is not None:
                 card.milestones = [
-                    f"reaches {m.label} on {_weekday(m.on)} {m.on:%d %B}"
+                    f"reaches {m.label} on "
+                    f"{day_label(m.on, today=today, weekday=True, relative=False)}"
                     for m in milestones_between(person.sobriety_date, monday,
                                                 sunday + timedelta(days=7), schedule)
                 ]
@@ -255,10 +264,9 @@ def weekly_review_for(
 
 def mark_week_reviewed(
     *, session: Session, actor: Actor, member_id: int, iso_week: str, note: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> None:
     """Record the sponsor's review of a sponsee's week, with a private note (editable)."""
-    now = now or utcnow()
     if not actor.has_role("sponsor"):
         raise PermissionDenied()
     try:

@@ -3,7 +3,7 @@
 This package knows nothing of the application layer (`dashboard`) or the pages.
 """
 
-from models.base import Base, utcnow
+from models.base import Base
 from models.entities import (
     ACTIONS_DONE,
     CATEGORIES,
@@ -47,5 +47,4 @@ __all__ = [
     "User",
     "UserRole",
     "WeeklyReview",
-    "utcnow",
 ]

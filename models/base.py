@@ -16,10 +16,6 @@ NAMING_CONVENTION = {
 }
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class UTCDateTime(TypeDecorator):
     """A timestamp stored as naive UTC and always returned timezone-aware.
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime
 from models.crypto import EncryptedText
 
 ROLES = ("member", "sponsor", "counselor", "admin")
@@ -54,7 +54,7 @@ class User(Base):
         Boolean, default=False, server_default=false()
     )
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Two-factor login (TOTP, RFC 6238; dashboard/two_factor.py): the shared secret
     # (encrypted at rest: a copied database file must not give away anyone's codes), when
@@ -105,7 +105,7 @@ class RecoveryCode(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     code_hash: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_recovery_codes_user", "user_id"),)
@@ -132,7 +132,7 @@ class SobrietyDateChange(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     previous_date: Mapped[date] = mapped_column(Date)
     new_date: Mapped[date] = mapped_column(Date)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_sobriety_date_changes_member", "member_id", "changed_at"),)
 
@@ -158,8 +158,8 @@ class CheckIn(Base):
     hard_day: Mapped[bool] = mapped_column(Boolean, default=False)
     hard_day_reason: Mapped[str | None] = mapped_column(EncryptedText)
     is_late: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         # One check-in per member per local day; also the index of every read path.
@@ -186,7 +186,7 @@ class StepProgress(Base):
     started_on: Mapped[date | None] = mapped_column(Date)
     completed_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(EncryptedText)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         CheckConstraint("step BETWEEN 1 AND 12", name="step_range"),
@@ -227,7 +227,7 @@ class Consent(Base):
     revoked_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     member: Mapped[User] = relationship(foreign_keys=[member_id])
     recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
@@ -275,7 +275,7 @@ class Flag(Base):
     quoted_text: Mapped[str | None] = mapped_column(EncryptedText)
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -314,7 +314,7 @@ class WeeklyReview(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     iso_week: Mapped[str] = mapped_column(String(8))  # e.g. 2026-W48
     note: Mapped[str | None] = mapped_column(EncryptedText)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("reviewer_id", "member_id", "iso_week", name="uq_weekly_reviews_week"),
@@ -335,7 +335,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(Integer)
     actor_role: Mapped[str | None] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(48))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import auth, ui
+from dashboard import auth, clock, ui
 from dashboard.errors import ValidationError
 
 actor = ui.require_login()
@@ -23,7 +23,7 @@ if submitted:
         with ui.transaction() as session:
             auth.change_password(session=session, actor=actor, current_password=current,
                                  new_password=new, confirm_password=confirm,
-                                 settings=ui.settings())
+                                 settings=ui.settings(), now=clock.now())
     except ValidationError as error:
         ui.show_errors(error)
     else:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import clock, ui
 from dashboard.caseload import alert_queue
 from dashboard.flags import acknowledge_flag, resolve_flag
 from dashboard.labels import (
@@ -13,7 +13,7 @@ from dashboard.labels import (
     RULE_LABELS,
     SEVERITY_LABELS,
 )
-from dashboard.timeutil import format_local, plural
+from dashboard.timeutil import moment_label, on_day, plural
 from models import OUTREACH_METHODS, SEVERITIES
 
 CLIENT_DETAIL = Path(__file__).resolve().parent / "client_detail.py"
@@ -25,6 +25,7 @@ OPEN_CLIENT = "alerts_open_client"
 PAGE = "alerts_page"  # the page asked for; the pager widget writes it when clicked
 
 actor = ui.require_role("counselor")
+now = clock.now()
 if st.session_state.pop(OPEN_CLIENT, False):
     st.switch_page(CLIENT_DETAIL)
 
@@ -50,7 +51,7 @@ rules = rule_column.multiselect("Rule", list(RULE_LABELS), key="alerts_rules",
                                 placeholder="Any rule", **keep)
 with ui.transaction() as session:
     queue = alert_queue(session=session, actor=actor, severities=severities, rule_ids=rules,
-                        page=st.session_state.get(PAGE, 1), page_size=PAGE_SIZE)
+                        page=st.session_state.get(PAGE, 1), page_size=PAGE_SIZE, now=now)
 
 counts = ", ".join(f"{n:,} {SEVERITY_LABELS[s].lower()}" for s, n in queue.by_severity.items())
 if not sum(queue.by_severity.values()):
@@ -72,7 +73,7 @@ def acknowledge(alert, method: str | None, note: str) -> None:
     ui.flag_action(
         lambda session: acknowledge_flag(
             session=session, actor=actor, flag_id=alert.flag_id, outreach_method=method,
-            outreach_note=note, purpose=PURPOSE, screen=SCREEN),
+            outreach_note=note, purpose=PURPOSE, screen=SCREEN, now=now),
         flash_key=FLASH,
         done=f"{ui.plain(alert.display_name)}: {alert.rule_label.lower()} acknowledged.")
 
@@ -80,7 +81,7 @@ def acknowledge(alert, method: str | None, note: str) -> None:
 def resolve(alert) -> None:
     ui.flag_action(
         lambda session: resolve_flag(session=session, actor=actor, flag_id=alert.flag_id,
-                                     purpose=PURPOSE, screen=SCREEN),
+                                     purpose=PURPOSE, screen=SCREEN, now=now),
         flash_key=FLASH,
         done=f"{ui.plain(alert.display_name)}: {alert.rule_label.lower()} resolved.")
 
@@ -88,11 +89,13 @@ def resolve(alert) -> None:
 for alert in queue.alerts:
     with st.container(border=True, key=f"alert_{alert.flag_id}"):
         head, action = st.columns([5, 1], vertical_alignment="center")
-        age = "today" if alert.days_open == 0 else f"{plural(alert.days_open, 'day')} ago"
+        raised = on_day(alert.raised_on, today=alert.client_today, short=True)
+        if alert.days_open >= 2:
+            raised += f" ({plural(alert.days_open, 'day')} ago)"
         head.markdown(
             f":{ui.RISK_COLOURS[alert.severity]}-badge[{SEVERITY_LABELS[alert.severity]}] "
             f"**{ui.plain(alert.display_name)}** \u00b7 {alert.rule_label} \u00b7 raised "
-            f"{alert.raised_on:%a %d %b} ({age})")
+            f"{raised}")
         action.button("Open client", key=f"open_{alert.flag_id}", icon=":material/person:",
                       on_click=open_client, args=(alert.member_id,), width="stretch")
         # Typed by people (the client's name and words): shown as typed, never as markdown.
@@ -118,8 +121,8 @@ for alert in queue.alerts:
             done, resolve_column = st.columns([10, 2], vertical_alignment="center")
             who = "you" if alert.acknowledged_by_me else "someone else"
             how = OUTREACH_LABELS.get(alert.outreach_method or "", "")
-            done.markdown(f":blue-badge[:material/check: Acknowledged] by {who} on "
-                          f"{format_local(alert.acknowledged_at, actor.timezone)}"
+            done.markdown(f":blue-badge[:material/check: Acknowledged] by {who} \u00b7 "
+                          f"{moment_label(alert.acknowledged_at, actor.timezone, now=now)}"
                           + (f" \u00b7 {how}" if how else ""))
             if resolve_column.button("Resolve", key=f"resolve_{alert.flag_id}",
                                      icon=":material/done_all:", width="stretch"):

@@ -1,18 +1,19 @@
 """Audit log: every recorded action, filtered, exported, and a member's accounting."""
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import clock, ui
 from dashboard.audit_log import MAX_ROWS, audit_actions, audit_chain_status, audit_csv, audit_log
 from dashboard.errors import PermissionDenied
 from dashboard.sharing import accounting_of_disclosures
-from dashboard.timeutil import format_local, local_today
+from dashboard.timeutil import end_of_local_day, local_today, moment_label, start_of_local_day
 from dashboard.users import list_accounts
 
 actor = ui.require_role("admin")
+now = clock.now()
 st.title("Audit log")
 st.write("Every login, account change and access to member data, allowed or refused. "
          "Events are never changed or deleted.")
@@ -27,7 +28,7 @@ else:
     st.error(f"The audit trail was tampered with at event {chain.problem_id}: {chain.problem}. "
              f"{chain.checked} events before it verified.{older}", icon=":material/gpp_bad:")
 
-today = local_today(actor.timezone)
+today = local_today(actor.timezone, now)
 with ui.transaction() as session:
     actions = audit_actions(session=session, actor=actor)
     accounts = list_accounts(session=session, actor=actor)
@@ -40,18 +41,22 @@ action_filter = what.selectbox("Action", [None, *actions], format_func=lambda a:
 outcome_filter = result.selectbox("Outcome", [None, "allowed", "denied"],
                                   format_func=lambda o: (o or "any").capitalize())
 start, end = st.columns(2)
-since = start.date_input("From (UTC)", value=today - timedelta(days=30), max_value=today)
-until = end.date_input("To (UTC)", value=today, max_value=today)
+with start:
+    since = ui.date_field("From", value=today - timedelta(days=30), max_value=today,
+                          help=f"Days in your time zone, {actor.timezone}.")
+with end:
+    until = ui.date_field("To", value=today, max_value=today,
+                          help=f"Days in your time zone, {actor.timezone}.")
 if since > until:
     st.error("The start date is after the end date; choose dates in order.")
     st.stop()
 
 with ui.transaction() as session:
     rows = audit_log(
-        session=session, actor=actor, actor_username=actor_filter, member_username=member_filter,
+        session=session, actor=actor, now=now, actor_username=actor_filter, member_username=member_filter,
         action=action_filter, outcome=outcome_filter,
-        since=datetime.combine(since, time.min, tzinfo=timezone.utc),
-        until=datetime.combine(until + timedelta(days=1), time.min, tzinfo=timezone.utc),
+        since=start_of_local_day(since, actor.timezone),
+        until=end_of_local_day(until, actor.timezone),
     )
 
 st.caption(f"{len(rows)} events" + (f" (the newest {MAX_ROWS} shown)" if len(rows) == MAX_ROWS else ""))
@@ -59,7 +64,7 @@ st.dataframe(
     pd.DataFrame(
         [
             {
-                f"When ({actor.timezone})": format_local(r.at, actor.timezone),
+                f"When ({actor.timezone})": moment_label(r.at, actor.timezone, now=now),
                 "Actor": r.actor,
                 "Role": r.actor_role or "",
                 "Action": r.action,
@@ -89,7 +94,7 @@ if members:
             with st.spinner("Preparing..."), ui.transaction() as session:
                 st.session_state["admin_accounting"] = (
                     chosen, accounting_of_disclosures(session=session, actor=actor,
-                                                      member_id=chosen))
+                                                      member_id=chosen, now=now))
         except PermissionDenied as error:
             st.error(str(error))
     prepared = st.session_state.get("admin_accounting")

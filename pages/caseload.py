@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import clock, ui
 from dashboard.caseload import (
     HEATMAP_DAYS,
     NOT_SHARED,
@@ -41,6 +41,7 @@ OPEN_CLIENT = "caseload_open_client"
 ROW_PX, VISIBLE_ROWS = 34, 15
 
 actor = ui.require_role("counselor")
+now = clock.now()
 if st.session_state.pop(OPEN_CLIENT, False):
     st.switch_page(CLIENT_DETAIL)
 
@@ -73,7 +74,7 @@ criteria = CaseloadFilter(risks=frozenset(risks), open_flags_only=open_only,
                           name=name or "")
 with ui.transaction() as session:
     view = caseload_view(session=session, actor=actor, criteria=criteria,
-                         sort_by=sort.by, descending=sort.descending)
+                         sort_by=sort.by, descending=sort.descending, now=now)
 
 if not view.rows:
     metrics_area.info("No client shares their data with you yet. Clients share from their "
@@ -138,7 +139,8 @@ if view.shown:
     st.session_state[SHOWN_IDS] = [r.member_id for r in view.shown]
     table_key = f"caseload_table_{st.session_state.get(TABLE_VERSION, 0)}"
     st.dataframe(
-        pd.DataFrame(screen_table(view.shown, viewer_timezone=actor.timezone)),
+        pd.DataFrame(screen_table(view.shown, viewer_timezone=actor.timezone,
+                                  today=local_today(actor.timezone, now))),
         column_config=column_config, hide_index=True, width="stretch", key=table_key,
         on_select=lambda: open_selected_client(table_key), selection_mode="single-row",
         placeholder=NOT_SHARED,
@@ -150,10 +152,11 @@ if view.shown:
                  help="Every export is recorded, for each client in it, and each client can "
                       "see it."):
         with st.spinner("Preparing the export..."), ui.transaction() as session:
-            csv_text = export_caseload_csv(session=session, actor=actor, rows=view.shown)
+            csv_text = export_caseload_csv(session=session, actor=actor, rows=view.shown,
+                                           now=now)
         st.download_button(
             "Download caseload.csv", csv_text,
-            file_name=f"caseload-{local_today(actor.timezone).isoformat()}.csv",
+            file_name=f"caseload-{local_today(actor.timezone, now).isoformat()}.csv",
             mime="text/csv", on_click="ignore", type="primary", icon=":material/download:")
         st.caption("The export is recorded in each client's \"Who viewed my data\". "
                    "Keep the file as confidential as the dashboard itself.")

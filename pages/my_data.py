@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import clock, ui
 from dashboard.errors import ValidationError
 from dashboard.export import DELETE_CONFIRMATION, delete_account, export_member_data
+from dashboard.timeutil import local_today
 
 # What the download holds, in words: (one, many) per table beyond the account itself.
 CONTENTS = {
@@ -16,6 +17,7 @@ CONTENTS = {
 }
 
 actor = ui.require_role("member")
+now = clock.now()
 st.title("My data")
 
 st.subheader("Download my data")
@@ -27,13 +29,13 @@ st.write(
 )
 if st.button("Prepare my download", type="primary", icon=":material/download:"):
     with st.spinner("Gathering your data..."), ui.transaction() as session:
-        export = export_member_data(session=session, actor=actor)
+        export = export_member_data(session=session, actor=actor, now=now)
     counts = export.counts()
     st.success("Your data is ready: "
                + ", ".join(f"{counts[name]:,} {one if counts[name] == 1 else many}"
                            for name, (one, many) in CONTENTS.items())
                + ". Keep the files somewhere private: they hold your notes.")
-    stamp = f"{export.exported_at:%Y-%m-%d}"
+    stamp = local_today(actor.timezone, export.exported_at).isoformat()
     buttons = st.container(horizontal=True)
     # No rerun on click: both buttons stay until the member moves on.
     buttons.download_button("Download JSON", data=export.to_json(),
@@ -71,7 +73,7 @@ if delete:
     try:
         with ui.transaction() as session:
             delete_account(session=session, actor=actor, confirmation=confirmation,
-                           password=password, settings=ui.settings())
+                           password=password, settings=ui.settings(), now=now)
     except ValidationError as error:
         if error.for_field("confirmation"):
             confirmation_slot.error(error.for_field("confirmation"))

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import clock, ui
 from dashboard.charts import (
     checkin_calendar_figure,
     checkin_calendar_summary,
@@ -18,8 +18,8 @@ from dashboard.progress import (
     next_milestone,
     sobriety_duration,
 )
-from dashboard.labels import day_label
 from dashboard.records import member_record
+from dashboard.timeutil import day_label, local_today
 
 RANGES = {30: "30 days", 90: "90 days", 365: "365 days"}
 # Enough history for a streak or a chart however long; a member has one check-in a day.
@@ -27,9 +27,11 @@ HISTORY_DAYS = 10 * 366
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 actor = ui.require_role("member")
+now = clock.now()
 with ui.transaction() as session:
     record = member_record(session=session, actor=actor, member_id=actor.id, purpose=None,
-                           screen="My progress", days=HISTORY_DAYS)
+                           screen="My progress", days=HISTORY_DAYS,
+                           now=now)
 today = record.today
 sobriety_date = record.sobriety_date
 schedule = ui.settings().milestones
@@ -49,9 +51,11 @@ sober_col, streak_col, milestone_col = st.columns(3, border=True)
 with sober_col:
     st.metric("Days sober", f"{days_sober:,}")
     if sobriety_date == today + timedelta(days=1):
-        st.caption(f"Your count starts tomorrow, {day_label(sobriety_date, weekday=True)}.")
+        st.caption("Your count starts tomorrow, "
+                   f"{day_label(sobriety_date, today=today, weekday=True, relative=False)}.")
     elif sobriety_date > today:
-        st.caption(f"Your count starts on {day_label(sobriety_date, weekday=True)}.")
+        st.caption("Your count starts on "
+                   f"{day_label(sobriety_date, today=today, weekday=True, relative=False)}.")
     elif days_sober >= 365:
         st.caption(f"{sobriety_duration(sobriety_date, today)}, since "
                    f"{day_label(sobriety_date)}.")
@@ -68,7 +72,7 @@ with streak_col:
 with milestone_col:
     st.metric("Next milestone", upcoming.label)
     to_go = (upcoming.on - today).days
-    st.caption(f"On {day_label(upcoming.on, weekday=True)}, "
+    st.caption(f"On {day_label(upcoming.on, today=today, weekday=True, relative=False)}, "
                f"in {to_go} day{'' if to_go == 1 else 's'}.")
 
 history = record.sobriety_history
@@ -77,8 +81,10 @@ if history:
         st.caption("Your sobriety date history is kept; nothing is overwritten.")
         st.dataframe(
             pd.DataFrame([{"Sobriety date was": h.previous_date, "Changed to": h.new_date,
-                           "Changed on": h.changed_at.date()} for h in history]),
+                           "Changed on": local_today(record.timezone, h.changed_at)}
+                          for h in history]),
             hide_index=True, width="stretch",
+            column_config=ui.day_columns("Sobriety date was", "Changed to", "Changed on"),
         )
 
 st.subheader("Mood and craving")

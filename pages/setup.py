@@ -4,7 +4,7 @@ from zoneinfo import available_timezones
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import clock, ui
 from dashboard.demo import load_demo
 from dashboard.errors import ValidationError
 from dashboard.users import create_first_admin
@@ -36,7 +36,8 @@ with create:
         try:
             with ui.transaction() as session:
                 create_first_admin(session=session, username=username, display_name=display_name,
-                                   password=password, confirm_password=confirm, timezone=timezone)
+                                   password=password, confirm_password=confirm, timezone=timezone,
+                                   now=clock.now())
         except ValidationError as error:
             ui.show_errors(error)
         else:
@@ -55,6 +56,7 @@ with demo:
         bar = st.progress(0.0, text="Preparing the demo caseload...")
         try:
             summary = load_demo(engine=ui.engine(), members=int(members), days=int(days),
+                                now=clock.now(),
                                 progress=lambda fraction, text: bar.progress(
                                     min(max(fraction, 0.0), 1.0), text=text))
         except ValidationError as error:

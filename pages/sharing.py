@@ -5,7 +5,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import clock, ui
 from dashboard.errors import NotFound, ValidationError
 from dashboard.labels import CATEGORY_EXPLANATIONS, CATEGORY_LABELS, PURPOSE_LABELS
 from dashboard.sharing import (
@@ -15,11 +15,12 @@ from dashboard.sharing import (
     grant_consent,
     revoke_consent,
 )
-from dashboard.timeutil import format_local, last_local_day, local_today
+from dashboard.timeutil import day_label, last_local_day, local_today
 from models import CATEGORIES
 
 actor = ui.require_role("member")
-today = local_today(actor.timezone)
+now = clock.now()
+today = local_today(actor.timezone, now)
 st.title("Sharing")
 st.write("Nobody sees your data unless you share it here, and then only what you choose, "
          "only until the date you choose. You can stop sharing at any time.")
@@ -29,7 +30,7 @@ if flash:
     st.success(flash)
 
 with ui.transaction() as session:
-    consents = consents_of_member(session=session, actor=actor)
+    consents = consents_of_member(session=session, actor=actor, now=now)
 current = [c for c in consents if c.status == "active"]
 past = [c for c in consents if c.status != "active"]
 
@@ -48,8 +49,8 @@ for c in current:
             f"**{ui.plain(c.recipient_name)}** ({c.recipient_username}), for "
             f"{PURPOSE_LABELS[c.purpose].lower()}  \n"
             f"Sees: {shares(c)}  \nUntil the end of "
-            f"{last_local_day(c.expires_at, actor.timezone):%d %B %Y} "
-            f"(signed {c.signed_on:%d %B %Y})"
+            f"{day_label(last_local_day(c.expires_at, actor.timezone), today=today)} "
+            f"(signed {day_label(c.signed_on, today=today)})"
         )
         confirm_key = f"confirm_revoke_{c.id}"
         if not st.session_state.get(confirm_key):
@@ -63,7 +64,7 @@ for c in current:
             if yes.button("Yes, stop sharing", key=f"revoke_yes_{c.id}", type="primary"):
                 try:
                     with ui.transaction() as session:
-                        revoke_consent(session=session, actor=actor, consent_id=c.id)
+                        revoke_consent(session=session, actor=actor, consent_id=c.id, now=now)
                 except (ValidationError, NotFound) as error:
                     st.error(str(error))
                 else:
@@ -89,7 +90,7 @@ with st.form("grant_consent"):
         if st.checkbox(CATEGORY_LABELS[category], key=f"share_{category}"):
             chosen.append(category)
         st.caption(CATEGORY_EXPLANATIONS[category])
-    expires_on = st.date_input("Share until", value=default_expiry(today), min_value=today,
+    expires_on = ui.date_field("Share until", value=default_expiry(today), min_value=today,
                                max_value=today + timedelta(days=MAX_CONSENT_DAYS),
                                help="At most two years. Sharing ends at the end of that day.")
     signature = st.text_input("Type your full name to sign", max_chars=120,
@@ -102,7 +103,8 @@ if submitted:
         with ui.transaction() as session:
             grant_consent(session=session, actor=actor, recipient_username=recipient,
                           purpose=purpose, categories=chosen, expires_on=expires_on,
-                          signature_name=signature, revocation_acknowledged=acknowledged)
+                          signature_name=signature, revocation_acknowledged=acknowledged,
+                          now=now)
     except ValidationError as error:
         ui.show_errors(error)
     else:
@@ -122,11 +124,11 @@ else:
                     "Shared": shares(c),
                     "Status": c.status.capitalize(),
                     "Signed": c.signed_on,
-                    "Ended": format_local(c.revoked_at, actor.timezone) if c.revoked_at
-                    else f"{last_local_day(c.expires_at, actor.timezone):%Y-%m-%d} (expired)",
+                    "Ended": local_today(actor.timezone, c.revoked_at) if c.revoked_at
+                    else last_local_day(c.expires_at, actor.timezone),
                 }
                 for c in past
             ]
         ),
-        hide_index=True,
+        hide_index=True, column_config=ui.day_columns("Signed", "Ended"),
     )

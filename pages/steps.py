@@ -2,20 +2,22 @@
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import clock, ui
 from dashboard.errors import ValidationError
-from dashboard.labels import STEP_LABELS, STEP_STATUS_LABELS, day_label
+from dashboard.labels import STEP_LABELS, STEP_STATUS_LABELS
 from dashboard.records import member_record
 from dashboard.steps_service import STEP_NOTES_LIMIT, update_step
+from dashboard.timeutil import day_label, on_day
 
 SAVED_KEY = "step_saved"
 STATUS_ICONS = {"not_started": ":material/radio_button_unchecked:",
                 "in_progress": ":material/pending:", "completed": ":material/check_circle:"}
 
 actor = ui.require_role("member")
+now = clock.now()
 with ui.transaction() as session:
     record = member_record(session=session, actor=actor, member_id=actor.id, purpose=None,
-                           screen="Steps", days=1)
+                           screen="Steps", days=1, now=now)
 steps = record.steps
 current = record.current_step
 completed = sum(1 for s in steps if s.status == "completed")
@@ -36,9 +38,9 @@ flash = st.session_state.pop(SAVED_KEY, None)
 def dates_line(step) -> str:
     parts = []
     if step.started_on:
-        parts.append(f"started {day_label(step.started_on)}")
+        parts.append(f"started {day_label(step.started_on, today=record.today)}")
     if step.completed_on:
-        parts.append(f"completed {day_label(step.completed_on)}")
+        parts.append(f"completed {day_label(step.completed_on, today=record.today)}")
     return ", ".join(parts)
 
 
@@ -71,7 +73,8 @@ for step in steps:
             try:
                 with ui.transaction() as session:
                     row = update_step(session=session, actor=actor, step=n,
-                                      status=new_status or step.status, notes=notes)
+                                      status=new_status or step.status, notes=notes,
+                                      now=now)
                     saved_status, completed_on = row.status, row.completed_on
             except ValidationError as error:
                 for field, message in error.errors.items():
@@ -79,7 +82,7 @@ for step in steps:
                         message, icon=":material/edit:")
             else:
                 if saved_status == "completed" and step.status != "completed":
-                    message = (f"Step {n} completed on {day_label(completed_on)}. "
+                    message = (f"Step {n} completed {on_day(completed_on, today=record.today)}. "
                                "Well done: take a moment to notice it.")
                 else:
                     message = f"Step {n} saved: {STEP_STATUS_LABELS[saved_status].lower()}."

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import clock, ui
 from dashboard.checkins import (
     BACKFILL_DAYS,
     TEXT_LIMITS,
@@ -14,9 +14,10 @@ from dashboard.checkins import (
     save_checkin,
 )
 from dashboard.errors import ValidationError
-from dashboard.labels import ACTION_LABELS, MOOD_LABELS, day_label
+from dashboard.labels import ACTION_LABELS, MOOD_LABELS
 from dashboard.records import member_record
 from dashboard.tables import checkin_rows
+from dashboard.timeutil import day_label
 
 SAVED_KEY = "checkin_saved"
 RESET_OFFER_KEY = "sobriety_reset_offer"
@@ -24,9 +25,10 @@ RESET_DONE_KEY = "sobriety_reset_done"
 YES_NO = ("No", "Yes")
 
 actor = ui.require_role("member")
+now = clock.now()
 with ui.transaction() as session:
     record = member_record(session=session, actor=actor, member_id=actor.id, purpose=None,
-                           screen="Today", days=14)
+                           screen="Today", days=14, now=now)
 today = record.today
 by_day = {c.local_date: c for c in record.checkins}
 
@@ -43,13 +45,13 @@ def hint(text: str) -> None:
     st.caption(text)
 
 
-day = st.date_input("Date", value=today, min_value=today - timedelta(days=BACKFILL_DAYS),
-                    max_value=today, format="YYYY-MM-DD")
+day = ui.date_field("Date", value=today, min_value=today - timedelta(days=BACKFILL_DAYS),
+                    max_value=today)
 hint(f"Today, or a day of the past {BACKFILL_DAYS} days you missed; those are marked as late.")
 slots = {"local_date": st.empty()}
 existing = by_day.get(day)
 if day != today:
-    st.info(f"You are filling in {day_label(day, weekday=True, year=False)}." + (
+    st.info(f"You are filling in {day_label(day, today=today, weekday=True, relative=False)}." + (
         " It already has a check-in: saving changes it." if existing
         else " It will be marked as filled in late, which is fine."))
 
@@ -134,7 +136,7 @@ if submitted:
     )
     try:
         saved = ui.run_transaction(
-            lambda session: save_checkin(session=session, actor=actor, form=form))
+            lambda session: save_checkin(session=session, actor=actor, form=form, now=now))
     except ValidationError as error:
         for field, message in error.errors.items():
             slots.get(field, form_message).error(message, icon=":material/edit:")
@@ -161,8 +163,7 @@ if submitted:
 saved = st.session_state.pop(SAVED_KEY, None)
 offer = st.session_state.get(RESET_OFFER_KEY)
 if saved:
-    when = ("today" if saved["local_date"] == today
-            else day_label(saved["local_date"], weekday=True, year=False))
+    when = day_label(saved["local_date"], today=today, weekday=True)
     st.success(("Saved your check-in for " if saved["created"] else "Updated your check-in for ")
                + when + ". Thank you for showing up for yourself.", icon=":material/check:")
     if saved["used"]:
@@ -182,16 +183,17 @@ if offer or (saved and (saved["used"] or saved["hard_day"])):
 if offer:
     with st.container(border=True):
         st.markdown(f"**Would you like to start your sobriety count again from "
-                    f"{day_label(offer['reset_to'], weekday=True)}?**")
+                    f"{day_label(offer['reset_to'], today=today, weekday=True)}?**")
         st.write(f"Your current sobriety date, {day_label(offer['current'])}, stays in your "
                  "history on My progress either way. If you would rather talk it over with "
                  "your sponsor first, choose Not now: saving this check-in again asks again.")
         choice = st.container(horizontal=True)
         # Neither answer is pushed: both buttons look the same.
-        if choice.button(f"Yes, start again from {day_label(offer['reset_to'], year=False)}"):
+        if choice.button("Yes, start again from "
+                         + day_label(offer["reset_to"], today=today, weekday=True)):
             try:
                 new_date = ui.run_transaction(lambda session: reset_sobriety_date(
-                    session=session, actor=actor, used_on=offer["used_on"]))
+                    session=session, actor=actor, used_on=offer["used_on"], now=now))
             except ValidationError as error:
                 st.session_state.pop(RESET_OFFER_KEY, None)
                 st.info(str(error))
@@ -211,6 +213,6 @@ if new_sobriety_date:
 st.subheader("Your last 14 days")
 if record.checkins:
     st.dataframe(pd.DataFrame(checkin_rows(record.checkins, notes_shared=True)),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", column_config=ui.day_columns("Date"))
 else:
     st.write("No check-ins in the last 14 days yet. Your first one will show up here.")

@@ -3,9 +3,9 @@ then recovery codes shown once), and, once logged in, its state and new recovery
 
 import streamlit as st
 
-from dashboard import two_factor, ui
+from dashboard import clock, two_factor, ui
 from dashboard.errors import PermissionDenied, ValidationError
-from dashboard.timeutil import format_local
+from dashboard.timeutil import moment_label
 
 ENROLMENT_KEY = "two_factor_enrolment"
 WANTS_SETUP_KEY = "two_factor_wants_setup"
@@ -127,7 +127,8 @@ def enrolment_screen(*, required: bool) -> None:
         try:
             with ui.transaction() as session:
                 enrolled = two_factor.confirm_enrolment(
-                    session=session, actor=actor, secret=enrolment.secret, code=code)
+                    session=session, actor=actor, secret=enrolment.secret, code=code,
+                    now=clock.now())
         except ValidationError as error:
             show_error(slot, error)
         else:
@@ -154,7 +155,7 @@ def second_factor_screen() -> None:
         try:
             with ui.transaction() as session:
                 result = two_factor.verify_second_factor(session=session, actor=actor, code=code,
-                                                         settings=ui.settings())
+                                                         settings=ui.settings(), now=clock.now())
         except ValidationError as error:
             show_error(slot, error)
         else:
@@ -168,7 +169,8 @@ def second_factor_screen() -> None:
             try:
                 with ui.transaction() as session:
                     result = two_factor.use_recovery_code(
-                        session=session, actor=actor, code=recovery, settings=ui.settings())
+                        session=session, actor=actor, code=recovery, settings=ui.settings(),
+                        now=clock.now())
             except ValidationError as error:
                 show_error(recovery_slot, error)
             else:
@@ -198,7 +200,7 @@ def settings_screen() -> None:
 
     codes = "recovery code" if status.recovery_codes_left == 1 else "recovery codes"
     st.write(f"Two-factor login is **on** since "
-             f"{format_local(status.enrolled_at, actor.timezone)}. "
+             f"{moment_label(status.enrolled_at, actor.timezone, now=clock.now())}. "
              f"You have {status.recovery_codes_left} unused {codes}.")
     if status.recovery_codes_left <= 3:
         st.warning("You are running out of recovery codes: make new ones below.")
@@ -211,7 +213,7 @@ def settings_screen() -> None:
         try:
             with ui.transaction() as session:
                 new_codes = two_factor.regenerate_recovery_codes(session=session, actor=actor,
-                                                                 code=code)
+                                                                 code=code, now=clock.now())
         except ValidationError as error:
             show_error(slot, error)
         else:
@@ -230,7 +232,8 @@ def settings_screen() -> None:
     if off:
         try:
             with ui.transaction() as session:
-                two_factor.turn_off(session=session, actor=actor, password=password)
+                two_factor.turn_off(session=session, actor=actor, password=password,
+                                    now=clock.now())
         except ValidationError as error:
             show_error(off_slot, error)
         except PermissionDenied as error:

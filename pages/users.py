@@ -5,12 +5,13 @@ from zoneinfo import available_timezones
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui, users
+from dashboard import clock, ui, users
 from dashboard.errors import ValidationError
-from dashboard.timeutil import format_local
+from dashboard.timeutil import moment_label
 from models import ROLES
 
 actor = ui.require_role("admin")
+now = clock.now()
 st.title("Users")
 
 flash = st.session_state.pop("users_flash", None)
@@ -28,11 +29,11 @@ st.dataframe(
                 "Name": a.display_name,
                 "Roles": ", ".join(a.roles),
                 "Active": "Yes" if a.is_active else "No",
-                "Locked until": format_local(a.locked_until, actor.timezone),
+                "Locked until": moment_label(a.locked_until, actor.timezone, now=now),
                 "Must change password": "Yes" if a.must_change_password else "No",
                 "Two-factor": "On" if a.two_factor_enrolled_at is not None
                 else "Not set up yet" if a.two_factor_required else "Off",
-                "Last login": format_local(a.last_login_at, actor.timezone),
+                "Last login": moment_label(a.last_login_at, actor.timezone, now=now),
             }
             for a in accounts
         ]
@@ -63,7 +64,7 @@ with create:
             with ui.transaction() as session:
                 users.create_account(session=session, actor=actor, username=username,
                                      display_name=display_name, password=password, roles=roles,
-                                     timezone=timezone)
+                                     timezone=timezone, now=now)
         except ValidationError as error:
             ui.show_errors(error)
         else:
@@ -79,15 +80,16 @@ with manage:
         if st.button("Deactivate", disabled=target.id == actor.id):
             with ui.transaction() as session:
                 users.set_account_active(session=session, actor=actor, user_id=user_id,
-                                         active=False)
+                                         active=False, now=now)
             done(f"{target.username} is deactivated and logged out.")
     elif st.button("Reactivate"):
         with ui.transaction() as session:
-            users.set_account_active(session=session, actor=actor, user_id=user_id, active=True)
+            users.set_account_active(session=session, actor=actor, user_id=user_id, active=True,
+                                   now=now)
         done(f"{target.username} is active again.")
     if target.locked_until is not None and st.button("Unlock"):
         with ui.transaction() as session:
-            users.unlock_account(session=session, actor=actor, user_id=user_id)
+            users.unlock_account(session=session, actor=actor, user_id=user_id, now=now)
         done(f"{target.username} is unlocked.")
     if target.two_factor_enrolled_at is not None and st.button(
             "Reset two-factor",
@@ -96,7 +98,7 @@ with manage:
                  "next login; a member's login needs only the password until they do."):
         try:
             with ui.transaction() as session:
-                users.reset_two_factor(session=session, actor=actor, user_id=user_id)
+                users.reset_two_factor(session=session, actor=actor, user_id=user_id, now=now)
         except ValidationError as error:
             ui.show_errors(error)
         else:
@@ -108,7 +110,7 @@ with manage:
         try:
             with ui.transaction() as session:
                 users.reset_password(session=session, actor=actor, user_id=user_id,
-                                     temporary_password=temporary)
+                                     temporary_password=temporary, now=now)
         except ValidationError as error:
             ui.show_errors(error)
         else:

@@ -4,20 +4,21 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import clock, ui
 from dashboard.charts import mood_craving_figure, mood_craving_summary
 from dashboard.errors import ValidationError
 from dashboard.labels import CATEGORY_LABELS, SEVERITY_LABELS
-from dashboard.timeutil import local_today, plural
+from dashboard.timeutil import day_label, local_today, plural
 from dashboard.weekly_review import (
     CONTEXT_WEEKS,
     mark_week_reviewed,
     recent_weeks,
-    week_monday,
+    week_label,
     weekly_review_for,
 )
 
 actor = ui.require_role("sponsor")
+now = clock.now()
 st.title("Weekly review")
 ui.confidentiality_notice()
 
@@ -25,19 +26,11 @@ flash = st.session_state.pop("review_flash", None)
 if flash:
     st.success(flash)
 
-weeks = recent_weeks(local_today(actor.timezone))
-
-
-def week_label(iso_week: str) -> str:
-    monday = week_monday(iso_week)
-    when = "this week" if iso_week == weeks[0] else ("last week" if iso_week == weeks[1] else "")
-    return (f"{iso_week}: {monday:%d %b} to {monday + timedelta(days=6):%d %b %Y}"
-            + (f" ({when})" if when else ""))
-
-
-iso_week = st.selectbox("Week", weeks, format_func=week_label)
+today = local_today(actor.timezone, now)
+weeks = recent_weeks(today)
+iso_week = st.selectbox("Week", weeks, format_func=lambda week: week_label(week, today=today))
 with ui.transaction() as session:
-    cards = weekly_review_for(session=session, actor=actor, iso_week=iso_week)
+    cards = weekly_review_for(session=session, actor=actor, iso_week=iso_week, now=now)
 
 if not cards:
     st.info("No sponsee shares their data with you yet. A sponsee shares from their Sharing page.")
@@ -86,7 +79,9 @@ for card in cards:
                 st.write("None this week.")
             else:
                 for day, reason in card.hard_days:
-                    st.markdown(ui.plain(f"{day:%A %d %B}" + (f": {reason}" if reason else "")))
+                    st.markdown(ui.plain(
+                        day_label(day, today=today, weekday=True, relative=False)
+                        + (f": {reason}" if reason else "")))
             st.markdown("**Steps**")
             if card.step_changes is None:
                 st.write("Steps: not shared.")
@@ -130,7 +125,8 @@ for card in cards:
                 try:
                     with ui.transaction() as session:
                         mark_week_reviewed(session=session, actor=actor,
-                                           member_id=card.member_id, iso_week=iso_week, note=note)
+                                           member_id=card.member_id, iso_week=iso_week, note=note,
+                                           now=now)
                 except ValidationError as error:
                     ui.show_errors(error)
                 else:

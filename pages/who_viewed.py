@@ -1,39 +1,46 @@
 """Who viewed my data: every access by someone else, allowed or denied, and the accounting."""
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import clock, ui
 from dashboard.labels import CATEGORY_LABELS
 from dashboard.sharing import accounting_of_disclosures, viewers_of_my_data, views_of_my_data
-from dashboard.timeutil import format_local, local_today, plural
+from dashboard.timeutil import (
+    end_of_local_day,
+    local_today,
+    moment_label,
+    plural,
+    start_of_local_day,
+)
 
 actor = ui.require_role("member")
+now = clock.now()
 st.title("Who viewed my data")
 st.write("Every time someone opened your data, or tried to without your consent. "
          f"Times are in your time zone, {actor.timezone}.")
 
-today = local_today(actor.timezone)
+today = local_today(actor.timezone, now)
 with ui.transaction() as session:
     viewers = viewers_of_my_data(session=session, actor=actor)
 who, start, end = st.columns([2, 1, 1])
 viewer_id = who.selectbox("Viewer", [None, *viewers],
                           format_func=lambda v: "Everyone" if v is None else viewers[v])
-since = start.date_input("From", value=today - timedelta(days=90), max_value=today)
-until = end.date_input("To", value=today, max_value=today)
+with start:
+    since = ui.date_field("From", value=today - timedelta(days=90), max_value=today)
+with end:
+    until = ui.date_field("To", value=today, max_value=today)
 if since > until:
     st.error("The start date is after the end date; choose dates in order.")
     st.stop()
 
-zone = ZoneInfo(actor.timezone)
 with ui.transaction() as session:
     accesses = views_of_my_data(
         session=session, actor=actor, viewer_id=viewer_id,
-        since=datetime.combine(since, time.min, tzinfo=zone),
-        until=datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone),
+        since=start_of_local_day(since, actor.timezone),
+        until=end_of_local_day(until, actor.timezone),
     )
 
 if not accesses:
@@ -46,7 +53,7 @@ else:
         pd.DataFrame(
             [
                 {
-                    "When": format_local(a.at, actor.timezone),
+                    "When": moment_label(a.at, actor.timezone, now=now),
                     "Who": a.viewer_name,
                     "As": (a.viewer_role or "").capitalize(),
                     "What": ", ".join(CATEGORY_LABELS.get(c, c)
@@ -65,7 +72,7 @@ st.write("A file of every access to your data in the last three years.")
 if st.button("Prepare the file"):
     with st.spinner("Preparing..."), ui.transaction() as session:
         st.session_state["accounting_csv"] = accounting_of_disclosures(session=session,
-                                                                       actor=actor)
+                                                                       actor=actor, now=now)
 if "accounting_csv" in st.session_state:
     st.download_button("Download accounting (CSV)", data=st.session_state["accounting_csv"],
                        file_name="accounting-of-disclosures.csv", mime="text/csv")

@@ -1,8 +1,15 @@
-"""Fixtures shared by every test layer: a fresh, migrated database per test.
+"""Fixtures shared by every test layer: a fresh, migrated database per test, and the clock.
 
 SQLite always; PostgreSQL too when TEST_DATABASE_URL is set. In CI (CI=true) a
 skipped test counts as a failure, so PostgreSQL and browser tests cannot quietly
 drop out of the run.
+
+The clock: the suite runs "now", or at the instant TEST_NOW names (an ISO 8601 time
+with its offset, such as 2026-12-31T23:30:00+00:00), to which time-machine moves the
+clock of the whole run before anything reads it. Each test but the browser tests then
+runs with the clock stopped at `tests.factories.NOW`, the instant the run started at:
+the data a test builds and the screens it drives see the same day in every time zone.
+A test that needs time to pass moves the clock itself (the `time_machine` fixture).
 """
 
 from __future__ import annotations
@@ -11,8 +18,10 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
+import time_machine
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +29,18 @@ from models import crypto
 from models.db import make_engine, make_session_factory, upgrade_to_head
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_NOW = os.environ.get("TEST_NOW")
+if TEST_NOW:
+    try:
+        _instant = datetime.fromisoformat(TEST_NOW)
+    except ValueError:
+        raise pytest.UsageError(f"TEST_NOW must be an ISO 8601 time, not {TEST_NOW!r}") from None
+    if _instant.tzinfo is None:
+        raise pytest.UsageError(f"TEST_NOW needs its UTC offset, such as +00:00: {TEST_NOW!r}")
+    # Started before any module of the suite reads the clock (tests.factories.NOW among them).
+    time_machine.travel(_instant, tick=True).start()
+
+from tests.factories import NOW  # noqa: E402 - after the clock has moved to TEST_NOW
 # The key of the audit trail's hash chain (PostgreSQL has no key file beside the database).
 os.environ.setdefault("DASHBOARD_SECRET_KEY", "test-audit-secret-not-for-production")
 # The key of the notes encrypted at rest, for the whole run: set in the environment too, so
@@ -28,6 +49,32 @@ TEST_ENCRYPTION_KEY = "NxY-4H-yrQgp6oisBL08HGNBnnidJ8c_P5ntfFPPlgw="  # tests on
 os.environ["DASHBOARD_ENCRYPTION_KEYS"] = TEST_ENCRYPTION_KEY
 crypto.configure(keys=[TEST_ENCRYPTION_KEY.encode()])
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_report_header(config) -> str:
+    where = f"TEST_NOW={TEST_NOW}" if TEST_NOW else "the wall clock"
+    return f"clock: tests run at {NOW.isoformat()} ({where})"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that needs PostgreSQL `postgres`, so that `-m "not postgres"` selects
+    the SQLite run alone."""
+    for item in items:
+        params = getattr(item, "callspec", None)
+        if ("postgresql_engine" in item.fixturenames
+                or (params is not None and params.params.get("engine") == "postgresql")):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(autouse=True)
+def stopped_clock(request) -> Iterator[datetime]:
+    """The clock stopped at NOW for the test (not for the browser tests, whose app runs in a
+    process of its own on the real clock)."""
+    if request.node.get_closest_marker("browser"):
+        yield NOW
+        return
+    with time_machine.travel(NOW, tick=False):
+        yield NOW
 
 
 @pytest.hookimpl(hookwrapper=True)

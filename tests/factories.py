@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from functools import cache
 from unittest import mock
 
 from sqlalchemy.orm import Session
 
+from dashboard import clock
 from dashboard.auth import Actor, actor_from_user
 from dashboard.passwords import hash_password
 from dashboard.users import create_account
 from models import CheckIn, Consent, User
 
 PASSWORD = "a sturdy test passphrase"
-NOW = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
+# The instant the run started at: the real one, or TEST_NOW's (tests/conftest.py moves the
+# clock there before this module is imported). Every test runs with the clock stopped here.
+NOW = clock.now()
 # The authenticator secret of test users who have two-factor login (staff, by default):
 # tests compute its codes with dashboard.two_factor.code_at(TOTP_SECRET, moment).
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -82,7 +85,8 @@ def grant(session: Session, member: Actor, recipient: Actor, *categories: str,
 
 
 def add_checkin(session: Session, member: Actor, day: date, **values) -> CheckIn:
-    fields = {"mood": 3, "craving": 2, "used_substances": False, "meetings": 1} | values
+    fields = {"mood": 3, "craving": 2, "used_substances": False, "meetings": 1,
+              "created_at": NOW, "updated_at": NOW} | values
     checkin = CheckIn(member_id=member.id, local_date=day, **fields)
     session.add(checkin)
     session.flush()

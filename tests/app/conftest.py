@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import clock
 from models.db import make_session_factory
 from tests.factories import NOW, set_up_two_factor
 
@@ -30,13 +31,12 @@ def new_app(app_db):
         TOTP_SECRET); without, the session stands right after the password."""
         at = AppTest.from_file(str(ENTRY), default_timeout=30)
         if actor is not None:
-            from models import utcnow
-
+            
             passed = actor.two_factor_enrolled_at
             if second_factor and actor.needs_second_factor and passed is None:
                 with app_db.begin() as session:
                     passed = set_up_two_factor(session, actor.id)
-            now = utcnow()
+            now = clock.now()
             at.session_state["auth"] = {"user_id": actor.id, "logged_in_at": now,
                                         "last_seen_at": now,
                                         "second_factor": passed if second_factor else None}

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 
+from dashboard import clock
 from dashboard.navigation import ROLE_SECTIONS
-from models import User, utcnow
+from models import User
 from tests.app.conftest import no_exception, shown, titles
 from dashboard.two_factor import code_at
 from tests.factories import PASSWORD, TOTP_SECRET, make_user
@@ -75,7 +76,7 @@ def test_login_with_the_right_password_opens_the_role_home(new_app, app_db):
     # Staff pass their second factor first (tests/app/test_two_factor_pages.py has the rest).
     assert titles(at) == ["Two-factor login"]
     next(t for t in at.text_input if t.label == "Authentication code").input(
-        code_at(TOTP_SECRET, utcnow()))
+        code_at(TOTP_SECRET, clock.now()))
     next(b for b in at.button if b.label == "Verify").click().run()
     no_exception(at)
     assert titles(at) == ["Caseload"]
@@ -125,7 +126,7 @@ def test_idle_session_is_logged_out(new_app, app_db):
     with app_db.begin() as session:
         actor = make_user(session, "maria", "member")
     at = new_app(actor)
-    at.session_state["auth"]["last_seen_at"] = utcnow() - timedelta(minutes=16)
+    at.session_state["auth"]["last_seen_at"] = clock.now() - timedelta(minutes=16)
     at.run()
     assert titles(at) == ["Log in"]
     assert "15 minutes" in at.info[0].value

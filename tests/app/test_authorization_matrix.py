@@ -11,7 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from models import Flag, utcnow
+from dashboard import clock
+from models import Flag
 from tests.app.conftest import no_exception, shown
 from tests.factories import add_checkin, grant, make_user
 
@@ -57,7 +58,7 @@ def page_text(at) -> str:
 
 
 def arrange(session, role: str, state: str):
-    now = utcnow()
+    now = clock.now()
     member = make_user(session, "zed", "member", name=MEMBER_NAME)
     viewer = make_user(session, "viewer", *ROLES[role], name="Vera Viewer")
     checkin = add_checkin(session, member, now.date(), craving=9, hard_day=True,

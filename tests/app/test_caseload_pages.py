@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from dashboard import clock
 from dashboard.auth import actor_from_user
 from dashboard.demo import load_demo
 from dashboard.records import shared_member_choices
-from models import AuditEvent, Consent, Flag, User, utcnow
+from models import AuditEvent, Consent, Flag, User
 from tests.app.conftest import by_label, no_exception, shown, titles
 from tests.factories import NOW, TOTP_SECRET
 
@@ -19,7 +20,7 @@ FIGURE_SPACE = "\u2007"
 
 @pytest.fixture
 def counselor(app_db, sqlite_engine):
-    load_demo(engine=sqlite_engine, members=30, days=40, seed=11)
+    load_demo(engine=sqlite_engine, members=30, days=40, seed=11, now=NOW)
     with app_db.begin() as session:
         user = session.scalar(select(User).where(User.username == "counselor1"))
         # Staff log in with a second factor: set up as tests.factories does for staff.
@@ -56,7 +57,7 @@ def test_caseload_lists_every_client_with_the_metrics_strip(new_app, app_db, cou
     assert titles(at) == ["Caseload"]
     assert any("Confidential" in c.value for c in at.caption)
     with app_db() as session:
-        clients = shared_member_choices(session=session, actor=counselor, purpose="counseling")
+        clients = shared_member_choices(session=session, actor=counselor, purpose="counseling", now=NOW)
     frame = table(at)
     assert sorted(frame["Client"]) == sorted(clients.values())
     assert any(c.value.startswith(f"Showing all {len(clients)} clients.") for c in at.caption)
@@ -191,7 +192,7 @@ def test_acknowledging_after_the_client_stopped_sharing_records_nothing(new_app,
         member_id = session.get(Flag, flag_id).member_id
         session.execute(update(Consent).where(Consent.member_id == member_id,
                                               Consent.recipient_id == counselor.id)
-                        .values(revoked_at=utcnow() - timedelta(seconds=1)))
+                        .values(revoked_at=clock.now() - timedelta(seconds=1)))
     radio.set_value("texted")
     at.button(key=f"acknowledge_{flag_id}").click().run(timeout=60)
     no_exception(at)
@@ -229,7 +230,7 @@ def test_client_detail_over_each_range_with_the_consent_summary(new_app, app_db,
         no_exception(at)
     with app_db() as session:
         last = list(shared_member_choices(session=session, actor=counselor,
-                                          purpose="counseling"))[-1]
+                                          purpose="counseling", now=NOW))[-1]
     by_label(at.selectbox, "Client").set_value(last).run(timeout=60)
     no_exception(at)
     assert by_label(at.selectbox, "Client").value == last

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from dashboard import clock
 from dashboard.records import member_record
-from models import Consent, utcnow
+from models import Consent
 from tests.app.conftest import by_label, no_exception, shown, titles
-from tests.factories import grant, make_user
+from tests.factories import NOW, grant, make_user
 
 
 def open_sharing(new_app, member):
@@ -59,7 +60,7 @@ def test_revoking_asks_for_confirmation_then_ends_sharing(new_app, app_db):
     with app_db.begin() as session:
         maria = make_user(session, "maria", "member", name="Maria Garcia")
         sam = make_user(session, "sam", "member", "sponsor", name="Sam S.")
-        now = utcnow()
+        now = clock.now()
         grant(session, maria, sam, "checkins", starts_at=now - timedelta(days=1),
               expires_at=now + timedelta(days=30))
     at = open_sharing(new_app, maria)
@@ -81,14 +82,14 @@ def test_sponsor_loses_the_member_on_the_next_run_after_revocation(new_app, app_
     with app_db.begin() as session:
         maria = make_user(session, "maria", "member", name="Maria Garcia")
         sam = make_user(session, "sam", "member", "sponsor", name="Sam S.")
-        now = utcnow()
+        now = clock.now()
         consent = grant(session, maria, sam, "checkins", starts_at=now - timedelta(days=1),
                         expires_at=now + timedelta(days=30))
     sponsor = no_exception(new_app(sam).run())
     sponsor.switch_page("../pages/weekly_review.py").run()
     assert "Maria Garcia" in [shown(s.value) for s in sponsor.subheader]
     with app_db.begin() as session:
-        session.get(Consent, consent.id).revoked_at = utcnow()
+        session.get(Consent, consent.id).revoked_at = clock.now()
     sponsor.run()
     assert "Maria Garcia" not in [shown(s.value) for s in sponsor.subheader]
     assert "No sponsee shares" in sponsor.info[0].value
@@ -98,12 +99,12 @@ def test_who_viewed_my_data_lists_the_sponsors_view(new_app, app_db):
     with app_db.begin() as session:
         maria = make_user(session, "maria", "member", name="Maria Garcia")
         sam = make_user(session, "sam", "member", "sponsor", name="Sam S.")
-        now = utcnow()
+        now = clock.now()
         grant(session, maria, sam, "checkins", "steps", starts_at=now - timedelta(days=1),
               expires_at=now + timedelta(days=30))
     with app_db.begin() as session:
         member_record(session=session, actor=sam, member_id=maria.id, purpose="sponsorship",
-                      screen="Sponsee detail")
+                      screen="Sponsee detail", now=NOW)
     at = no_exception(new_app(maria).run())
     at.switch_page("../pages/who_viewed.py").run()
     assert titles(at) == ["Who viewed my data"]

@@ -9,12 +9,13 @@ from dashboard.records import shared_member_choices
 from dashboard.timeutil import local_today
 from dashboard.weekly_review import recent_weeks
 from models import Flag, User, WeeklyReview
+from tests.factories import NOW
 from tests.app.conftest import by_label, no_exception, shown, titles
 
 
 @pytest.fixture
 def sponsor(app_db, sqlite_engine):
-    load_demo(engine=sqlite_engine, members=30, days=45, seed=11)
+    load_demo(engine=sqlite_engine, members=30, days=45, seed=11, now=NOW)
     with app_db() as session:
         return actor_from_user(session.scalar(select(User).where(User.username == "sponsor1")))
 
@@ -33,7 +34,7 @@ def test_weekly_review_shows_a_card_per_sponsee(new_app, sponsor):
     # The previous week is reachable and renders too.
     week = by_label(at.selectbox, "Week")
     assert week.options[0].endswith("(this week)") and week.options[1].endswith("(last week)")
-    last_week = recent_weeks(local_today(sponsor.timezone))[1]
+    last_week = recent_weeks(local_today(sponsor.timezone, NOW))[1]
     week.set_value(last_week).run(timeout=60)
     no_exception(at)
     assert by_label(at.selectbox, "Week").value == last_week
@@ -86,7 +87,7 @@ def test_sponsee_detail_over_each_range(new_app, app_db, sponsor):
         at.segmented_control[0].set_value(days).run(timeout=60)
         no_exception(at)
     with app_db() as session:
-        last = list(shared_member_choices(session=session, actor=sponsor, purpose="sponsorship"))[-1]
+        last = list(shared_member_choices(session=session, actor=sponsor, purpose="sponsorship", now=NOW))[-1]
     by_label(at.selectbox, "Sponsee").set_value(last).run(timeout=60)
     no_exception(at)
     assert by_label(at.selectbox, "Sponsee").value == last

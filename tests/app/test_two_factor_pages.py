@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
+from dashboard import clock
 from dashboard.auth import actor_from_user
 from dashboard.navigation import ROLE_SECTIONS
 from dashboard.two_factor import code_at, confirm_enrolment
-from models import User, utcnow
+from models import User
 from models.entities import RecoveryCode
 from tests.app.conftest import by_label, no_exception, shown, titles
-from tests.factories import PASSWORD, TOTP_SECRET, make_user
+from tests.factories import NOW, PASSWORD, TOTP_SECRET, make_user
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 ROLE_PAGES = {screen.file: role for role, (_, screens) in ROLE_SECTIONS.items()
@@ -39,7 +40,7 @@ def log_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
 
 
 def enter_code(at: AppTest, secret: str = TOTP_SECRET) -> AppTest:
-    type_in(at, "Authentication code", code_at(secret, utcnow()))
+    type_in(at, "Authentication code", code_at(secret, clock.now()))
     return press(at, "Verify")
 
 
@@ -94,7 +95,7 @@ def test_each_role_page_itself_refuses_a_session_whose_second_factor_is_pending(
         actor = make_user(session, "someone", *({role, "member"} if role == "sponsor"
                                                 else {role}), two_factor=True)
     at = AppTest.from_file(str(PAGES / screen), default_timeout=30)
-    now = utcnow()
+    now = clock.now()
     at.session_state["auth"] = {"user_id": actor.id, "logged_in_at": now, "last_seen_at": now,
                                 "second_factor": None}
     at.run()
@@ -117,14 +118,14 @@ def test_staff_without_a_second_factor_set_it_up_before_anything_else(new_app, a
     secret = at.code[0].value.replace(" ", "")
     assert len(secret) == 32
 
-    type_in(at, "Code from your app", "000000" if code_at(secret, utcnow()) != "000000"
+    type_in(at, "Code from your app", "000000" if code_at(secret, clock.now()) != "000000"
             else "111111")
     press(at, "Turn on two-factor login")
     assert titles(at) == ["Set up two-factor login"]
     assert "does not match" in at.error[0].value
     assert at.code[0].value.replace(" ", "") == secret  # the same key, still to be added
 
-    type_in(at, "Code from your app", code_at(secret, utcnow()))
+    type_in(at, "Code from your app", code_at(secret, clock.now()))
     press(at, "Turn on two-factor login")
     assert titles(at) == ["Save your recovery codes"]
     assert "Save these now: they are shown only once." in at.warning[0].value
@@ -169,7 +170,7 @@ def test_a_recovery_code_logs_in_once_and_tells_how_many_are_left(new_app, app_d
     with app_db.begin() as session:
         maria = make_user(session, "maria", "member")
         codes = confirm_enrolment(session=session, actor=maria, secret=TOTP_SECRET,
-                                  code=code_at(TOTP_SECRET, utcnow())).recovery_codes
+                                  code=code_at(TOTP_SECRET, clock.now()), now=NOW).recovery_codes
     at = log_in(new_app().run(), "maria")
     assert titles(at) == ["Two-factor login"]
     type_in(at, "Recovery code", codes[0])
@@ -191,7 +192,7 @@ def test_five_wrong_codes_lock_the_account_and_end_the_session(new_app, app_db):
     with app_db.begin() as session:
         make_user(session, "carla", "counselor", two_factor=True)
     at = log_in(new_app().run(), "carla")
-    right = {code_at(TOTP_SECRET, utcnow(), steps=s) for s in (-1, 0, 1, 2)}
+    right = {code_at(TOTP_SECRET, clock.now(), steps=s) for s in (-1, 0, 1, 2)}
     wrong = next(c for c in ("000000", "111111", "222222") if c not in right)
     for tries_left in (4, 3, 2, 1):
         type_in(at, "Authentication code", wrong)
@@ -221,7 +222,7 @@ def test_a_member_turns_two_factor_login_on_then_needs_it_then_turns_it_off(new_
     press(at, "Set up two-factor login")
     assert titles(at) == ["Set up two-factor login"]
     secret = at.code[0].value.replace(" ", "")
-    type_in(at, "Code from your app", code_at(secret, utcnow()))
+    type_in(at, "Code from your app", code_at(secret, clock.now()))
     press(at, "Turn on two-factor login")
     assert titles(at) == ["Save your recovery codes"]
     by_label(at.checkbox, "I have saved my recovery codes somewhere safe").check().run()

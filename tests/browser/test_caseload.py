@@ -13,8 +13,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select, update
 
+from dashboard import clock
+from dashboard.flags import RULES, Day, FlagThresholds
+from dashboard.timeutil import local_today
 from dashboard.two_factor import code_at
-from models import Consent, Flag, User, utcnow
+from models import Consent, Flag, User
 from models.db import make_engine
 from tests.browser.server import REPO_ROOT, start_server, stop
 from tests.browser.test_first_run import FIRST_LOAD_MS, RERUN_MS, heading, log_in
@@ -38,22 +41,27 @@ def caseload_server(tmp_path_factory):
     )
     assert result.returncode == 0, result.stderr
     engine = make_engine(database_url)
-    now = utcnow()
+    now = clock.now()
     with engine.begin() as db:
         db.execute(update(User).where(User.username == "counselor1").values(
             totp_secret=TOTP_SECRET, totp_enrolled_at=now - timedelta(days=30),
             totp_last_step=0))
         counselor_id = db.scalar(select(User.id).where(User.username == "counselor1"))
-        member_id, name = db.execute(
-            select(User.id, User.display_name).join(Consent, Consent.member_id == User.id)
+        member_id, name, zone = db.execute(
+            select(User.id, User.display_name, User.timezone)
+            .join(Consent, Consent.member_id == User.id)
             .where(Consent.recipient_id == counselor_id, Consent.purpose == "counseling",
                    Consent.share_flags, Consent.revoked_at.is_(None),
                    Consent.expires_at > now, Consent.starts_at <= now)
             .order_by(User.id).limit(1)).one()
+        # The flag the rule raises for use reported on the client's own today.
+        today = local_today(zone, now)
+        used = next(rule for rule in RULES if rule.id == "used_substances")
+        finding = used.check([Day(None, today, 1, 9, True, False, None)], FlagThresholds())
         flag_id = db.scalar(Flag.__table__.insert().returning(Flag.id).values(
-            member_id=member_id, rule_id="used_substances", severity="high",
-            raised_on=now.date(), episode_key="browser-test", status="open", created_at=now,
-            reason=f"Reported use on {now:%a %d %b %Y}"))
+            member_id=member_id, rule_id=used.id, severity=used.severity,
+            raised_on=finding.raised_on, episode_key="browser-test", status="open",
+            created_at=now, reason=finding.reason))
     engine.dispose()
     server, process = start_server(directory)
     yield server, name, flag_id
@@ -65,7 +73,7 @@ def log_in_as_counselor(page: Page, url: str) -> None:
     page.goto(url)
     log_in(page, "counselor1", DEMO_PASSWORD)
     expect(heading(page, "Two-factor login")).to_be_visible(timeout=FIRST_LOAD_MS)
-    page.get_by_label("Authentication code").fill(code_at(TOTP_SECRET, utcnow()))
+    page.get_by_label("Authentication code").fill(code_at(TOTP_SECRET, clock.now()))
     page.get_by_role("button", name="Verify").click()
     expect(heading(page, "Caseload")).to_be_visible(timeout=FIRST_LOAD_MS)
 
@@ -124,6 +132,6 @@ def test_counselor_filters_to_high_risk_opens_the_client_and_acknowledges_the_al
     expect(page.get_by_text(f"{client}: reported use acknowledged.")).to_be_visible(
         timeout=RERUN_MS)
     card = page.locator(f".st-key-alert_{flag_id}")
-    expect(card).to_contain_text("Acknowledged by you on")
+    expect(card).to_contain_text("Acknowledged by you \u00b7 today")
     expect(card).to_contain_text("\u00b7 Called")
     expect(card.get_by_role("button", name="Resolve")).to_be_visible()

@@ -83,7 +83,7 @@ def test_deactivated_account_cannot_log_in_and_loses_its_session(session_factory
     admin = make_user(session, "root", "admin")
     session.commit()
     with session_factory.begin() as s:
-        set_account_active(session=s, actor=admin, user_id=alice.id, active=False)
+        set_account_active(session=s, actor=admin, user_id=alice.id, active=False, now=NOW)
     assert not attempt(session_factory, PASSWORD).ok
     with session_factory.begin() as s:
         assert current_actor(session=s, user_id=alice.id) is None
@@ -94,12 +94,12 @@ def test_admin_reset_forces_a_change_at_next_login(session_factory, session, ali
     session.commit()
     with session_factory.begin() as s:
         reset_password(session=s, actor=admin, user_id=alice.id,
-                       temporary_password="temporary pass 2026")
+                       temporary_password="temporary pass 2026", now=NOW)
     result = attempt(session_factory, "temporary pass 2026")
     assert result.ok and result.actor.must_change_password
     with session_factory.begin() as s:
         change_password(session=s, actor=result.actor, current_password="temporary pass 2026",
-                        new_password="my own new passphrase", confirm_password="my own new passphrase")
+                        new_password="my own new passphrase", confirm_password="my own new passphrase", now=NOW)
     again = attempt(session_factory, "my own new passphrase")
     assert again.ok and not again.actor.must_change_password
 
@@ -119,7 +119,7 @@ def test_change_password_refusals_change_nothing(session_factory, session, alice
     before = session.get(User, alice.id).password_hash
     with pytest.raises(ValidationError) as error, session_factory.begin() as s:
         change_password(session=s, actor=alice, current_password=current, new_password=new,
-                        confirm_password=confirm)
+                        confirm_password=confirm, now=NOW)
     assert error.value.for_field(field)
     session.expire_all()
     assert session.get(User, alice.id).password_hash == before

@@ -20,8 +20,6 @@ from sqlalchemy.engine import make_url
 
 from dashboard.auth import actor_from_user
 from dashboard.bench import (
-    BENCH_NOW,
-    BENCH_TODAY,
     FIGURES,
     RISK_BY_RANK,
     StatementCounter,
@@ -34,6 +32,7 @@ from dashboard.bench import (
     floor_client_detail,
     floor_weekly_review,
     full_scans,
+    zones_in_use,
 )
 from dashboard.caseload import alert_queue
 from dashboard.checkins import CheckInForm, save_checkin
@@ -42,6 +41,7 @@ from dashboard.demo import load_demo
 from dashboard.policy import consent_is_active
 from dashboard.progress import sobriety_days
 from dashboard.records import member_record
+from dashboard.timeutil import local_today
 from dashboard.weekly_review import iso_week_of, weekly_review_for
 from models import CheckIn, Consent, User
 from models.db import make_engine, make_session_factory
@@ -186,9 +186,9 @@ def test_bench_refuses_a_database_it_does_not_know(capsys, monkeypatch):
 
 @pytest.fixture
 def demo(engine) -> Engine:
-    """A small demo caseload as of the benchmark's day, with its all-consenting counselor."""
-    load_demo(engine=engine, members=24, days=40, seed=7, today=BENCH_TODAY)
-    add_bench_counselor(engine, now=BENCH_NOW)
+    """A small demo caseload as of the run's instant, with its all-consenting counselor."""
+    load_demo(engine=engine, members=24, days=40, seed=7, now=NOW)
+    add_bench_counselor(engine, now=NOW)
     return engine
 
 
@@ -200,10 +200,10 @@ def _actor(engine: Engine, username: str):
 def test_caseload_floor_agrees_with_the_caseload(demo):
     counselor = _actor(demo, "bench_counselor")
     with make_session_factory(demo).begin() as session:
-        rows = caseload_data(session, actor=counselor, now=BENCH_NOW)
+        rows = caseload_data(session, actor=counselor, now=NOW)
     with demo.connect() as connection:
         floor = {r.member_id: r for r in floor_caseload(
-            connection, counselor_id=counselor.id, today=BENCH_TODAY, now=BENCH_NOW)}
+            connection, counselor_id=counselor.id, zones=zones_in_use(connection), now=NOW)}
 
     assert len(rows) == 24 and set(floor) == {r.member_id for r in rows}
     assert any(r.open_flags for r in rows) and any(r.last_contact for r in rows)
@@ -214,7 +214,7 @@ def test_caseload_floor_agrees_with_the_caseload(demo):
         assert row.checkins_7d == f.checkins_7d
         assert row.mean_mood_7d == pytest.approx(f.mean_mood_7d)
         assert row.max_craving_7d == f.max_craving_7d
-        assert row.days_sober == sobriety_days(f.sobriety_date, BENCH_TODAY)
+        assert row.days_sober == sobriety_days(f.sobriety_date, row.today)
         assert row.current_step == f.current_step
         assert row.open_flags == f.open_flags and row.open_high_flags == f.open_high_flags
         assert row.risk == RISK_BY_RANK[f.risk_rank]
@@ -225,19 +225,19 @@ def test_weekly_review_floor_agrees_with_the_weekly_review(demo):
     with demo.connect() as connection:
         sponsor_id = connection.execute(
             select(Consent.recipient_id).where(Consent.purpose == "sponsorship",
-                                               consent_is_active(BENCH_NOW))
+                                               consent_is_active(NOW))
             .group_by(Consent.recipient_id).order_by(text("count(*) DESC")).limit(1)
         ).scalar_one()
     with make_session_factory(demo)() as session:
         sponsor = actor_from_user(session.get(User, sponsor_id))
-    # Last week, whole, and this week, cut at the benchmark's now.
-    for week in (iso_week_of(BENCH_TODAY - timedelta(weeks=1)), iso_week_of(BENCH_TODAY)):
+    # Last week, whole, and this week, cut at the run's now.
+    today = local_today(sponsor.timezone, NOW)
+    for week in (iso_week_of(today - timedelta(weeks=1)), iso_week_of(today)):
         with make_session_factory(demo).begin() as session:
-            cards = weekly_review_for(session=session, actor=sponsor, iso_week=week,
-                                      now=BENCH_NOW)
+            cards = weekly_review_for(session=session, actor=sponsor, iso_week=week, now=NOW)
         with demo.connect() as connection:
             floor = {r.member_id: r for r in floor_weekly_review(
-                connection, sponsor_id=sponsor.id, iso_week=week, now=BENCH_NOW)}
+                connection, sponsor_id=sponsor.id, iso_week=week, now=NOW)}
         assert len(cards) >= 5 and set(floor) == {c.member_id for c in cards}
         for card in cards:
             f = floor[card.member_id]
@@ -262,7 +262,7 @@ def test_client_detail_floor_agrees_with_the_record(demo):
     with make_session_factory(demo).begin() as session:
         record = member_record(session=session, actor=counselor, member_id=member.id,
                                purpose="counseling", screen="Client detail", days=365,
-                               now=BENCH_NOW)
+                               now=NOW)
     with demo.connect() as connection:
         floor = floor_client_detail(connection, member_id=member.id, today=record.today,
                                     days=365)
@@ -281,9 +281,9 @@ def test_client_detail_floor_agrees_with_the_record(demo):
 def test_alert_queue_floor_agrees_with_the_queue(demo):
     counselor = _actor(demo, "bench_counselor")
     with make_session_factory(demo).begin() as session:
-        queue = alert_queue(session=session, actor=counselor, page_size=5, now=BENCH_NOW)
+        queue = alert_queue(session=session, actor=counselor, page_size=5, now=NOW)
     with demo.connect() as connection:
-        floor = floor_alert_queue(connection, counselor_id=counselor.id, now=BENCH_NOW,
+        floor = floor_alert_queue(connection, counselor_id=counselor.id, now=NOW,
                                   page_size=5)
     assert queue.total > len(queue.alerts) > 0  # more than one page
     assert [a.flag_id for a in queue.alerts] == [r.id for r in floor]
@@ -293,16 +293,23 @@ def test_alert_queue_floor_agrees_with_the_queue(demo):
 
 
 def test_checkin_save_floor_writes_the_row_the_service_writes(demo):
-    first, second = _actor(demo, "member2"), _actor(demo, "member3")
-    form = CheckInForm(local_date=BENCH_TODAY, mood=2, craving=8, used_substances=False,
+    # Two members of one time zone, so that the day is "today" for both.
+    with make_session_factory(demo)() as session:
+        zone = session.scalar(
+            select(User.timezone).where(User.username.like("member%"))
+            .group_by(User.timezone).order_by(text("count(*) DESC"), User.timezone).limit(1))
+        first, second = (actor_from_user(u) for u in session.scalars(
+            select(User).where(User.username.like("member%"), User.timezone == zone)
+            .order_by(User.id).limit(2)))
+    today = local_today(zone, NOW)
+    form = CheckInForm(local_date=today, mood=2, craving=8, used_substances=False,
                        meetings=1, actions=("called_support",), sleep_hours=6.5,
                        gratitude="A quiet morning", journal="Rough day.", hard_day=True,
                        hard_day_reason="Court date coming up")
     with make_session_factory(demo).begin() as session:
-        save_checkin(session=session, actor=first, form=form, now=BENCH_NOW)
+        save_checkin(session=session, actor=first, form=form, now=NOW)
     with demo.begin() as connection:
-        floor_checkin_save(connection, member_id=second.id, form=form, today=BENCH_TODAY,
-                           now=BENCH_NOW)
+        floor_checkin_save(connection, member_id=second.id, form=form, today=today, now=NOW)
     # created_at stays what it was when the day had a check-in already (an edit).
     columns = [c for c in CheckIn.__table__.columns
                if c.name not in ("id", "member_id", "created_at")]
@@ -311,11 +318,11 @@ def test_checkin_save_floor_writes_the_row_the_service_writes(demo):
             row[0]: row[1:] for row in connection.execute(
                 select(CheckIn.member_id, *columns)
                 .where(CheckIn.member_id.in_([first.id, second.id]),
-                       CheckIn.local_date == BENCH_TODAY))
+                       CheckIn.local_date == today))
         }
     assert by_member[first.id] == by_member[second.id]
     assert dict(zip([c.name for c in columns], by_member[first.id], strict=True)) | {
-        "updated_at": BENCH_NOW, "journal": "Rough day.", "hard_day": True,
+        "updated_at": NOW, "journal": "Rough day.", "hard_day": True,
     } == dict(zip([c.name for c in columns], by_member[first.id], strict=True))
 
 
@@ -380,15 +387,15 @@ def test_the_screens_statements_are_served_by_indexes(demo):
             select(Consent.recipient_id).where(Consent.purpose == "sponsorship").limit(1))
         sponsor = actor_from_user(session.get(User, sponsor_id))
     member = _actor(demo, "member1")
-    week = iso_week_of(BENCH_TODAY)
+    week = iso_week_of(local_today(sponsor.timezone, NOW))
     works = {
-        "caseload": lambda s: caseload_data(s, actor=counselor, now=BENCH_NOW),
+        "caseload": lambda s: caseload_data(s, actor=counselor, now=NOW),
         "weekly_review": lambda s: weekly_review_for(session=s, actor=sponsor, iso_week=week,
-                                                     now=BENCH_NOW),
+                                                     now=NOW),
         "client_detail": lambda s: member_record(
             session=s, actor=counselor, member_id=member.id, purpose="counseling",
-            screen="Client detail", days=365, now=BENCH_NOW),
-        "alert_queue": lambda s: alert_queue(session=s, actor=counselor, now=BENCH_NOW),
+            screen="Client detail", days=365, now=NOW),
+        "alert_queue": lambda s: alert_queue(session=s, actor=counselor, now=NOW),
     }
     plans = []
     with StatementCounter() as counter:

@@ -9,10 +9,12 @@ import sys
 import pytest
 from sqlalchemy import select
 
+from dashboard import clock
 from dashboard.cli import main
 from dashboard.passwords import verify_and_update
 from models import User
 from models.db import make_engine, make_session_factory, schema_is_current
+from tests.factories import NOW
 
 
 @pytest.fixture
@@ -149,7 +151,7 @@ def test_module_entry_point_runs(cli_db):
 
 
 def test_sweep_raises_missed_check_in_flags_once(cli_db, capsys, monkeypatch):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from models import CheckIn, Flag
 
@@ -158,8 +160,10 @@ def test_sweep_raises_missed_check_in_flags_once(cli_db, capsys, monkeypatch):
     engine = make_engine(cli_db)
     with make_session_factory(engine).begin() as session:
         user = session.scalar(select(User).where(User.username == "maria"))
-        session.add(CheckIn(member_id=user.id, local_date=date.today() - timedelta(days=5),
-                            mood=3, craving=2, used_substances=False, meetings=0))
+        # The command reads the clock (stopped at NOW in tests); maria's day is UTC's.
+        session.add(CheckIn(member_id=user.id, local_date=NOW.date() - timedelta(days=5),
+                            mood=3, craving=2, used_substances=False, meetings=0,
+                            created_at=NOW, updated_at=NOW))
     code, out, err = run(["sweep"], capsys, monkeypatch)
     assert code == 0 and out.strip() == "Raised 1 new flag for missed check-ins."
     code, out, err = run(["sweep"], capsys, monkeypatch)
@@ -172,7 +176,7 @@ def test_reset_two_factor_lets_an_only_admin_who_lost_their_phone_back_in(
         cli_db, capsys, monkeypatch):
     from datetime import timedelta
 
-    from models import AuditEvent, utcnow
+    from models import AuditEvent
     from tests.factories import set_up_two_factor
 
     code, _, err = run(["create-user", "root", "--role", "admin"], capsys, monkeypatch,
@@ -181,7 +185,7 @@ def test_reset_two_factor_lets_an_only_admin_who_lost_their_phone_back_in(
     with make_session_factory(make_engine(cli_db)).begin() as session:
         user = session.scalar(select(User).where(User.username == "root"))
         set_up_two_factor(session, user.id)
-        user.locked_until = utcnow() + timedelta(minutes=10)  # wrong codes, then the lock
+        user.locked_until = clock.now() + timedelta(minutes=10)  # wrong codes, then the lock
 
     code, out, err = run(["reset-two-factor", " ROOT "], capsys, monkeypatch)
     assert code == 0, err

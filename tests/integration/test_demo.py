@@ -1,10 +1,11 @@
-"""The demo caseload generator: deterministic, atomic, and as varied as the screens need."""
+"""The demo caseload generator: deterministic, atomic, as varied as the screens need, and
+never in the future: loaded at the run's instant (NOW), whatever it is."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -12,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from dashboard.demo import DEMO_PASSWORD, demo_sizes, load_demo
 from dashboard.errors import ValidationError
+from dashboard.flags import HISTORY_DAYS, RULES, Day, FlagThresholds, no_checkin_finding
 from dashboard.passwords import verify_and_update
+from dashboard.timeutil import day_label, local_today
 from models import (
     AuditEvent,
     Base,
@@ -26,17 +29,16 @@ from models import (
     UserRole,
     WeeklyReview,
 )
+from models.base import UTCDateTime
 from models.db import make_engine, upgrade_to_head
+from tests.factories import NOW
 
 MEMBERS = 12
 DAYS = 30
-# The window crosses the start of US daylight saving time (8 March 2026).
-TODAY = date(2026, 3, 16)
-NOW = datetime.combine(TODAY, time(12), tzinfo=timezone.utc)
 
 
 def _load(engine: Engine, **overrides):
-    arguments = {"engine": engine, "members": MEMBERS, "days": DAYS, "seed": 7, "today": TODAY}
+    arguments = {"engine": engine, "members": MEMBERS, "days": DAYS, "seed": 7, "now": NOW}
     arguments.update(overrides)
     return load_demo(**arguments)
 
@@ -87,11 +89,17 @@ def _user_id(session: Session, username: str) -> int:
     return session.scalars(select(User.id).where(User.username == username)).one()
 
 
+def _todays(session: Session) -> dict[int, date]:
+    """Each account's own today at NOW, the moment the demo loaded."""
+    return {user_id: local_today(zone, NOW)
+            for user_id, zone in session.execute(select(User.id, User.timezone))}
+
+
 # ---------------------------------------------------------------------------------------
 # Determinism and atomicity
 
 
-def test_same_seed_and_day_give_identical_rows_in_every_table(engine, tmp_path):
+def test_same_seed_and_moment_give_identical_rows_in_every_table(engine, tmp_path):
     other = _fresh_sqlite(tmp_path / "b.db")
     try:
         first = _load(engine)
@@ -122,7 +130,8 @@ def test_a_different_seed_gives_different_checkins(sqlite_engine, tmp_path):
 
 
 def test_loading_into_a_database_with_accounts_is_refused_and_writes_nothing(engine, session):
-    session.add(User(username="someone", display_name="Some One", password_hash="x"))
+    session.add(User(username="someone", display_name="Some One", password_hash="x",
+                     created_at=NOW))
     session.commit()
     before = _row_counts(engine)
 
@@ -176,11 +185,13 @@ def test_the_app_can_add_rows_after_the_demo(engine, session):
     highest_user = session.scalar(select(func.max(User.id)))
     highest_checkin = session.scalar(select(func.max(CheckIn.id)))
 
-    newcomer = User(username="newcomer", display_name="New C.", password_hash="x")
+    newcomer = User(username="newcomer", display_name="New C.", password_hash="x",
+                    created_at=NOW)
     session.add(newcomer)
     session.flush()
     checkin = CheckIn(
-        member_id=newcomer.id, local_date=TODAY, mood=3, craving=2, used_substances=False
+        member_id=newcomer.id, local_date=NOW.date(), mood=3, craving=2, used_substances=False,
+        created_at=NOW, updated_at=NOW,
     )
     session.add(checkin)
     session.commit()
@@ -246,19 +257,33 @@ def test_demo_sizes(members, sizes):
 
 def test_checkins_lie_in_the_window_and_never_in_the_future(engine, session):
     _load(engine)
-    first, last = session.execute(
-        select(func.min(CheckIn.local_date), func.max(CheckIn.local_date))
-    ).one()
-
-    assert first >= TODAY - timedelta(days=DAYS - 1)
-    assert last <= TODAY
-    assert session.scalar(select(func.max(CheckIn.created_at))) <= NOW
+    todays = _todays(session)
+    for member_id, first, last in session.execute(
+        select(CheckIn.member_id, func.min(CheckIn.local_date), func.max(CheckIn.local_date))
+        .group_by(CheckIn.member_id)
+    ):
+        # Only the local days that have begun where the member lives.
+        assert todays[member_id] - timedelta(days=DAYS - 1) <= first <= last <= todays[member_id]
     checkins = session.scalars(select(CheckIn)).all()
     assert all(1 <= c.mood <= 5 and 0 <= c.craving <= 10 and 0 <= c.meetings <= 3 for c in checkins)
     assert all(c.sleep_hours is None or (4.0 <= c.sleep_hours <= 9.5) for c in checkins)
     assert all(c.hard_day == (c.hard_day_reason is not None) for c in checkins)
     # Every member-role account, sponsors included, has a history to look at.
     assert {c.member_id for c in checkins} == set(_member_ids(session))
+
+
+def test_no_stored_time_is_later_than_the_load(engine):
+    """Every time the demo stores of something that happened is at or before NOW (an end of
+    sharing, `consents.expires_at`, is agreed ahead of time and may lie later)."""
+    _load(engine)
+    ahead_of_time = {("consents", "expires_at")}
+    with engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                if (isinstance(column.type, UTCDateTime)
+                        and (table.name, column.name) not in ahead_of_time):
+                    latest = connection.scalar(select(func.max(column)))
+                    assert latest is None or latest <= NOW, (table.name, column.name, latest)
 
 
 def test_sobriety_date_resets_after_every_use_and_keeps_its_history(engine, session):
@@ -272,6 +297,7 @@ def test_sobriety_date_resets_after_every_use_and_keeps_its_history(engine, sess
         uses[member_id].append(day)
     assert uses, "some members relapse in the demo"
 
+    todays = _todays(session)
     profiles = {p.user_id: p for p in session.scalars(select(MemberProfile))}
     assert set(profiles) == set(_member_ids(session))
     for member_id, profile in profiles.items():
@@ -287,12 +313,13 @@ def test_sobriety_date_resets_after_every_use_and_keeps_its_history(engine, sess
                 assert later.previous_date == earlier.new_date
         else:
             assert changes == []
-            assert profile.sobriety_date <= TODAY - timedelta(days=30)
-        assert profile.sobriety_date <= TODAY
+            assert profile.sobriety_date <= todays[member_id] - timedelta(days=30)
+        assert profile.sobriety_date <= todays[member_id]
 
 
 def test_every_member_has_twelve_consistent_step_rows(engine, session):
     _load(engine)
+    todays = _todays(session)
     rows: dict[int, list[StepProgress]] = defaultdict(list)
     for row in session.scalars(
         select(StepProgress).order_by(StepProgress.member_id, StepProgress.step)
@@ -300,13 +327,13 @@ def test_every_member_has_twelve_consistent_step_rows(engine, session):
         rows[row.member_id].append(row)
 
     assert set(rows) == set(_member_ids(session))
-    for steps in rows.values():
+    for member_id, steps in rows.items():
         assert [s.step for s in steps] == list(range(1, 13))
         statuses = "".join(s.status[0] for s in steps)  # c(ompleted), i(n progress), n(ot started)
         assert re.fullmatch(r"c*i?n*", statuses), statuses
         dates = [d for s in steps for d in (s.started_on, s.completed_on) if d is not None]
         assert dates == sorted(dates)
-        assert all(d <= TODAY for d in dates)
+        assert all(d <= todays[member_id] for d in dates)
 
 
 # ---------------------------------------------------------------------------------------
@@ -391,59 +418,90 @@ def test_member1_shares_everything_with_sponsor1_and_all_but_notes_with_counselo
 # Flags and reviews
 
 
-def test_flags_follow_the_checkins_and_cover_every_status(engine, session):
+def _histories(session: Session) -> dict[int, list[tuple[Day, CheckIn]]]:
+    histories: dict[int, list[tuple[Day, CheckIn]]] = defaultdict(list)
+    for c in session.scalars(select(CheckIn).order_by(CheckIn.member_id, CheckIn.local_date)):
+        histories[c.member_id].append((Day(c.id, c.local_date, c.mood, c.craving,
+                                           c.used_substances, c.hard_day, c.hard_day_reason), c))
+    return histories
+
+
+def test_flags_are_raised_by_the_apps_own_rules(engine, session):
+    """Each flag is what the rule says of the check-ins up to its day, in the rule's own
+    words with the day in them; a pattern is not raised again while its last flag is
+    unresolved; silences are flagged on the day they reach the threshold."""
     _load(engine)
+    thresholds = FlagThresholds()
     flags = session.scalars(select(Flag).order_by(Flag.id)).all()
-    checkins = {c.id: c for c in session.scalars(select(CheckIn))}
+    rules = {rule.id: rule for rule in RULES}
+    histories = _histories(session)
+    by_checkin = {(f.checkin_id, f.rule_id): f for f in flags if f.checkin_id is not None}
+    assert len(by_checkin) == sum(f.checkin_id is not None for f in flags)
 
     expected_day_flags = set()
-    for c in checkins.values():
-        day = c.local_date.isoformat()
-        if c.used_substances:
-            expected_day_flags.add(
-                (c.id, "used_substances", "high", f"Reported use on {day}", None)
-            )
-        if c.craving >= 8:
-            expected_day_flags.add(
-                (c.id, "high_craving", "high", f"Craving {c.craving}/10 on {day}", None)
-            )
-        if c.hard_day:
-            expected_day_flags.add(
-                (c.id, "hard_day", "medium", "Marked a hard day", c.hard_day_reason)
-            )
-    day_flags = [f for f in flags if f.checkin_id is not None]
-    assert {
-        (f.checkin_id, f.rule_id, f.severity, f.reason, f.quoted_text) for f in day_flags
-    } == expected_day_flags
-    assert len(day_flags) == len(expected_day_flags)
-    for flag in day_flags:
-        assert flag.raised_on == checkins[flag.checkin_id].local_date
-        assert flag.episode_key == flag.raised_on.isoformat()
-        assert flag.member_id == checkins[flag.checkin_id].member_id
+    for member_id, history in histories.items():
+        days = [day for day, _ in history]
+        for index, (day, checkin) in enumerate(history):
+            seen = [d for d in days[:index + 1]
+                    if d.local_date > day.local_date - timedelta(days=HISTORY_DAYS)]
+            for rule in RULES:
+                finding = rule.check(seen, thresholds)
+                flag = by_checkin.get((checkin.id, rule.id))
+                if rule.kind == "day":
+                    assert (finding is None) == (flag is None), (rule.id, checkin.local_date)
+                    if finding is not None:
+                        expected_day_flags.add(checkin.id)
+                if flag is not None:
+                    assert finding is not None
+                    assert (flag.reason, flag.quoted_text, flag.severity, flag.raised_on,
+                            flag.episode_key, flag.member_id) == (
+                        finding.reason, finding.quoted_text, rule.severity, day.local_date,
+                        day.local_date.isoformat(), member_id)
+                    assert flag.created_at == checkin.created_at
+    assert expected_day_flags, "the demo has hard days, cravings and use"
+    for flag in flags:
+        if flag.rule_id in ("hard_day", "used_substances", "high_craving"):
+            # The day is in the words, as the app writes it.
+            assert day_label(flag.raised_on, weekday=True, short=True) in flag.reason
 
-    last_checkin = dict(
-        session.execute(
-            select(CheckIn.member_id, func.max(CheckIn.local_date)).group_by(CheckIn.member_id)
-        ).all()
-    )
-    silent = {m: last for m, last in last_checkin.items() if (TODAY - last).days >= 3}
-    silence_flags = {f.member_id: f for f in flags if f.rule_id == "no_checkin"}
-    assert set(silence_flags) == set(silent)
-    for member_id, flag in silence_flags.items():
-        since = silent[member_id]
-        assert flag.episode_key == since.isoformat()
-        assert flag.reason == f"No check-in since {since.isoformat()} ({(TODAY - since).days} days)"
+    # A pattern flag while an earlier one of its rule was unresolved would be a duplicate.
+    for member_id in histories:
+        for rule_id in (r for r in rules if rules[r].kind == "pattern"):
+            pattern = [f for f in flags if f.member_id == member_id and f.rule_id == rule_id]
+            for earlier, later in zip(pattern, pattern[1:], strict=False):
+                assert earlier.resolved_at is not None
+                assert earlier.resolved_at <= later.created_at
 
+    todays = _todays(session)
+    silences = defaultdict(set)
+    for f in flags:
+        if f.rule_id == "no_checkin":
+            finding = no_checkin_finding(date.fromisoformat(f.episode_key), f.raised_on,
+                                         thresholds)
+            assert (f.reason, f.severity) == (finding.reason, "medium")
+            silences[f.member_id].add(f.episode_key)
+    for member_id, history in histories.items():
+        dates = [d.local_date for d, _ in history] + [todays[member_id] + timedelta(days=1)]
+        expected = {earlier.isoformat() for earlier, later in zip(dates, dates[1:], strict=False)
+                    if (later - earlier).days > thresholds.silent_days}
+        assert silences[member_id] == expected, member_id
+
+
+def test_flags_are_followed_up_by_someone_who_sees_them(engine, session):
+    _load(engine)
+    flags = session.scalars(select(Flag).order_by(Flag.id)).all()
+    todays = _todays(session)
     assert {f.status for f in flags} == {"open", "acknowledged", "resolved"}
     viewers = defaultdict(set)
     for member_id, recipient_id in session.execute(select(Consent.member_id, Consent.recipient_id)):
         viewers[member_id].add(recipient_id)
     for flag in flags:
-        age = (TODAY - flag.raised_on).days
-        if age > 14:
-            assert flag.status == "resolved"
-        elif age < 3:
+        age = (todays[flag.member_id] - flag.raised_on).days
+        assert age >= 0
+        if age < 3 or not viewers[flag.member_id]:
             assert flag.status == "open"
+        elif age > 14:
+            assert flag.status == "resolved"
         else:
             assert flag.status in {"open", "acknowledged"}
         if flag.status == "open":
@@ -467,13 +525,14 @@ def test_sponsors_reviewed_their_sponsees_in_past_weeks(engine, session):
             select(Consent.member_id, Consent.recipient_id).where(Consent.purpose == "sponsorship")
         )
     }
-    current_week = "{}-W{:02d}".format(*TODAY.isocalendar()[:2])
+    todays = _todays(session)
     reviews = session.scalars(select(WeeklyReview)).all()
 
     assert reviews
     for review in reviews:
         assert re.fullmatch(r"\d{4}-W\d{2}", review.iso_week)
-        assert review.iso_week < current_week
+        # Weeks that had ended in the member's calendar.
+        assert review.iso_week < "{}-W{:02d}".format(*todays[review.member_id].isocalendar()[:2])
         assert (review.member_id, review.reviewer_id) in sponsorship
         assert review.created_at <= NOW
     assert len({r.iso_week for r in reviews}) > 1
@@ -485,7 +544,7 @@ def test_no_sponsor_has_more_than_fifteen_sponsees(sqlite_engine):
     from dashboard.demo import MAX_SPONSEES, load_demo
     from models import Consent
 
-    load_demo(engine=sqlite_engine, members=60, days=14, seed=5)
+    load_demo(engine=sqlite_engine, members=60, days=14, seed=5, now=NOW)
     with sqlite_engine.connect() as connection:
         counts = connection.execute(
             select(sa_func.count(sa_func.distinct(Consent.member_id)))

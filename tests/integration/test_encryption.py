@@ -143,7 +143,7 @@ def test_select_journal_from_checkins_shows_no_note_text(engine):
 def test_the_demo_writes_only_ciphertext_with_copy_and_bulk_inserts(engine):
     # PostgreSQL loads the demo with COPY, SQLite with Core bulk inserts: both must go
     # through the column type, or the demo would be a database of plain-text notes.
-    demo.load_demo(engine=engine, members=6, days=21, seed=3, today=date(2026, 3, 16))
+    demo.load_demo(engine=engine, members=6, days=21, seed=3, now=NOW)
     words = {
         ("checkins", "gratitude"): demo._GRATITUDE,
         ("checkins", "journal"): demo._JOURNAL,
@@ -257,7 +257,7 @@ def test_rotation_keeps_every_note_readable_and_changes_every_token(engine):
         edited_at = connection.scalar(select(CheckIn.updated_at))
 
     new_key = Fernet.generate_key()
-    rotation = rotate_key(settings=_settings(engine, new_key, old_key), engine=engine)
+    rotation = rotate_key(settings=_settings(engine, new_key, old_key), engine=engine, now=NOW)
     stored = encrypted_value_count(engine)
     assert stored >= len(NOTES)
     assert rotation.result.reencrypted == rotation.result.checked == stored
@@ -276,7 +276,7 @@ def test_rotation_keeps_every_note_readable_and_changes_every_token(engine):
             text("action = 'notes_reencrypted'")).select_from(text("audit_events"))) == 1
 
     # Idempotent: a second run finds every note under the newest key already.
-    again = rotate_key(settings=_settings(engine, new_key, old_key), engine=engine)
+    again = rotate_key(settings=_settings(engine, new_key, old_key), engine=engine, now=NOW)
     assert again.result.reencrypted == 0 and again.result.checked == stored
     assert all_raw_tokens(engine) == after
 
@@ -313,7 +313,7 @@ def test_rotation_stops_at_a_note_no_key_opens_and_changes_nothing(engine):
                            .values(note=text(f"'{foreign}'")))
     before = all_raw_tokens(engine)
     with pytest.raises(NoteDecryptionError):
-        rotate_key(settings=_settings(engine, Fernet.generate_key(), old_key), engine=engine)
+        rotate_key(settings=_settings(engine, Fernet.generate_key(), old_key), engine=engine, now=NOW)
     assert all_raw_tokens(engine) == before
 
 
@@ -330,7 +330,7 @@ def test_notes_from_before_encryption_are_refused_until_rotate_key_encrypts_them
         c.execute(select(CheckIn.journal)).all()
 
     key = load_settings().encryption_keys[0]
-    rotation = rotate_key(settings=_settings(engine, key), engine=engine)
+    rotation = rotate_key(settings=_settings(engine, key), engine=engine, now=NOW)
     assert rotation.result.reencrypted == rotation.result.were_unencrypted == 1
     assert "an old plain note" not in str(raw_values(engine, "checkins", "journal"))
     assert "an old plain note" in orm_values(engine, "checkins", "journal")

@@ -34,7 +34,7 @@ def world(session_factory, session):
     grant(session, maria, carla, "flags", purpose="counseling")
     grant(session, ben, maria, "checkins", "flags")
     add_checkin(session, ben, TODAY, mood=5, journal="ben's own journal")
-    ben_flag = Flag(member_id=ben.id, rule_id="high_craving", severity="high", raised_on=TODAY,
+    ben_flag = Flag(created_at=NOW, member_id=ben.id, rule_id="high_craving", severity="high", raised_on=TODAY,
                     episode_key="b1", reason="Craving 9/10", status="acknowledged",
                     acknowledged_by_id=maria.id, acknowledged_at=NOW, outreach_method="called",
                     outreach_note="Called; we talked for twenty minutes.")

@@ -1,6 +1,6 @@
 """The flags engine on a real database: episodes, the sweep, and who may work a flag."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -97,14 +97,16 @@ def test_sweep_raises_silence_once_and_a_new_silence_again(session_factory, sess
 
 
 def test_sweep_uses_each_members_own_today(session_factory, session):
-    # 15:00 UTC on the 26th is already the 27th in Auckland (UTC+13).
+    # 15:00 UTC is already the next day in Auckland (UTC+12 or +13), still the same day in
+    # Los Angeles (UTC-8 or -7).
+    afternoon = datetime.combine(TODAY, time(15), tzinfo=timezone.utc)
     kiwi = make_user(session, "kiri", "member", timezone_name="Pacific/Auckland")
     la = make_user(session, "lee", "member", timezone_name="America/Los_Angeles")
     add_checkin(session, kiwi, TODAY - timedelta(days=2))
     add_checkin(session, la, TODAY - timedelta(days=2))
     session.commit()
     with session_factory.begin() as s:
-        assert sweep(s, now=NOW) == 1
+        assert sweep(s, now=afternoon) == 1
     assert [f.member_id for f in flags(session)] == [kiwi.id]
 
 

@@ -97,7 +97,7 @@ def test_account_form_survives(session_factory, session, people, caplog, name, u
     try:
         with session_factory.begin() as s:
             user_id = create_account(session=s, actor=admin, username=username,
-                                     display_name=name, password=PASSWORD, roles=["member"])
+                                     display_name=name, password=PASSWORD, roles=["member"], now=NOW)
     except ValidationError:
         assert counts(session) == before
     else:

@@ -336,7 +336,7 @@ def test_admin_reset_forgets_the_second_factor_and_forces_a_new_enrolment(
 
 def test_only_an_admin_can_reset_a_second_factor(session_factory, session, carla, ada):
     with pytest.raises(PermissionDenied), session_factory.begin() as s:
-        reset_two_factor(session=s, actor=carla, user_id=ada.id)
+        reset_two_factor(session=s, actor=carla, user_id=ada.id, now=NOW)
     assert user(session, ada).totp_enrolled_at is not None
 
 
@@ -344,7 +344,7 @@ def test_resetting_an_account_without_a_second_factor_says_so(session_factory, s
     maria = make_user(session, "maria", "member")
     session.commit()
     with pytest.raises(ValidationError, match="nothing to reset"), session_factory.begin() as s:
-        reset_two_factor(session=s, actor=ada, user_id=maria.id)
+        reset_two_factor(session=s, actor=ada, user_id=maria.id, now=NOW)
 
 
 # --- members may turn it off, staff may not ------------------------------------------
@@ -356,7 +356,7 @@ def test_a_member_turns_it_off_with_their_password(session_factory, session):
     enrol(session_factory, maria)
     maria = actor_from_user(user(session, maria))
     with pytest.raises(ValidationError) as error, session_factory.begin() as s:
-        turn_off(session=s, actor=maria, password="not my password at all")
+        turn_off(session=s, actor=maria, password="not my password at all", now=NOW)
     assert error.value.for_field("password")
     with session_factory.begin() as s:
         turn_off(session=s, actor=maria, password=PASSWORD, now=LATER)
@@ -366,7 +366,7 @@ def test_a_member_turns_it_off_with_their_password(session_factory, session):
 
 def test_staff_cannot_turn_it_off(session_factory, session, carla):
     with pytest.raises(PermissionDenied), session_factory.begin() as s:
-        turn_off(session=s, actor=carla, password=PASSWORD)
+        turn_off(session=s, actor=carla, password=PASSWORD, now=NOW)
     assert user(session, carla).totp_enrolled_at is not None
 
 
@@ -386,7 +386,7 @@ def test_the_audit_trail_never_holds_a_code_or_the_secret(session_factory, sessi
     recovery(session_factory, maria, typed[2])
     recovery(session_factory, maria, typed[3])
     with session_factory.begin() as s:
-        reset_two_factor(session=s, actor=ada, user_id=maria.id)
+        reset_two_factor(session=s, actor=ada, user_id=maria.id, now=NOW)
     fresh(session)
     trail = " ".join(" ".join(str(v) for v in (e.action, e.detail, e.categories, e.screen))
                      for e in session.scalars(select(AuditEvent)))

@@ -20,10 +20,10 @@ GOOD = "a sturdy passphrase here"
 def test_first_admin_only_while_empty(session_factory, session):
     with session_factory.begin() as s:
         create_first_admin(session=s, username="Ada", display_name="Ada A.", password=GOOD,
-                           confirm_password=GOOD)
+                           confirm_password=GOOD, now=NOW)
     with pytest.raises(ValidationError, match="already set up"), session_factory.begin() as s:
         create_first_admin(session=s, username="eve", display_name="Eve", password=GOOD,
-                           confirm_password=GOOD)
+                           confirm_password=GOOD, now=NOW)
     assert [u.username for u in session.scalars(select(User))] == ["ada"]
 
 
@@ -46,7 +46,7 @@ def test_account_validation_names_the_field_and_writes_nothing(session_factory, 
     values = {"username": "newbie", "display_name": "New B.", "password": GOOD,
               "roles": ["member"], "timezone": "UTC"} | fields
     with pytest.raises(ValidationError) as error, session_factory.begin() as s:
-        create_account(session=s, actor=admin, **values)
+        create_account(session=s, actor=admin, **values, now=NOW)
     assert error.value.for_field(field)
     assert session.scalar(select(User).where(User.username != "root")) is None
 
@@ -70,14 +70,14 @@ def test_only_admins_manage_accounts(session_factory, session):
         list_accounts(session=s, actor=member)
     with pytest.raises(PermissionDenied), session_factory.begin() as s:
         create_account(session=s, actor=member, username="x-user", display_name="X",
-                       password=GOOD, roles=["admin"])
+                       password=GOOD, roles=["admin"], now=NOW)
 
 
 def test_admin_cannot_deactivate_themself(session_factory, session):
     admin = make_user(session, "root", "admin")
     session.commit()
     with pytest.raises(ValidationError), session_factory.begin() as s:
-        set_account_active(session=s, actor=admin, user_id=admin.id, active=False)
+        set_account_active(session=s, actor=admin, user_id=admin.id, active=False, now=NOW)
 
 
 def test_unlock_clears_the_lock_and_is_audited(session_factory, session):
@@ -87,7 +87,7 @@ def test_unlock_clears_the_lock_and_is_audited(session_factory, session):
     user.locked_until, user.failed_logins = NOW + timedelta(minutes=10), 3
     session.commit()
     with session_factory.begin() as s:
-        unlock_account(session=s, actor=admin, user_id=maria.id)
+        unlock_account(session=s, actor=admin, user_id=maria.id, now=NOW)
     session.expire_all()
     user = session.get(User, maria.id)
     assert user.locked_until is None and user.failed_logins == 0

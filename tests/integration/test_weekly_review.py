@@ -97,7 +97,7 @@ def test_each_card_holds_exactly_the_shared_categories(session_factory, sponsees
 def test_cards_are_ordered_by_need(session_factory, session, sponsees):
     sam, ana, ben, cyd = sponsees
     with session_factory.begin() as s:
-        mark_week_reviewed(session=s, actor=sam, member_id=cyd.id, iso_week=WEEK, note="")
+        mark_week_reviewed(session=s, actor=sam, member_id=cyd.id, iso_week=WEEK, note="", now=NOW)
     order = list(cards_for(session_factory, sam))
     assert order == ["Ben B.", "Ana A.", "Cyd C."]  # high flag, not reviewed, reviewed
 
@@ -146,15 +146,15 @@ def test_reviewing_without_a_consent_is_refused_and_audited(session_factory, ses
     stranger = make_user(session, "stranger", "member")
     session.commit()
     with pytest.raises(NotFound), session_factory.begin() as s:
-        mark_week_reviewed(session=s, actor=sam, member_id=stranger.id, iso_week=WEEK, note="")
+        mark_week_reviewed(session=s, actor=sam, member_id=stranger.id, iso_week=WEEK, note="", now=NOW)
     event = session.scalars(select(AuditEvent).where(AuditEvent.member_id == stranger.id,
                                                      AuditEvent.action == "week_reviewed")).one()
     assert event.outcome == "denied"
     with pytest.raises(ValidationError), session_factory.begin() as s:
         mark_week_reviewed(session=s, actor=sam, member_id=sponsees[1].id, iso_week=WEEK,
-                           note="x" * 2001)
+                           note="x" * 2001, now=NOW)
     with pytest.raises(ValidationError), session_factory.begin() as s:
-        weekly_review_for(session=s, actor=sam, iso_week="last week")
+        weekly_review_for(session=s, actor=sam, iso_week="last week", now=NOW)
 
 
 def test_talking_points_are_quiet_for_a_quiet_week():

@@ -167,7 +167,7 @@ def test_every_sort_choice_names_its_direction_and_sorts():
 
 
 def test_not_shared_categories_read_not_shared_never_zero(rows):
-    table = screen_table(rows, viewer_timezone="UTC")
+    table = screen_table(rows, viewer_timezone="UTC", today=date(2026, 11, 26))
     cy = {label: values[3] for label, values in table.items()}
     assert cy["Client"] == "Cy Chen"
     assert cy["Risk"] == ["not_shared"]
@@ -185,7 +185,8 @@ def test_shared_but_empty_values_have_words_of_their_own(rows):
 
 def test_numbers_are_padded_so_that_a_header_click_sorts_them_as_numbers():
     table = screen_table([client(1, "A", days_silent=12), client(2, "B", days_silent=3),
-                          client(3, "C", {"steps"})], viewer_timezone="UTC")
+                          client(3, "C", {"steps"})], viewer_timezone="UTC",
+                         today=date(2026, 11, 26))
     silent = table["Days silent"]
     assert silent[:2] == [FIGURE_SPACE * 3 + "12", FIGURE_SPACE * 4 + "3"]
     # The browser's collation puts a space before a digit and a digit before a letter,
@@ -209,10 +210,25 @@ def test_csv_holds_exactly_the_rows_and_columns_shown(rows):
 def test_csv_shows_last_contact_as_the_viewers_local_date():
     late = datetime(2026, 11, 25, 3, 30, tzinfo=timezone.utc)  # 24 Nov in Los Angeles
     row = client(1, "Ana", last_contact=late)
+    # A file is read on other days: the day in full, never "yesterday".
     assert caseload_csv([row], viewer_timezone="America/Los_Angeles",
-                        columns=["last_contact"]).splitlines()[1] == "2026-11-24"
+                        columns=["last_contact"]).splitlines()[1] == "Tue 24 Nov 2026"
     assert caseload_csv([row], viewer_timezone="UTC",
-                        columns=["last_contact"]).splitlines()[1] == "2026-11-25"
+                        columns=["last_contact"]).splitlines()[1] == "Wed 25 Nov 2026"
+
+
+def test_the_screen_says_last_contact_in_words_from_the_viewers_today():
+    late = datetime(2026, 11, 25, 3, 30, tzinfo=timezone.utc)  # 24 Nov in Los Angeles
+    row = client(1, "Ana", last_contact=late)
+
+    def cell(zone, today):
+        return screen_table([row], viewer_timezone=zone, today=today,
+                            columns=["last_contact"])["Last contact"][0]
+
+    assert cell("America/Los_Angeles", date(2026, 11, 25)) == "yesterday"
+    assert cell("UTC", date(2026, 11, 25)) == "today"
+    assert cell("UTC", date(2026, 11, 30)) == "Wed 25 Nov"
+    assert cell("UTC", date(2027, 1, 2)) == "Wed 25 Nov 2026"
 
 
 def test_csv_defuses_a_name_a_spreadsheet_would_run_as_a_formula():
