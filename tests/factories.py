@@ -16,7 +16,9 @@ from models import CheckIn, Consent, User
 
 PASSWORD = "a sturdy test passphrase"
 # The instant the run started at: the real one, or TEST_NOW's (tests/conftest.py moves the
-# clock there before this module is imported). Every test runs with the clock stopped here.
+# clock there before this module is imported). Every test runs with the clock stopped here,
+# unless it stops it elsewhere: the builders below read the clock when called, so that the
+# data they make is "now" for the test that makes it.
 NOW = clock.now()
 # The authenticator secret of test users who have two-factor login (staff, by default):
 # tests compute its codes with dashboard.two_factor.code_at(TOTP_SECRET, moment).
@@ -46,7 +48,7 @@ def _make_user(session, username, roles, *, name, timezone_name, password, sobri
     user_id = create_account(
         session=session, actor=None, username=username, display_name=name or username.title(),
         password=password, roles=roles, timezone=timezone_name,
-        sobriety_date=sobriety_date, must_change_password=False, now=NOW,
+        sobriety_date=sobriety_date, must_change_password=False, now=clock.now(),
     )
     if two_factor:
         set_up_two_factor(session, user_id)
@@ -60,7 +62,7 @@ def set_up_two_factor(session: Session, user_id: int) -> datetime:
     last code used is one of long ago. Returns the enrolment time."""
     user = session.get(User, user_id)
     user.totp_secret = TOTP_SECRET
-    user.totp_enrolled_at = NOW - timedelta(days=30)
+    user.totp_enrolled_at = clock.now() - timedelta(days=30)
     user.totp_last_step = 0
     session.flush()
     return user.totp_enrolled_at
@@ -70,13 +72,14 @@ def grant(session: Session, member: Actor, recipient: Actor, *categories: str,
           purpose: str = "sponsorship", starts_at: datetime | None = None,
           expires_at: datetime | None = None, revoked_at: datetime | None = None) -> Consent:
     """A consent row as the Sharing screen would store it (validation is tested elsewhere)."""
-    starts_at = starts_at or NOW - timedelta(days=30)
+    now = clock.now()
+    starts_at = starts_at or now - timedelta(days=30)
     consent = Consent(
         member_id=member.id, recipient_id=recipient.id, purpose=purpose,
         **{f"share_{c}": c in categories for c in ("checkins", "steps", "flags", "notes")},
         signature_name=member.display_name, signed_on=starts_at.date(),
         revocation_acknowledged=True, starts_at=starts_at,
-        expires_at=expires_at or NOW + timedelta(days=335), revoked_at=revoked_at,
+        expires_at=expires_at or now + timedelta(days=335), revoked_at=revoked_at,
         revoked_by_id=member.id if revoked_at else None, created_at=starts_at,
     )
     session.add(consent)
@@ -86,7 +89,7 @@ def grant(session: Session, member: Actor, recipient: Actor, *categories: str,
 
 def add_checkin(session: Session, member: Actor, day: date, **values) -> CheckIn:
     fields = {"mood": 3, "craving": 2, "used_substances": False, "meetings": 1,
-              "created_at": NOW, "updated_at": NOW} | values
+              "created_at": clock.now(), "updated_at": clock.now()} | values
     checkin = CheckIn(member_id=member.id, local_date=day, **fields)
     session.add(checkin)
     session.flush()

@@ -272,6 +272,21 @@ def test_checkins_lie_in_the_window_and_never_in_the_future(engine, session):
     assert {c.member_id for c in checkins} == set(_member_ids(session))
 
 
+@pytest.mark.parametrize("hour", range(24))
+def test_loaded_at_any_hour_no_checkin_lies_in_a_members_future(sqlite_engine, hour):
+    """Whatever the hour of the load, somewhere it is still yesterday or already tomorrow."""
+    moment = NOW.replace(hour=hour, minute=40)
+    load_demo(engine=sqlite_engine, members=16, days=8, seed=hour, now=moment)
+    with Session(sqlite_engine) as session:
+        zones = dict(session.execute(select(User.id, User.timezone)).all())
+        for member_id, last in session.execute(
+                select(CheckIn.member_id, func.max(CheckIn.local_date))
+                .group_by(CheckIn.member_id)):
+            assert last <= local_today(zones[member_id], moment)
+        assert session.scalar(select(func.max(CheckIn.created_at))) <= moment
+        assert session.scalar(select(func.max(Flag.created_at))) <= moment
+
+
 def test_no_stored_time_is_later_than_the_load(engine):
     """Every time the demo stores of something that happened is at or before NOW (an end of
     sharing, `consents.expires_at`, is agreed ahead of time and may lie later)."""

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from dashboard.errors import NotFound, ValidationError
 from dashboard.flags import acknowledge_flag, evaluate_checkin, resolve_flag, sweep
+from dashboard.timeutil import day_label
 from models import AuditEvent, CheckIn, Flag
 from tests.factories import NOW, add_checkin, grant, make_user
 
@@ -88,7 +89,8 @@ def test_sweep_raises_silence_once_and_a_new_silence_again(session_factory, sess
     with session_factory.begin() as s:
         assert sweep(s, now=NOW + timedelta(days=2)) == 0  # the same episode
     flag = flags(session, "no_checkin")[0]
-    assert flag.reason == f"No check-in since {TODAY - timedelta(days=2):%a %d %b %Y} (3 days)"
+    since = day_label(TODAY - timedelta(days=2), weekday=True, short=True)
+    assert flag.reason == f"No check-in since {since} (3 days)"
     add_checkin(session, maria, TODAY + timedelta(days=3))
     session.commit()
     with session_factory.begin() as s:

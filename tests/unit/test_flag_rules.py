@@ -74,13 +74,17 @@ def test_craving_rising_needs_enough_days_to_know_what_is_usual():
     assert check("craving_rising", history[-7:]) is None  # no baseline at all
 
 
-@pytest.mark.parametrize(("silent", "flags"), [(2, False), (3, True), (4, True)])
-def test_no_checkin_after_three_silent_days(silent, flags):
+@pytest.mark.parametrize(("silent", "reason"), [
+    (2, None),
+    (3, "No check-in since Mon 23 Nov 2026 (3 days)"),
+    (4, "No check-in since Sun 22 Nov 2026 (4 days)"),
+    (17, "No check-in since Mon 9 Nov 2026 (17 days)"),
+])
+def test_no_checkin_after_three_silent_days(silent, reason):
     finding = no_checkin_finding(TODAY - timedelta(days=silent), TODAY, T)
-    assert (finding is not None) == flags
-    if flags:
-        assert finding.reason == (f"No check-in since {TODAY - timedelta(days=silent):%a %d %b %Y}"
-                                  f" ({silent} days)")
+    assert (finding is not None) == (reason is not None)
+    if reason:
+        assert finding.reason == reason
         assert finding.episode_key == (TODAY - timedelta(days=silent)).isoformat()
 
 
