@@ -3,16 +3,41 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import clock
-from models.db import make_session_factory
+from dashboard.demo import load_demo
+from models.db import make_engine, make_session_factory
 from tests.factories import NOW, set_up_two_factor
 
 ENTRY = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+
+
+# The demo caseload that the counselor's and sponsor's screens are tried on.
+DEMO = {"members": 30, "days": 45, "seed": 11}
+
+
+@pytest.fixture(scope="session")
+def demo_template(sqlite_template, tmp_path_factory) -> Path:
+    """The demo caseload as of NOW, loaded once per test process and copied for each test."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    load_demo(engine=engine, now=NOW, **DEMO)
+    engine.dispose()  # the last connection checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture
+def demo_sqlite_url(demo_template, tmp_path) -> str:
+    """For a module of demo screens: `sqlite_url = demo_sqlite_url` puts it under the app."""
+    path = tmp_path / "dashboard.db"
+    shutil.copy(demo_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

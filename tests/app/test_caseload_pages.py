@@ -9,7 +9,6 @@ from sqlalchemy import func, select, update
 
 from dashboard import clock
 from dashboard.auth import actor_from_user
-from dashboard.demo import load_demo
 from dashboard.records import shared_member_choices
 from models import AuditEvent, Consent, Flag, User
 from tests.app.conftest import by_label, no_exception, shown, titles
@@ -19,8 +18,13 @@ FIGURE_SPACE = "\u2007"
 
 
 @pytest.fixture
-def counselor(app_db, sqlite_engine):
-    load_demo(engine=sqlite_engine, members=30, days=40, seed=11, now=NOW)
+def sqlite_url(demo_sqlite_url):
+    """The demo caseload (tests/app/conftest.py), a copy for each test."""
+    return demo_sqlite_url
+
+
+@pytest.fixture
+def counselor(app_db):
     with app_db.begin() as session:
         user = session.scalar(select(User).where(User.username == "counselor1"))
         # Staff log in with a second factor: set up as tests.factories does for staff.

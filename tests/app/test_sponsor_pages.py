@@ -4,7 +4,6 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.auth import actor_from_user
-from dashboard.demo import load_demo
 from dashboard.records import shared_member_choices
 from dashboard.timeutil import local_today
 from dashboard.weekly_review import recent_weeks
@@ -14,8 +13,13 @@ from tests.app.conftest import by_label, no_exception, shown, titles
 
 
 @pytest.fixture
-def sponsor(app_db, sqlite_engine):
-    load_demo(engine=sqlite_engine, members=30, days=45, seed=11, now=NOW)
+def sqlite_url(demo_sqlite_url):
+    """The demo caseload (tests/app/conftest.py), a copy for each test."""
+    return demo_sqlite_url
+
+
+@pytest.fixture
+def sponsor(app_db):
     with app_db() as session:
         return actor_from_user(session.scalar(select(User).where(User.username == "sponsor1")))
 

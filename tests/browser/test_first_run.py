@@ -25,8 +25,13 @@ def heading(page: Page, name: str):
 
 def log_in(page: Page, username: str, password: str) -> None:
     expect(heading(page, "Log in")).to_be_visible(timeout=FIRST_LOAD_MS)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
+    fields = {page.get_by_label("Username"): username,
+              page.get_by_label("Password", exact=True): password}
+    for field, value in fields.items():
+        field.fill(value)
+    # Both still hold what was typed (a rerun of the page under way could redraw them).
+    for field, value in fields.items():
+        expect(field).to_have_value(value)
     page.get_by_role("button", name="Log in", exact=True).click()
 
 
