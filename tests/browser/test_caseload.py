@@ -20,7 +20,14 @@ from dashboard.two_factor import code_at
 from models import Consent, Flag, User
 from models.db import make_engine
 from tests.browser.server import REPO_ROOT, start_server, stop
-from tests.browser.test_first_run import FIRST_LOAD_MS, RERUN_MS, heading, log_in
+from tests.browser.test_first_run import (
+    FIRST_LOAD_MS,
+    RERUN_MS,
+    heading,
+    log_in,
+    open_screen,
+    wait_until_idle,
+)
 from tests.factories import TOTP_SECRET
 
 pytestmark = pytest.mark.browser
@@ -78,10 +85,6 @@ def log_in_as_counselor(page: Page, url: str) -> None:
     expect(heading(page, "Caseload")).to_be_visible(timeout=FIRST_LOAD_MS)
 
 
-def open_screen(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    expect(heading(page, title)).to_be_visible(timeout=RERUN_MS)
-
 
 def test_counselor_filters_to_high_risk_opens_the_client_and_acknowledges_the_alert(
         page: Page, caseload_server):
@@ -105,10 +108,12 @@ def test_counselor_filters_to_high_risk_opens_the_client_and_acknowledges_the_al
     risk_cells = grid.locator('[role="gridcell"][aria-colindex="2"]')
     expect(risk_cells).to_have_text(["high"] * high, timeout=RERUN_MS)
     expect(grid.get_by_role("row", include_hidden=True).filter(has_text=client)).to_have_count(1)
+    wait_until_idle(page)
 
     page.get_by_label("Search by name").fill(client)
     page.get_by_label("Search by name").press("Enter")
     expect(page.get_by_text("Showing 1 of", exact=False)).to_be_visible(timeout=RERUN_MS)
+    wait_until_idle(page)
     # The table is a canvas: select the row by its checkbox, left of the first row.
     box = table.bounding_box()
     page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * 1.5)
@@ -125,6 +130,7 @@ def test_counselor_filters_to_high_risk_opens_the_client_and_acknowledges_the_al
     expect(card).to_contain_text(client, timeout=RERUN_MS)
     expect(card).to_contain_text("988")
     expect(card).to_contain_text("1-800-662-4357")
+    wait_until_idle(page)
     card.get_by_text("Called", exact=True).click()
     card.get_by_label("Outreach note").fill("Called; meeting her at the clinic tomorrow")
     card.get_by_role("button", name="Acknowledge").click()

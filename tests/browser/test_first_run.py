@@ -23,13 +23,27 @@ def heading(page: Page, name: str):
     return page.get_by_role("heading", name=name, exact=True)
 
 
+def wait_until_idle(page: Page) -> None:
+    """Until the page's script run has finished: the form a run is still drawing can redraw
+    a field after something was typed into it."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=RERUN_MS)
+
+
+def open_screen(page: Page, title: str) -> None:
+    """Open a screen from the menu, and wait until it has been drawn in full."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    expect(heading(page, title)).to_be_visible(timeout=RERUN_MS)
+    wait_until_idle(page)
+
+
 def log_in(page: Page, username: str, password: str) -> None:
     expect(heading(page, "Log in")).to_be_visible(timeout=FIRST_LOAD_MS)
+    wait_until_idle(page)
     fields = {page.get_by_label("Username"): username,
               page.get_by_label("Password", exact=True): password}
     for field, value in fields.items():
         field.fill(value)
-    # Both still hold what was typed (a rerun of the page under way could redraw them).
     for field, value in fields.items():
         expect(field).to_have_value(value)
     page.get_by_role("button", name="Log in", exact=True).click()

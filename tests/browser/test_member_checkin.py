@@ -7,7 +7,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.server import create_user_with_cli, start_server, stop
-from tests.browser.test_first_run import FIRST_LOAD_MS, RERUN_MS, heading, log_in
+from tests.browser.test_first_run import (
+    FIRST_LOAD_MS,
+    RERUN_MS,
+    heading,
+    log_in,
+    open_screen,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Quiet harbour morning 2231"
@@ -28,6 +35,7 @@ def test_hard_day_check_in_shows_crisis_lines_and_lands_on_the_chart(page: Page,
     page.goto(member_server.url)
     log_in(page, "maria", PASSWORD)
     expect(heading(page, "Today")).to_be_visible(timeout=FIRST_LOAD_MS)
+    wait_until_idle(page)
 
     form = page.get_by_test_id("stForm").first
     form.get_by_text("2 Low", exact=True).click()
@@ -38,8 +46,7 @@ def test_hard_day_check_in_shows_crisis_lines_and_lands_on_the_chart(page: Page,
     expect(page.get_by_text("988", exact=False).first).to_be_visible(timeout=RERUN_MS)
     expect(page.get_by_text("1-800-662-4357", exact=False).first).to_be_visible()
 
-    page.get_by_test_id("stSidebarNav").get_by_text("My progress", exact=True).click()
-    expect(heading(page, "My progress")).to_be_visible(timeout=RERUN_MS)
+    open_screen(page, "My progress")
     chart = page.get_by_test_id("stPlotlyChart").first
     expect(chart).to_be_visible(timeout=RERUN_MS)
     expect(chart.get_by_text("Hard day").first).to_be_attached(timeout=RERUN_MS)

@@ -16,17 +16,15 @@ from tests.browser.test_first_run import (
     RERUN_MS,
     heading,
     log_in,
+    open_screen,
     set_up_two_factor,
+    wait_until_idle,
 )
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Quiet harbour morning 2231"
 DEMO_PASSWORD = "serenity-demo-2026"
 
-
-def open_screen(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    expect(heading(page, title)).to_be_visible(timeout=RERUN_MS)
 
 
 @pytest.fixture
@@ -114,6 +112,7 @@ def test_sponsor_acknowledges_a_flag_and_marks_the_week_reviewed(page: Page, dem
     first_form.get_by_label("Outreach note").fill("Called after the meeting")
     first_form.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_text("acknowledged.", exact=False).first).to_be_visible(timeout=RERUN_MS)
+    wait_until_idle(page)
 
     review_form = page.get_by_test_id("stForm").filter(has_text="Private note").first
     review_form.get_by_role("textbox", name="Private note").fill("Good talk on Sunday")
