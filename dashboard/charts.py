@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 
 from dashboard.labels import MOOD_LABELS
 from dashboard.progress import longest_streak
-from dashboard.timeutil import day_label
+from dashboard.timeutil import CHART_DAY_FORMAT, CHART_WEEKDAY_FORMAT, day_label
 
 MOOD_COLOR = "#0072B2"  # blue
 CRAVING_COLOR = "#D55E00"  # vermillion
@@ -112,7 +112,7 @@ def mood_craving_figure(checkins: Sequence[CheckInPoint], *, start: date, end: d
             x=days, y=[points[d].mood if d in points else None for d in days],
             mode="lines+markers", name="Mood", connectgaps=False,
             line={"color": MOOD_COLOR, "width": 2.5}, marker={"size": 5, "color": MOOD_COLOR},
-            hovertemplate="%{x|%a %-d %b}: mood %{y}/5<extra></extra>",
+            hovertemplate="%{x|" + CHART_WEEKDAY_FORMAT + "}: mood %{y}/5<extra></extra>",
         ),
         row=1, col=1,
     )
@@ -122,7 +122,7 @@ def mood_craving_figure(checkins: Sequence[CheckInPoint], *, start: date, end: d
             mode="lines+markers", name="Craving", connectgaps=False,
             line={"color": CRAVING_COLOR, "width": 2.5, "dash": "solid"},
             marker={"size": 5, "color": CRAVING_COLOR, "symbol": "square"},
-            hovertemplate="%{x|%a %-d %b}: craving %{y}/10<extra></extra>",
+            hovertemplate="%{x|" + CHART_WEEKDAY_FORMAT + "}: craving %{y}/10<extra></extra>",
         ),
         row=2, col=1,
     )
@@ -136,7 +136,8 @@ def mood_craving_figure(checkins: Sequence[CheckInPoint], *, start: date, end: d
     # Half a day of room at each end, plus a little for the markers on the first and last day.
     margin = timedelta(hours=12) + (end - start) / 60
     fig.update_xaxes(range=[datetime.combine(start, time()) - margin,
-                            datetime.combine(end, time()) + margin])
+                            datetime.combine(end, time()) + margin],
+                     tickformat=CHART_DAY_FORMAT)
     return fig
 
 

@@ -2,8 +2,8 @@
 
 A member's "today" is a date in their own time zone; a moment is shown in the viewer's.
 `day_label` writes every day and `moment_label` every moment the app shows, in one style:
-"Wednesday 2 December 2026", "Wed 2 Dec", "yesterday, 14:05". Date fields and table
-columns use the matching formats below.
+"Wednesday 2 December 2026", "Wed 2 Dec", "yesterday, 14:05". Date fields, table columns
+and charts use the matching formats below.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 # The date fields' format (st.date_input): the same everywhere, and unambiguous on both
 # sides of the Atlantic.
 DATE_INPUT_FORMAT = "YYYY-MM-DD"
-# Table columns of days and moments: `day_label(..., short=True, weekday=True)` and
-# `moment_label` in momentJS tokens (Streamlit's column formats), so that a table keeps
-# sorting by date and still reads like the rest of the app.
+# Table columns of days: `day_label(..., short=True, weekday=True)` in momentJS tokens
+# (Streamlit's column formats), so that a table keeps sorting by date and still reads like
+# the rest of the app.
 DAY_COLUMN_FORMAT = "ddd D MMM YYYY"
-MOMENT_COLUMN_FORMAT = "ddd D MMM YYYY, HH:mm"
+# Charts' date axes and hover labels, in d3 tokens (Plotly's): "8 Nov", "Sun 8 Nov".
+CHART_DAY_FORMAT = "%-d %b"
+CHART_WEEKDAY_FORMAT = "%a %-d %b"
 
 _RELATIVE = {0: "today", -1: "yesterday", 1: "tomorrow"}
 
