@@ -385,6 +385,9 @@ _SEVERITY_RANK = "CASE {0} WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' TH
 # aggregates, and the latest check-in and contact by one index seek each. (Correlated
 # subqueries for flags and steps cost PostgreSQL twice as much; SQLite finds no index for
 # a grouped check-ins CTE joined after the fact: hence this shape.)
+_TO_TODAY = "checkins.local_date BETWEEN zone_days.week_to_today AND zone_days.today"
+_TO_YESTERDAY = ("checkins.local_date BETWEEN zone_days.week_to_yesterday "
+                 "AND zone_days.yesterday")
 _FLOOR_CASELOAD = f"""
 WITH zone_days (timezone, today, yesterday, week_to_today, week_to_yesterday) AS (
     {{zone_days}}
@@ -410,24 +413,20 @@ per_client AS (
     SELECT users.id AS member_id, users.display_name, member_profiles.sobriety_date,
            MAX(CASE WHEN checkins.local_date = zone_days.today THEN 1 ELSE 0 END)
                AS checked_in_today,
-           COUNT(CASE WHEN checkins.local_date >= zone_days.week_to_today THEN 1 END)
-               AS n_to_today,
-           AVG(CASE WHEN checkins.local_date >= zone_days.week_to_today THEN checkins.mood END)
-               AS mood_to_today,
-           MAX(CASE WHEN checkins.local_date >= zone_days.week_to_today
-                    THEN checkins.craving END) AS craving_to_today,
-           COUNT(CASE WHEN checkins.local_date <= zone_days.yesterday THEN 1 END)
-               AS n_to_yesterday,
-           AVG(CASE WHEN checkins.local_date <= zone_days.yesterday THEN checkins.mood END)
-               AS mood_to_yesterday,
-           MAX(CASE WHEN checkins.local_date <= zone_days.yesterday THEN checkins.craving END)
-               AS craving_to_yesterday
+           COUNT(CASE WHEN {_TO_TODAY} THEN 1 END) AS n_to_today,
+           AVG(CASE WHEN {_TO_TODAY} THEN checkins.mood END) AS mood_to_today,
+           MAX(CASE WHEN {_TO_TODAY} THEN checkins.craving END) AS craving_to_today,
+           COUNT(CASE WHEN {_TO_YESTERDAY} THEN 1 END) AS n_to_yesterday,
+           AVG(CASE WHEN {_TO_YESTERDAY} THEN checkins.mood END) AS mood_to_yesterday,
+           MAX(CASE WHEN {_TO_YESTERDAY} THEN checkins.craving END) AS craving_to_yesterday
     FROM clients
     JOIN users ON users.id = clients.member_id
     JOIN zone_days ON zone_days.timezone = users.timezone
     LEFT JOIN member_profiles ON member_profiles.user_id = users.id
+    -- The days of every zone, as constants, so that the index on (member, day) serves the
+    -- join; each zone's own days are picked in the aggregates.
     LEFT JOIN checkins ON checkins.member_id = users.id
-        AND checkins.local_date BETWEEN zone_days.week_to_yesterday AND zone_days.today
+        AND checkins.local_date BETWEEN :earliest AND :latest
     GROUP BY users.id, users.display_name, member_profiles.sobriety_date
 )
 SELECT per_client.member_id, per_client.display_name, per_client.sobriety_date,
@@ -475,9 +474,10 @@ def floor_caseload(connection, *, counselor_id: int, zones: Sequence[str], now: 
     # PostgreSQL types the constants by the cast; SQLite stores dates as text, and its
     # CAST AS DATE would make numbers of them.
     typed = "CAST(:{} AS DATE)" if connection.dialect.name == "postgresql" else ":{}"
-    rows, values = [], {}
+    rows, values, todays = [], {}, []
     for n, zone in enumerate(zones):
         today = local_today(zone, now)
+        todays.append(today)
         days = (today, today - timedelta(days=1), today - timedelta(days=6),
                 today - timedelta(days=7))
         values[f"zone_{n}"] = zone
@@ -486,7 +486,8 @@ def floor_caseload(connection, *, counselor_id: int, zones: Sequence[str], now: 
                     + ", ".join(typed.format(f"{name}_{n}") for name in _ZONE_DAY_COLUMNS) + ")")
     statement = sql_text(_FLOOR_CASELOAD.replace("{zone_days}", "VALUES " + ", ".join(rows)))
     statement = statement.bindparams(
-        bindparam("now", type_=UTCDateTime),
+        bindparam("now", type_=UTCDateTime), bindparam("earliest", type_=Date),
+        bindparam("latest", type_=Date),
         *(bindparam(f"{name}_{n}", type_=Date)
           for n in range(len(zones)) for name in _ZONE_DAY_COLUMNS),
     ).columns(
@@ -496,7 +497,8 @@ def floor_caseload(connection, *, counselor_id: int, zones: Sequence[str], now: 
         last_contact=UTCDateTime,
     )
     return connection.execute(statement, {
-        "viewer_id": counselor_id, "purpose": "counseling", "now": now, **values,
+        "viewer_id": counselor_id, "purpose": "counseling", "now": now,
+        "earliest": min(todays) - timedelta(days=7), "latest": max(todays), **values,
     }).all()
 
 

@@ -1,15 +1,16 @@
 """First run, login, logout, session lifetime, and which pages each role may open."""
 
-from datetime import timedelta
+from datetime import timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from dashboard import clock
 from dashboard.navigation import ROLE_SECTIONS
+from dashboard.two_factor import code_at
 from models import User
 from tests.app.conftest import no_exception, shown, titles
-from dashboard.two_factor import code_at
-from tests.factories import PASSWORD, TOTP_SECRET, make_user
+from tests.factories import NOW, PASSWORD, TOTP_SECRET, make_user
 
 ALL_SCREENS = {screen.file: screen.title for _, screens in ROLE_SECTIONS.values() for screen in screens}
 ROLE_OF_SCREEN = {screen.file: role for role, (_, screens) in ROLE_SECTIONS.items()
@@ -172,3 +173,39 @@ def test_audit_log_shows_whether_the_trail_is_intact(new_app, app_db):
         session.execute(text("UPDATE audit_events SET detail = 'rewritten' WHERE id = 1"))
     at.run()
     assert "tampered with at event 1" in at.error[0].value
+
+
+def test_the_audit_log_filters_and_lists_in_the_administrators_time_zone(new_app, app_db):
+    """Kiribati's Line Islands are 14 hours ahead of UTC: from local midnight to 10:00 it is
+    still yesterday in UTC. An event of that part of today is today's, and reads so."""
+    from dashboard.audit import record_event
+    from dashboard.timeutil import local_today, start_of_local_day
+
+    zone = "Pacific/Kiritimati"
+    with app_db.begin() as session:
+        admin = make_user(session, "ada", "admin", timezone_name=zone)
+        today = local_today(zone, NOW)
+        early = start_of_local_day(today, zone) + (NOW - start_of_local_day(today, zone)) / 2
+        assert early.astimezone(timezone.utc).date() < today
+        record_event(session, actor_id=admin.id, action="early_riser", at=early)
+    at = no_exception(new_app(admin).switch_page("../pages/audit_log.py").run())
+    assert [d.value for d in at.date_input] == [today - timedelta(days=30), today]
+    at.date_input[0].set_value(today).run()
+    events = at.dataframe[0].value
+    [when] = events.loc[events["Action"] == "early_riser", f"When ({zone})"]
+    assert when == f"today, {early.astimezone(ZoneInfo(zone)):%H:%M}"
+
+
+def test_every_date_field_has_the_one_format(new_app, app_db):
+    from dashboard.timeutil import DATE_INPUT_FORMAT
+
+    with app_db.begin() as session:
+        member = make_user(session, "maria", "member")
+        admin = make_user(session, "ada", "admin")
+    formats = []
+    for actor, page in ((member, "today.py"), (member, "sharing.py"),
+                        (member, "who_viewed.py"), (admin, "audit_log.py")):
+        at = no_exception(new_app(actor).switch_page(f"../pages/{page}").run())
+        assert at.date_input, page
+        formats += [(page, d.proto.format) for d in at.date_input]
+    assert {f for _, f in formats} == {DATE_INPUT_FORMAT}, formats
