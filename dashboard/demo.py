@@ -1000,7 +1000,7 @@ def _consent_rows(
 ) -> list[dict]:
     """One consent, or two for a revoked one that the member granted again later."""
     rng = plan.rng
-    as_of = clock.now
+    now = clock.now
     person = plan.person
     mixes = [mix for mix, _ in _CATEGORY_MIXES]
     weights = [weight for _, weight in _CATEGORY_MIXES]
@@ -1009,29 +1009,29 @@ def _consent_rows(
         return rng.choices(mixes, weights)[0]
 
     earliest = person.created_at + timedelta(hours=1)
-    span = as_of - earliest
+    span = now - earliest
     windows: list[_ConsentWindow] = []
     if state == "expired":
         starts = earliest + span * rng.uniform(0.0, 0.3)
         windows.append(
-            _ConsentWindow(starts, starts + (as_of - starts) * rng.uniform(0.4, 0.95), None)
+            _ConsentWindow(starts, starts + (now - starts) * rng.uniform(0.4, 0.95), None)
         )
     elif state in ("revoked", "regranted"):
         starts = earliest + span * rng.uniform(0.0, 0.5)
-        revoked = starts + (as_of - starts) * rng.uniform(0.2, 0.8)
+        revoked = starts + (now - starts) * rng.uniform(0.2, 0.8)
         windows.append(
             _ConsentWindow(
                 starts, max(starts + timedelta(days=365), revoked + timedelta(days=30)), revoked
             )
         )
         if state == "regranted":
-            again = revoked + (as_of - revoked) * rng.uniform(0.05, 0.9)
+            again = revoked + (now - revoked) * rng.uniform(0.05, 0.9)
             windows.append(
-                _ConsentWindow(again, as_of + timedelta(days=rng.randint(30, 730)), None)
+                _ConsentWindow(again, now + timedelta(days=rng.randint(30, 730)), None)
             )
     else:
         starts = earliest + span * rng.uniform(0.0, 0.9)
-        windows.append(_ConsentWindow(starts, as_of + timedelta(days=rng.randint(30, 730)), None))
+        windows.append(_ConsentWindow(starts, now + timedelta(days=rng.randint(30, 730)), None))
 
     rows = []
     for index, window in enumerate(windows):
