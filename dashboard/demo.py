@@ -25,8 +25,7 @@ import random
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
@@ -44,6 +43,7 @@ from dashboard.flags import (
     no_checkin_finding,
 )
 from dashboard.passwords import hash_password
+from dashboard.timeutil import local_today, start_of_local_day
 from models import (
     AuditEvent,
     CheckIn,
@@ -467,7 +467,7 @@ class _Clock:
     def window(self, tz_name: str) -> _Window:
         found = self._windows.get(tz_name)
         if found is None:
-            today = self.local_date(tz_name, self.now)
+            today = local_today(tz_name, self.now)
             start = today - timedelta(days=self.days - 1)
             days = [start + timedelta(days=i) for i in range(self.days)]
             found = _Window(start, today, days, [self.midnight(tz_name, day) for day in days])
@@ -478,8 +478,7 @@ class _Clock:
         key = (tz_name, day)
         found = self._midnights.get(key)
         if found is None:
-            found = datetime.combine(day, time(0), tzinfo=ZoneInfo(tz_name)).astimezone(
-                timezone.utc)
+            found = start_of_local_day(day, tz_name)
             self._midnights[key] = found
         return found
 
@@ -488,8 +487,6 @@ class _Clock:
         moment = self.midnight(tz_name, day) + timedelta(seconds=seconds)
         return moment if moment <= self.now else self.now
 
-    def local_date(self, tz_name: str, moment: datetime) -> date:
-        return moment.astimezone(ZoneInfo(tz_name)).date()
 
 
 def _validate(*, members: int, days: int) -> None:
@@ -1051,7 +1048,7 @@ def _consent_rows(
                 "share_flags": share[2],
                 "share_notes": share[3],
                 "signature_name": person.display_name,
-                "signed_on": clock.local_date(person.timezone, window.starts_at),
+                "signed_on": local_today(person.timezone, window.starts_at),
                 "revocation_acknowledged": True,
                 "starts_at": window.starts_at,
                 "expires_at": window.expires_at,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from dashboard.config import parse_milestones
 from dashboard.demo import load_demo
@@ -34,9 +34,12 @@ from dashboard.weekly_review import (
     week_monday,
     weekly_review_for,
 )
-from models import Base, CheckIn, Flag, User
-from models.base import UTCDateTime
+from models import Flag
 from tests.factories import add_checkin, grant, make_user
+from tests.integration.test_demo import (
+    no_checkin_lies_in_a_members_future,
+    times_stored_after,
+)
 from tests.hard_instants import HARD_INSTANTS
 
 # From UTC-11 to UTC+14: whatever the instant, these zones are on at least two dates.
@@ -200,14 +203,5 @@ def test_the_weekly_review_counts_no_day_that_has_not_begun(instant, session_fac
 @at_every_instant
 def test_the_demo_holds_nothing_after_the_moment_it_loads(instant, sqlite_engine):
     load_demo(engine=sqlite_engine, members=16, days=10, seed=3, now=instant)
-    with sqlite_engine.connect() as connection:
-        zones = dict(connection.execute(select(User.id, User.timezone)).all())
-        for member_id, last in connection.execute(
-                select(CheckIn.member_id, func.max(CheckIn.local_date))
-                .group_by(CheckIn.member_id)):
-            assert last <= local_today(zones[member_id], instant)
-        for table in Base.metadata.sorted_tables:
-            for column in table.columns:
-                if isinstance(column.type, UTCDateTime) and column.name != "expires_at":
-                    latest = connection.scalar(select(func.max(column)))
-                    assert latest is None or latest <= instant, (table.name, column.name)
+    assert no_checkin_lies_in_a_members_future(sqlite_engine, instant)
+    assert times_stored_after(sqlite_engine, instant) == []
