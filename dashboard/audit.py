@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,13 +23,13 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from dashboard.config import ConfigError
+from dashboard.config import AUDIT_SECRET_ENV, ConfigError, settings
+from dashboard.secret_files import read_or_create_secret_file
 from dashboard.text import clean_text
 from models import AuditChainHead, AuditEvent
 
 MAX_DETAIL = 200
 GENESIS = "0" * 64
-SECRET_ENV = "DASHBOARD_SECRET_KEY"
 SECRET_FILE = "audit-secret.key"
 _HASHED_FIELDS = ("at", "actor_id", "actor_role", "action", "member_id", "categories",
                   "purpose", "screen", "outcome", "detail")
@@ -47,24 +46,18 @@ def _clean_detail(detail: str | None) -> str | None:
 def audit_secret(database_url: str) -> bytes:
     """The key of the audit chain: DASHBOARD_SECRET_KEY, or for a SQLite file a key file
     beside it (created once, readable by its owner only). Never inside the database."""
-    configured = os.environ.get(SECRET_ENV)
+    configured = settings().audit_secret
     if configured:
-        return configured.encode()
+        return configured
     if database_url in _secrets:
         return _secrets[database_url]
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        raise ConfigError(f"{SECRET_ENV} must be set: it keys the tamper-evident audit trail")
+        raise ConfigError(f"{AUDIT_SECRET_ENV} must be set: it keys the tamper-evident audit "
+                          "trail")
     path = Path(url.database).resolve().parent / SECRET_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    _secrets[database_url] = path.read_text().strip().encode()
+    _secrets[database_url] = read_or_create_secret_file(
+        path, make=lambda: secrets.token_hex(32).encode(), what="The audit key file")
     return _secrets[database_url]
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.audit import record_event
-from dashboard.config import Settings, load_settings
+from dashboard import config
+from dashboard.config import Settings
 from dashboard.errors import ValidationError
 from dashboard.passwords import dummy_verify, hash_password, password_problem, verify_and_update
 from models import User
@@ -189,7 +190,7 @@ def reconfirm_password(*, session: Session, user: User, password: str, action: s
     logged in would let anyone guess the password without limit on this form. While the
     account is locked no password is checked here.
     """
-    settings = settings or load_settings()
+    settings = settings or config.settings()
     _lift_expired_lock(user, now)
     if user.locked_until is not None:
         dummy_verify(password)

@@ -67,17 +67,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import clock, two_factor
-from dashboard.audit import SECRET_ENV
+from dashboard.config import AUDIT_SECRET_ENV as SECRET_ENV
 from dashboard.auth import Actor, actor_from_user, log_in
 from dashboard.caseload import alert_queue, caseload_for
 from dashboard.checkins import CheckInForm, save_checkin
 from dashboard.config import ENCRYPTION_KEYS_ENV, load_settings
 from dashboard.demo import DEMO_PASSWORD, MAX_DAYS, MAX_MEMBERS, MIN_DAYS, MIN_MEMBERS, load_demo
 from dashboard.errors import ValidationError
-from dashboard.keys import configure_keys
+from dashboard.encryption_keys import configure_keys
 from dashboard.policy import consent_is_active
-from dashboard.records import member_record
-from dashboard.retry import run_transaction
+from dashboard.member_record import member_record
+from dashboard.write_turns import run_transaction
 from dashboard.timeutil import local_today
 from dashboard.weekly_review import CONTEXT_WEEKS, iso_week_of, week_monday, weekly_review_for
 from models import AuditEvent, CheckIn, Consent, Flag, MemberProfile, User, UserRole
@@ -688,7 +688,7 @@ def run_concurrent_checkins(
     exception a save raises is recorded: it is what a person would have seen.
 
     Each save is one transaction, saved as the app saves a check-in
-    (`dashboard.retry.run_transaction`: in turn, again when busy); with `in_turn=False`,
+    (`dashboard.write_turns.run_transaction`: in turn, again when busy); with `in_turn=False`,
     a plain `session_factory.begin()` that only SQLite's busy timeout makes wait.
     """
 
@@ -1155,7 +1155,7 @@ def _run(*, engine: Engine, scratch: ScratchDatabase, members: int, days: int, r
     say(f"Building {members:,} members x {days} days in a {scratch.where}")
     upgrade_to_head(engine)
     # The notes are encrypted at rest, so the figures include that cost, as the app's.
-    configure_keys(settings=replace(load_settings(), database_url=scratch.url), engine=engine)
+    configure_keys(settings=replace(load_settings(os.environ), database_url=scratch.url), engine=engine)
     summary = load_demo(
         engine=engine, members=members, days=days, seed=BENCH_SEED, now=now,
         progress=lambda fraction, message: say(f"{fraction:4.0%} {message}"),
@@ -1308,7 +1308,7 @@ def _run(*, engine: Engine, scratch: ScratchDatabase, members: int, days: int, r
             "pages/caseload.py through dashboard/app.py, logged in")
 
         # Login.
-        settings = load_settings()
+        settings = load_settings(os.environ)
 
         def login_run(index: int, watch: Stopwatch) -> None:
             with watch(), factory.begin() as session:

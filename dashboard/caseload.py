@@ -30,10 +30,10 @@ from sqlalchemy import Connection, Date, String, and_, case, func, literal, sele
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
+from dashboard.config import settings
 from dashboard.errors import PermissionDenied
 from dashboard.flags import (
     SEVERITY_RANK,
-    load_thresholds,
     raise_silence_flags,
     risk_level,
     sweep,
@@ -632,7 +632,7 @@ class CaseloadMetrics:
 
 def caseload_metrics(rows: Sequence[CaseloadRow], *, silent_days: int | None = None
                      ) -> CaseloadMetrics:
-    silent_days = silent_days or load_thresholds().silent_days
+    silent_days = silent_days or settings().flag_thresholds.silent_days
     flags = [r for r in rows if r.shares("flags")]
     checkins = [r for r in rows if r.shares("checkins")]
     return CaseloadMetrics(

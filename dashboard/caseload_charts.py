@@ -1,6 +1,6 @@
 """Plotly figures of a counselor's caseload, and the one-sentence summary beside each.
 
-The palette is dashboard.charts' Okabe-Ito one (safe for the common colour-vision
+The palette is dashboard.member_charts' Okabe-Ito one (safe for the common colour-vision
 deficiencies); every bar also carries its count as text and every cell its meaning in
 the hover, so that nothing is told by colour alone. Backgrounds stay transparent so
 that the light and the dark theme both show through.
@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import plotly.graph_objects as go
 
 from dashboard.caseload import HEATMAP_DAYS, CaseloadRow
-from dashboard.charts import CRAVING_COLOR, HARD_DAY_COLOR, MOOD_COLOR
+from dashboard.member_charts import CRAVING_COLOR, HARD_DAY_COLOR, MOOD_COLOR
 from dashboard.labels import SEVERITY_LABELS
 
 SKY_BLUE = "#56B4E9"  # Okabe-Ito, like the colours imported above

@@ -18,9 +18,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from dashboard import clock
-from dashboard.config import ConfigError, load_settings
+from dashboard.config import ConfigError, settings
 from dashboard.errors import ValidationError
-from dashboard.keys import configure_keys, key_location
+from dashboard.encryption_keys import configure_keys, key_location
 from models import ROLES
 from models.crypto import EncryptionError
 from models.db import make_engine, make_session_factory, upgrade_to_head
@@ -44,16 +44,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _engine(*, check_notes: bool = True):
-    settings = load_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings().database_url)
     upgrade_to_head(engine)
-    configure_keys(settings=settings, engine=engine, check_notes=check_notes)
+    configure_keys(settings=settings(), engine=engine, check_notes=check_notes)
     return engine
 
 
 def cmd_init(args) -> int:
     engine = _engine()
-    print(f"The database at {make_url(load_settings().database_url).render_as_string()} "
+    print(f"The database at {make_url(settings().database_url).render_as_string()} "
           "is at the newest schema.")
     engine.dispose()
     return 0
@@ -163,13 +162,13 @@ def cmd_verify_audit(args) -> int:
 
 
 def cmd_rotate_key(args) -> int:
-    from dashboard.keys import rotate_key
+    from dashboard.encryption_keys import rotate_key
 
     # Not checked at start: a note under no key fails the rotation itself, with nothing
     # changed, and notes stored before encryption at rest are what it is there to fix.
     engine = _engine(check_notes=False)
     try:
-        rotation = rotate_key(settings=load_settings(), engine=engine, now=clock.now())
+        rotation = rotate_key(settings=settings(), engine=engine, now=clock.now())
     finally:
         engine.dispose()
     result = rotation.result
@@ -198,7 +197,7 @@ def cmd_rotate_key(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    url = make_url(load_settings().database_url)
+    url = make_url(settings().database_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         raise CommandError("backup copies a SQLite database file; for PostgreSQL use pg_dump")
     source_path = Path(url.database)
@@ -222,7 +221,7 @@ def cmd_backup(args) -> int:
     print(f"Backed up {source_path} to {target}.")
     # The backup is worthless without the key, and the key must not travel with it.
     print(f"The notes' encryption key is not in the backup: it is in "
-          f"{key_location(settings=load_settings())}. Keep a copy of it apart from the "
+          f"{key_location(settings=settings())}. Keep a copy of it apart from the "
           "backup; without it no note of the backup can be read.")
     return 0
 
@@ -250,7 +249,7 @@ def cmd_bench(args) -> int:
     # neither needs nor touches the real keys (its page run reads them from the environment).
     real_keys = os.environ.get(ENCRYPTION_KEYS_ENV)
     os.environ[ENCRYPTION_KEYS_ENV] = generate_key().decode()
-    configure_keys(settings=load_settings())
+    configure_keys(settings=settings())
     try:
         # Never the database of DATABASE_URL itself: a scratch one beside it (see bench.py).
         report = run_benchmark(

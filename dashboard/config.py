@@ -1,10 +1,17 @@
-"""Configuration, read from the environment once per process."""
+"""Configuration: the one module that reads the environment.
+
+`settings()` builds the process's settings once and keeps them; every other module takes
+them from there or as an argument. Tools and tests that run the app inside their own
+process on settings of their own put them in force with `put_in_force`, never by writing
+to the environment.
+"""
 
 from __future__ import annotations
 
 import binascii
 import os
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,12 +32,38 @@ _APPROX_DAYS = {"d": 1.0, "m": 30.44}
 # (count, unit) with unit "d" (days) or "m" (calendar months); years are kept as 12 months.
 Milestone = tuple[int, str]
 
-# Fernet keys of the notes encrypted at rest, newest first (see dashboard/keys.py).
+# Fernet keys of the notes encrypted at rest, newest first (see dashboard/encryption_keys.py).
 ENCRYPTION_KEYS_ENV = "DASHBOARD_ENCRYPTION_KEYS"
 
 
 class ConfigError(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class FlagThresholds:
+    """The numbers the flag rules compare with (dashboard/flags.py)."""
+
+    high_craving: int = 8
+    low_mood_at_most: int = 2
+    low_mood_count: int = 3
+    low_mood_window: int = 5
+    silent_days: int = 3
+    craving_rise: float = 3.0
+    craving_recent_days: int = 7
+    craving_baseline_days: int = 28
+
+
+_FLAG_THRESHOLD_ENV = {
+    "DASHBOARD_FLAG_HIGH_CRAVING": ("high_craving", int),
+    "DASHBOARD_FLAG_LOW_MOOD_AT_MOST": ("low_mood_at_most", int),
+    "DASHBOARD_FLAG_LOW_MOOD_COUNT": ("low_mood_count", int),
+    "DASHBOARD_FLAG_LOW_MOOD_WINDOW": ("low_mood_window", int),
+    "DASHBOARD_FLAG_SILENT_DAYS": ("silent_days", int),
+    "DASHBOARD_FLAG_CRAVING_RISE": ("craving_rise", float),
+}
+# The key of the audit trail's hash chain (dashboard/audit.py).
+AUDIT_SECRET_ENV = "DASHBOARD_SECRET_KEY"
 
 
 @dataclass(frozen=True)
@@ -45,8 +78,12 @@ class Settings:
         default_factory=lambda: parse_milestones(DEFAULT_MILESTONES)
     )
     # From DASHBOARD_ENCRYPTION_KEYS; empty means the key file of an embedded SQLite
-    # database (dashboard/keys.py). Kept out of repr: settings may end up in a log.
+    # database (dashboard/encryption_keys.py). Kept out of repr: settings may end up in a log.
     encryption_keys: tuple[bytes, ...] = field(default=(), repr=False)
+    # From DASHBOARD_SECRET_KEY; None means the key file of an embedded SQLite database
+    # (dashboard/audit.py).
+    audit_secret: bytes | None = field(default=None, repr=False)
+    flag_thresholds: FlagThresholds = field(default_factory=FlagThresholds)
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -91,8 +128,23 @@ def parse_encryption_keys(raw: str) -> tuple[bytes, ...]:
     return keys
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    env = os.environ if env is None else env
+def parse_flag_thresholds(env: Mapping[str, str]) -> FlagThresholds:
+    values = {}
+    for name, (field_name, kind) in _FLAG_THRESHOLD_ENV.items():
+        raw = env.get(name)
+        if raw:
+            try:
+                values[field_name] = kind(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+            if values[field_name] <= 0:
+                raise ConfigError(f"{name} must be greater than zero")
+    return FlagThresholds(**values)
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Settings from `env`, a mapping of environment variables; checked in full, so that a
+    wrong value stops the start with a message that names it."""
     milestones = parse_milestones(env.get("DASHBOARD_MILESTONES") or DEFAULT_MILESTONES)
     return Settings(
         database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -102,4 +154,27 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lockout_duration=timedelta(minutes=_positive_int(env, "DASHBOARD_LOCKOUT_MINUTES", 15)),
         milestones=milestones,
         encryption_keys=parse_encryption_keys(env.get(ENCRYPTION_KEYS_ENV) or ""),
+        audit_secret=(env.get(AUDIT_SECRET_ENV) or "").encode() or None,
+        flag_thresholds=parse_flag_thresholds(env),
     )
+
+
+_in_force: Settings | None = None
+_lock = threading.Lock()
+
+
+def settings() -> Settings:
+    """The process's settings: read from the environment at the first call, then kept."""
+    global _in_force
+    with _lock:
+        if _in_force is None:
+            _in_force = load_settings(os.environ)
+        return _in_force
+
+
+def put_in_force(new: Settings | None) -> None:
+    """Make `new` the process's settings, for a tool or a test that runs the app in its own
+    process (the benchmark, AppTest); None reads the environment again at the next call."""
+    global _in_force
+    with _lock:
+        _in_force = new

@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text
 
 from dashboard.audit import append_events
+from dashboard.config import FlagThresholds, settings
 from dashboard.errors import ValidationError
 from dashboard.flags import (
     HISTORY_DAYS,
@@ -38,8 +39,6 @@ from dashboard.flags import (
     RULES,
     Day,
     Finding,
-    FlagThresholds,
-    load_thresholds,
     no_checkin_finding,
 )
 from dashboard.passwords import hash_password
@@ -1218,7 +1217,7 @@ def load_demo(
     report(0.0, "Preparing the demo caseload")
 
     clock = _Clock(now=now, days=days)
-    thresholds = load_thresholds()
+    thresholds = settings().flag_thresholds
     rng = random.Random(seed)
     sponsor_count, counselor_count = demo_sizes(members)
     people = _make_people(rng, members=members, sponsors=sponsor_count, counselors=counselor_count)

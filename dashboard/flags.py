@@ -12,8 +12,7 @@ check-in for some days) has the last check-in's date as its episode: it is raise
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -22,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
-from dashboard.config import ConfigError
+from dashboard.config import FlagThresholds, settings
 from dashboard.errors import NotFound, ValidationError
 from dashboard.policy import ROLE_FOR_PURPOSE, disclose, visible_members
 from dashboard.text import clean_text
@@ -31,43 +30,6 @@ from models import OUTREACH_METHODS, CheckIn, Flag, User
 
 MAX_OUTREACH_NOTE = 1000
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
-
-
-@dataclass(frozen=True)
-class FlagThresholds:
-    high_craving: int = 8
-    low_mood_at_most: int = 2
-    low_mood_count: int = 3
-    low_mood_window: int = 5
-    silent_days: int = 3
-    craving_rise: float = 3.0
-    craving_recent_days: int = 7
-    craving_baseline_days: int = 28
-
-
-_ENV_THRESHOLDS = {
-    "DASHBOARD_FLAG_HIGH_CRAVING": ("high_craving", int),
-    "DASHBOARD_FLAG_LOW_MOOD_AT_MOST": ("low_mood_at_most", int),
-    "DASHBOARD_FLAG_LOW_MOOD_COUNT": ("low_mood_count", int),
-    "DASHBOARD_FLAG_LOW_MOOD_WINDOW": ("low_mood_window", int),
-    "DASHBOARD_FLAG_SILENT_DAYS": ("silent_days", int),
-    "DASHBOARD_FLAG_CRAVING_RISE": ("craving_rise", float),
-}
-
-
-def load_thresholds(env: Mapping[str, str] | None = None) -> FlagThresholds:
-    env = os.environ if env is None else env
-    values = {}
-    for name, (field, kind) in _ENV_THRESHOLDS.items():
-        raw = env.get(name)
-        if raw:
-            try:
-                values[field] = kind(raw)
-            except ValueError:
-                raise ConfigError(f"{name} must be a number, not {raw!r}") from None
-            if values[field] <= 0:
-                raise ConfigError(f"{name} must be greater than zero")
-    return FlagThresholds(**values)
 
 
 @dataclass(frozen=True)
@@ -210,7 +172,7 @@ def evaluate_checkin(
     thresholds: FlagThresholds | None = None,
 ) -> list[str]:
     """Raise the flags a saved or edited check-in calls for; returns the rule ids raised."""
-    thresholds = thresholds or load_thresholds()
+    thresholds = thresholds or settings().flag_thresholds
     history = _history(session, member_id, local_date)
     if not history or history[-1].local_date != local_date:
         return []
@@ -247,7 +209,7 @@ def sweep(
 
     A constant number of statements whatever the number of members.
     """
-    thresholds = thresholds or load_thresholds()
+    thresholds = thresholds or settings().flag_thresholds
     # One index lookup per member (member_id, local_date), not a GROUP BY over every check-in.
     last = (select(func.max(CheckIn.local_date)).where(CheckIn.member_id == User.id)
             .scalar_subquery())
@@ -271,7 +233,7 @@ def raise_silence_flags(
     """The time rule over (member id, last check-in, time zone) rows of active members
     that have checked in at least once: raises the flags due, once per episode. For a
     screen that has read those rows anyway (the caseload), and for `sweep`."""
-    thresholds = thresholds or load_thresholds()
+    thresholds = thresholds or settings().flag_thresholds
     rows = []
     for member_id, last, tz in last_checkins:
         finding = no_checkin_finding(last, local_today(tz, now), thresholds)

@@ -1,4 +1,7 @@
-"""Words shown to people for the product's codes, in one place."""
+"""Words shown to people for the product's codes, in one place, with the codes themselves:
+screens take both from here, never from the models."""
+
+from models import CATEGORIES, OUTREACH_METHODS, ROLES, SEVERITIES  # noqa: F401 (for screens)
 
 # Short labels of our own wording (the official text of the steps is copyrighted).
 STEP_LABELS = {
@@ -70,3 +73,9 @@ CRISIS_RESOURCES_SHORT = (
 
 OUTREACH_LABELS = {"called": "Called", "texted": "Texted", "met": "Met in person",
                    "other": "Other"}
+
+
+def plural(count: int, word: str, plural_word: str | None = None) -> str:
+    """"1 day", "3 days"; `plural_word` for a word that does not just take an s."""
+    return f"{count} {word if count == 1 else (plural_word or word + 's')}"
+

@@ -94,7 +94,3 @@ def moment_label(moment: datetime | None, tz_name: str, *, now: datetime | None 
     local = to_local(moment, tz_name)
     today = local_today(tz_name, now) if now is not None else None
     return f"{day_label(local.date(), today=today, weekday=True, short=True)}, {local:%H:%M}"
-
-
-def plural(count: int, word: str, plural_word: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural_word or word + 's')}"

@@ -17,12 +17,13 @@ from typing import TypeVar
 import streamlit as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard import auth, clock, retry
+from dashboard import auth, clock, write_turns
 from dashboard.auth import Actor
-from dashboard.config import Settings, load_settings
+from dashboard.config import Settings
+from dashboard.config import settings as process_settings
 from dashboard.errors import NotFound, ValidationError
-from dashboard.keys import configure_keys
-from dashboard.retry import is_busy, serialized_transaction
+from dashboard.encryption_keys import configure_keys
+from dashboard.write_turns import is_busy, serialized_transaction
 from dashboard.timeutil import DATE_INPUT_FORMAT, DAY_COLUMN_FORMAT
 from dashboard.users import has_any_user
 from models.db import make_engine, make_session_factory, start_wal_checkpointer, upgrade_to_head
@@ -51,7 +52,7 @@ def plain(text: object) -> str:
 
 
 def settings() -> Settings:
-    return load_settings()
+    return process_settings()
 
 
 @st.cache_resource(show_spinner="Opening the database...")
@@ -74,7 +75,7 @@ def transaction() -> Iterator[Session]:
     """One user action, one transaction: committed when the block ends, rolled back on error.
 
     On SQLite the process's transactions take their turn first come, first served
-    (dashboard/retry.py), so that no browser session waits behind others indefinitely.
+    (dashboard/write_turns.py), so that no browser session waits behind others indefinitely.
     """
     with serialized_transaction(_session_factory(settings().database_url)) as session:
         yield session
@@ -83,7 +84,7 @@ def transaction() -> Iterator[Session]:
 def run_transaction(action: Callable[[Session], T]) -> T:
     """`action(session)` as one transaction, run again while the database answers busy
     (nothing was written then): for a save a person must not lose to a locked database."""
-    return retry.run_transaction(_session_factory(settings().database_url), action)
+    return write_turns.run_transaction(_session_factory(settings().database_url), action)
 
 
 @contextmanager
@@ -228,7 +229,7 @@ def show_member_record(record, *, viewer_timezone: str, now: datetime) -> None:
 
     import pandas as pd
 
-    from dashboard.charts import mood_craving_figure, mood_craving_summary
+    from dashboard.member_charts import mood_craving_figure, mood_craving_summary
     from dashboard.labels import (
         CATEGORY_LABELS,
         OUTREACH_LABELS,
@@ -236,7 +237,7 @@ def show_member_record(record, *, viewer_timezone: str, now: datetime) -> None:
         SEVERITY_LABELS,
         STEP_LABELS,
     )
-    from dashboard.tables import checkin_rows, step_rows
+    from dashboard.record_tables import checkin_rows, step_rows
     from dashboard.timeutil import day_label, last_local_day, moment_label
 
     notes = "notes" in record.categories
@@ -314,7 +315,7 @@ def show_member_record(record, *, viewer_timezone: str, now: datetime) -> None:
 
 def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> None:
     """The detail screen of one shared member, for a sponsor or a counselor."""
-    from dashboard.records import member_record, shared_member_choices
+    from dashboard.member_record import member_record, shared_member_choices
 
     actor = require_role(role)
     now = clock.now()

@@ -17,13 +17,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
-from dashboard.config import load_settings
+from dashboard.config import settings
 from dashboard.errors import PermissionDenied, ValidationError
 from dashboard.flags import SEVERITY_RANK, risk_level, sweep
 from dashboard.labels import STEP_LABELS
 from dashboard.policy import audit_disclosures, disclose, shared_categories_by_member
 from dashboard.progress import milestones_between
-from dashboard.records import FlagView
+from dashboard.member_record import FlagView
 from dashboard.text import clean_text
 from dashboard.timeutil import day_label, day_range_label, local_today
 from models import CheckIn, Flag, MemberProfile, StepProgress, User, WeeklyReview
@@ -204,7 +204,7 @@ def weekly_review_for(
                                        WeeklyReview.iso_week == iso_week)
         )
     }
-    schedule = load_settings().milestones
+    schedule = settings().milestones
 
     cards = []
     for member_id in ids:

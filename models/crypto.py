@@ -9,7 +9,7 @@ decrypted when a row is read, through one keyring per process.
 The keyring is a `MultiFernet` (AES-128-CBC with HMAC-SHA256, from `cryptography`): the
 first key encrypts, every key decrypts, so keys rotate without downtime (see
 `reencrypted_token`). This package knows nothing of where keys come from: the application
-calls `configure(keys=...)` once at start (`dashboard.keys`).
+calls `configure(keys=...)` once at start (`dashboard.encryption_keys`).
 
 Failures are loud and say what is wrong without quoting anything: with no keys configured
 nothing is written (never plain text by accident), and a token that no key opens raises

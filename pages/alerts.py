@@ -12,9 +12,11 @@ from dashboard.labels import (
     OUTREACH_LABELS,
     RULE_LABELS,
     SEVERITY_LABELS,
+    OUTREACH_METHODS,
+    SEVERITIES,
+    plural,
 )
-from dashboard.timeutil import moment_label, on_day, plural
-from models import OUTREACH_METHODS, SEVERITIES
+from dashboard.timeutil import moment_label, on_day
 
 CLIENT_DETAIL = Path(__file__).resolve().parent / "client_detail.py"
 SCREEN = "Alerts"

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import clock, ui
 from dashboard.errors import ValidationError
-from dashboard.export import DELETE_CONFIRMATION, delete_account, export_member_data
+from dashboard.my_data import DELETE_CONFIRMATION, delete_account, export_member_data
 from dashboard.timeutil import local_today
 
 # What the download holds, in words: (one, many) per table beyond the account itself.

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import clock, ui
-from dashboard.charts import (
+from dashboard.member_charts import (
     checkin_calendar_figure,
     checkin_calendar_summary,
     mood_craving_figure,
@@ -18,7 +18,7 @@ from dashboard.progress import (
     next_milestone,
     sobriety_duration,
 )
-from dashboard.records import member_record
+from dashboard.member_record import member_record
 from dashboard.timeutil import day_label, local_today
 
 RANGES = {30: "30 days", 90: "90 days", 365: "365 days"}

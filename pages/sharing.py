@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import clock, ui
 from dashboard.errors import NotFound, ValidationError
-from dashboard.labels import CATEGORY_EXPLANATIONS, CATEGORY_LABELS, PURPOSE_LABELS
+from dashboard.labels import CATEGORIES, CATEGORY_EXPLANATIONS, CATEGORY_LABELS, PURPOSE_LABELS
 from dashboard.sharing import (
     MAX_CONSENT_DAYS,
     consents_of_member,
@@ -16,7 +16,6 @@ from dashboard.sharing import (
     revoke_consent,
 )
 from dashboard.timeutil import day_label, last_local_day, local_today
-from models import CATEGORIES
 
 actor = ui.require_role("member")
 now = clock.now()

@@ -5,8 +5,8 @@ import streamlit as st
 from dashboard import clock, ui
 from dashboard.errors import ValidationError
 from dashboard.labels import STEP_LABELS, STEP_STATUS_LABELS
-from dashboard.records import member_record
-from dashboard.steps_service import STEP_NOTES_LIMIT, update_step
+from dashboard.member_record import member_record
+from dashboard.steps import STEP_NOTES_LIMIT, update_step
 from dashboard.timeutil import day_label, on_day
 
 SAVED_KEY = "step_saved"

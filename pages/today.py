@@ -15,8 +15,8 @@ from dashboard.checkins import (
 )
 from dashboard.errors import ValidationError
 from dashboard.labels import ACTION_LABELS, MOOD_LABELS
-from dashboard.records import member_record
-from dashboard.tables import checkin_rows
+from dashboard.member_record import member_record
+from dashboard.record_tables import checkin_rows
 from dashboard.timeutil import day_label
 
 SAVED_KEY = "checkin_saved"

@@ -7,8 +7,8 @@ import streamlit as st
 
 from dashboard import clock, ui, users
 from dashboard.errors import ValidationError
+from dashboard.labels import ROLES
 from dashboard.timeutil import moment_label
-from models import ROLES
 
 actor = ui.require_role("admin")
 now = clock.now()

@@ -5,10 +5,10 @@ from datetime import timedelta
 import streamlit as st
 
 from dashboard import clock, ui
-from dashboard.charts import mood_craving_figure, mood_craving_summary
+from dashboard.member_charts import mood_craving_figure, mood_craving_summary
 from dashboard.errors import ValidationError
-from dashboard.labels import CATEGORY_LABELS, SEVERITY_LABELS
-from dashboard.timeutil import day_label, local_today, plural
+from dashboard.labels import CATEGORY_LABELS, SEVERITY_LABELS, plural
+from dashboard.timeutil import day_label, local_today
 from dashboard.weekly_review import (
     CONTEXT_WEEKS,
     mark_week_reviewed,

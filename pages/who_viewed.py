@@ -6,13 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import clock, ui
-from dashboard.labels import CATEGORY_LABELS
+from dashboard.labels import CATEGORY_LABELS, plural
 from dashboard.sharing import accounting_of_disclosures, viewers_of_my_data, views_of_my_data
 from dashboard.timeutil import (
     end_of_local_day,
     local_today,
     moment_label,
-    plural,
     start_of_local_day,
 )
 

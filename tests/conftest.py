@@ -27,6 +27,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashboard import config
 from models import Base, crypto
 from models.db import alembic_config, make_engine, make_session_factory, upgrade_to_head
 
@@ -97,6 +98,15 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where every test must run: {reason}"
+
+
+@pytest.fixture(autouse=True)
+def settings_of_the_test() -> Iterator[None]:
+    """Each test starts from settings read from the environment as it then stands (a test
+    may change a variable for the CLI, or put settings of its own in force for the app)."""
+    config.put_in_force(None)
+    yield
+    config.put_in_force(None)
 
 
 @pytest.fixture(autouse=True)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import clock
+from dashboard import clock, config
 from dashboard.demo import load_demo
 from models.db import make_engine, make_session_factory
 from tests.factories import NOW, set_up_two_factor
@@ -41,9 +43,9 @@ def demo_sqlite_url(demo_template, tmp_path) -> str:
 
 
 @pytest.fixture
-def app_db(sqlite_url, sqlite_engine, monkeypatch):
+def app_db(sqlite_url, sqlite_engine):
     """The database the app under test uses; returns a session factory for arranging data."""
-    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    config.put_in_force(replace(config.load_settings(os.environ), database_url=sqlite_url))
     return make_session_factory(sqlite_engine)
 
 

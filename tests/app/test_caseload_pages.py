@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from dashboard import clock
 from dashboard.auth import actor_from_user
-from dashboard.records import shared_member_choices
+from dashboard.member_record import shared_member_choices
 from models import AuditEvent, Consent, Flag, User
 from tests.app.conftest import by_label, no_exception, shown, titles
 from tests.factories import NOW, TOTP_SECRET

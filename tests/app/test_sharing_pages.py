@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from dashboard import clock
-from dashboard.records import member_record
+from dashboard.member_record import member_record
 from models import Consent
 from tests.app.conftest import by_label, no_exception, shown, titles
 from tests.factories import NOW, grant, make_user

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.auth import actor_from_user
-from dashboard.records import shared_member_choices
+from dashboard.member_record import shared_member_choices
 from dashboard.timeutil import local_today
 from dashboard.weekly_review import recent_weeks
 from models import Flag, User, WeeklyReview

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-import dashboard.records
+import dashboard.member_record
 from dashboard import caseload
-from dashboard.records import member_record
+from dashboard.member_record import member_record
 from models import AuditEvent, Flag
 from tests.factories import NOW, add_checkin, grant, make_user
 
@@ -29,8 +29,8 @@ NOT_DISCLOSING = {"current_step_of", "shared_member_choices"}  # names only, or 
 
 
 def test_every_public_reader_of_member_data_is_covered_here():
-    public = {name for name, fn in inspect.getmembers(dashboard.records, inspect.isfunction)
-              if fn.__module__ == "dashboard.records" and not name.startswith("_")}
+    public = {name for name, fn in inspect.getmembers(dashboard.member_record, inspect.isfunction)
+              if fn.__module__ == "dashboard.member_record" and not name.startswith("_")}
     assert public == set(DISCLOSING) | NOT_DISCLOSING
 
 
@@ -104,7 +104,7 @@ def test_caseload_services_write_one_event_per_client(session_factory, session, 
     assert WORDS not in f"{events[0].detail} {events[0].categories}"
 
 
-DASHBOARD = Path(dashboard.records.__file__).resolve().parent
+DASHBOARD = Path(dashboard.member_record.__file__).resolve().parent
 
 
 def test_no_code_path_updates_or_deletes_audit_events():

@@ -40,7 +40,7 @@ from dashboard.cli import main
 from dashboard.demo import load_demo
 from dashboard.policy import consent_is_active
 from dashboard.progress import sobriety_days
-from dashboard.records import member_record
+from dashboard.member_record import member_record
 from dashboard.timeutil import local_today
 from dashboard.weekly_review import iso_week_of, weekly_review_for
 from models import CheckIn, Consent, User

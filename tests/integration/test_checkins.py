@@ -15,7 +15,7 @@ from dashboard.checkins import (
     save_checkin,
 )
 from dashboard.errors import PermissionDenied, ValidationError
-from dashboard.records import member_record
+from dashboard.member_record import member_record
 from models import AuditEvent, CheckIn, Flag, MemberProfile, SobrietyDateChange
 from tests.factories import NOW, make_user
 

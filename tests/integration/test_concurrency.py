@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from dashboard.bench import find_lost_writes, run_concurrent_checkins
-from dashboard.retry import (
+from dashboard.write_turns import (
     FairTurn,
     WaitedTooLong,
     is_busy,

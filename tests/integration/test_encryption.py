@@ -18,10 +18,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.exc import StatementError
 
-from dashboard import demo
+from dashboard import config, demo
 from dashboard.cli import main
-from dashboard.config import ConfigError, Settings, load_settings
-from dashboard.keys import (
+from dashboard.config import ConfigError, Settings
+from dashboard.encryption_keys import (
     KEY_FILE_NAME,
     check_notes_readable,
     configure_keys,
@@ -35,6 +35,7 @@ from models.crypto import (
     UnencryptedNoteError,
 )
 from models.db import make_engine, make_session_factory, upgrade_to_head
+from tests.conftest import TEST_ENCRYPTION_KEY
 from tests.factories import NOW, add_checkin, make_user
 
 # Every encrypted column, and the words written to it here.
@@ -54,7 +55,7 @@ ENCRYPTED = sorted(NOTES)
 def test_keys_after():
     """Tests here switch keys; the session's test key (and environment) come back after."""
     yield
-    crypto.configure(keys=list(load_settings().encryption_keys))
+    crypto.configure(keys=[TEST_ENCRYPTION_KEY.encode()])
 
 
 def _settings(engine: Engine, *keys: bytes) -> Settings:
@@ -250,7 +251,7 @@ def _search_path(engine: Engine) -> dict:
 
 
 def test_rotation_keeps_every_note_readable_and_changes_every_token(engine):
-    old_key = load_settings().encryption_keys[0]
+    old_key = TEST_ENCRYPTION_KEY.encode()
     write_every_note(engine)
     before = all_raw_tokens(engine)
     with engine.connect() as connection:
@@ -282,7 +283,7 @@ def test_rotation_keeps_every_note_readable_and_changes_every_token(engine):
 
 
 def test_rotation_works_in_batches_over_composite_keys(engine):
-    old_key = load_settings().encryption_keys[0]
+    old_key = TEST_ENCRYPTION_KEY.encode()
     with make_session_factory(engine).begin() as session:
         member = make_user(session, "maria", "member")
         for step in range(1, 13):
@@ -290,7 +291,7 @@ def test_rotation_works_in_batches_over_composite_keys(engine):
         for day in range(30):
             add_checkin(session, member, date(2026, 10, 1) + timedelta(days=day),
                         journal=f"day {day}" if day % 3 else None)
-    from dashboard.keys import reencrypt_notes
+    from dashboard.encryption_keys import reencrypt_notes
 
     new_key = Fernet.generate_key()
     crypto.configure(keys=[new_key, old_key])
@@ -305,7 +306,7 @@ def test_rotation_works_in_batches_over_composite_keys(engine):
 
 
 def test_rotation_stops_at_a_note_no_key_opens_and_changes_nothing(engine):
-    old_key = load_settings().encryption_keys[0]
+    old_key = TEST_ENCRYPTION_KEY.encode()
     write_every_note(engine)
     foreign = Fernet(Fernet.generate_key()).encrypt(b"from another database").decode()
     with engine.begin() as connection:
@@ -329,7 +330,7 @@ def test_notes_from_before_encryption_are_refused_until_rotate_key_encrypts_them
     with pytest.raises(UnencryptedNoteError, match="rotate-key"), engine.connect() as c:
         c.execute(select(CheckIn.journal)).all()
 
-    key = load_settings().encryption_keys[0]
+    key = TEST_ENCRYPTION_KEY.encode()
     rotation = rotate_key(settings=_settings(engine, key), engine=engine, now=NOW)
     assert rotation.result.reencrypted == rotation.result.were_unencrypted == 1
     assert "an old plain note" not in str(raw_values(engine, "checkins", "journal"))
@@ -352,6 +353,7 @@ def embedded(tmp_path, monkeypatch):
 
 def run(args, capsys, monkeypatch, stdin=""):
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    config.put_in_force(None)  # each command a process of its own, reading the environment
     code = main(args)
     out, err = capsys.readouterr()
     return code, out, err
@@ -493,7 +495,7 @@ def test_a_fresh_database_in_a_new_folder_works_end_to_end(tmp_path):
 def test_rotate_key_on_postgresql(postgresql_engine, capsys, monkeypatch):
     import dashboard.cli
 
-    old_key, new_key = load_settings().encryption_keys[0], Fernet.generate_key()
+    old_key, new_key = TEST_ENCRYPTION_KEY.encode(), Fernet.generate_key()
     write_every_note(postgresql_engine)
     stored = encrypted_value_count(postgresql_engine)
     # The command's engine works in this test's schema, like every other engine here.

@@ -20,7 +20,7 @@ from sqlalchemy import delete
 
 from dashboard.errors import NotFound
 from dashboard.policy import allowed_categories
-from dashboard.records import member_record
+from dashboard.member_record import member_record
 from dashboard.sharing import grant_consent, revoke_consent
 from models import CATEGORIES, Consent
 from models.db import make_engine, make_session_factory, upgrade_to_head

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from dashboard.errors import NotFound, PermissionDenied, ValidationError
 from dashboard.policy import allowed_categories
 from dashboard.caseload import alert_queue
-from dashboard.records import member_record
+from dashboard.member_record import member_record
 from dashboard.weekly_review import iso_week_of, weekly_review_for
 from dashboard.sharing import (
     accounting_of_disclosures,

@@ -9,8 +9,13 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dashboard.config import ConfigError, Settings, load_settings, parse_encryption_keys
-from dashboard.keys import (
+from dashboard.config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    parse_encryption_keys,
+)
+from dashboard.encryption_keys import (
     KEY_FILE_NAME,
     create_key_file,
     key_file_for,
@@ -26,6 +31,7 @@ from models.crypto import (
     NoteDecryptionError,
     UnencryptedNoteError,
 )
+from tests.conftest import TEST_ENCRYPTION_KEY
 
 NOTE = "Drove past my old bar. Called Sam instead of going in; ça va mieux. \u2764"
 DIALECTS = [sqlite.dialect(), postgresql.dialect()]
@@ -35,7 +41,7 @@ DIALECTS = [sqlite.dialect(), postgresql.dialect()]
 def own_keys():
     """Each test configures keys of its own; the session's test key comes back after."""
     yield
-    crypto.configure(keys=list(load_settings().encryption_keys))
+    crypto.configure(keys=[TEST_ENCRYPTION_KEY.encode()])
 
 
 def bind(value, dialect=DIALECTS[0]):

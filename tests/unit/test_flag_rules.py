@@ -89,9 +89,9 @@ def test_no_checkin_after_three_silent_days(silent, reason):
 
 
 def test_thresholds_come_from_configuration():
-    from dashboard.flags import load_thresholds
+    from dashboard.config import parse_flag_thresholds
 
-    custom = load_thresholds({"DASHBOARD_FLAG_HIGH_CRAVING": "9", "DASHBOARD_FLAG_SILENT_DAYS": "5"})
+    custom = parse_flag_thresholds({"DASHBOARD_FLAG_HIGH_CRAVING": "9", "DASHBOARD_FLAG_SILENT_DAYS": "5"})
     assert (custom.high_craving, custom.silent_days) == (9, 5)
     assert RULE["high_craving"].check([day(craving=8)], custom) is None
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard.errors import NotFound
-from dashboard.records import member_record
+from dashboard.member_record import member_record
 from models import AuditEvent, Flag
 from tests.factories import NOW, add_checkin, grant, make_user
 

@@ -18,9 +18,6 @@ Nothing here ever prints, logs or puts in an error message a key or a note.
 
 from __future__ import annotations
 
-import os
-import stat
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.audit import record_event
 from dashboard.config import ENCRYPTION_KEYS_ENV, ConfigError, Settings
+from dashboard.secret_files import create_private_file, read_private_file, replace_private_file
 from models import Base, crypto
 
 KEY_FILE_NAME = "encryption.key"
@@ -79,19 +77,11 @@ def key_file_for(*, database_url: str) -> Path | None:
 
 def read_key_file(*, path: Path) -> tuple[bytes, ...]:
     """The keys of a key file, newest first; ConfigError if it is unsafe or malformed."""
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise ConfigError(f"there is no key file at {path}") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        # Like ssh with a private key: a key others can read protects nothing.
-        raise ConfigError(
-            f"the key file {path} is readable by other users (mode {stat.S_IMODE(mode):o}); "
-            f"make it private with `chmod 600 {path}`"
-        )
-    lines = path.read_text(encoding="ascii", errors="replace").splitlines()
+    if not path.exists():
+        raise ConfigError(f"there is no key file at {path}")
+    content = read_private_file(path, what="The key file").decode("ascii", errors="replace")
     keys = tuple(dict.fromkeys(
-        line.strip().encode() for line in lines
+        line.strip().encode() for line in content.splitlines()
         if line.strip() and not line.strip().startswith("#")
     ))
     if not keys:
@@ -103,57 +93,18 @@ def read_key_file(*, path: Path) -> tuple[bytes, ...]:
     return keys
 
 
-def _write_private_file(folder: Path, keys: tuple[bytes, ...]) -> Path:
-    """A new file of keys in `folder`, mode 0600 from the start, flushed to disk."""
-    descriptor, name = tempfile.mkstemp(prefix=".encryption-key-", dir=folder)
-    try:
-        os.fchmod(descriptor, 0o600)
-        content = _KEY_FILE_HEADER + "".join(key.decode("ascii") + "\n" for key in keys)
-        os.write(descriptor, content.encode("ascii"))
-        os.fsync(descriptor)
-    except BaseException:
-        os.close(descriptor)
-        os.unlink(name)
-        raise
-    os.close(descriptor)
-    return Path(name)
-
-
-def _sync_folder(folder: Path) -> None:
-    # The new directory entry must survive a crash as surely as the database's commit.
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+def _key_file_content(keys: tuple[bytes, ...]) -> bytes:
+    return (_KEY_FILE_HEADER + "".join(key.decode("ascii") + "\n" for key in keys)).encode("ascii")
 
 
 def create_key_file(*, path: Path) -> bool:
-    """Create the key file with one new key unless it exists; True if this call created it.
-
-    Atomic: the complete file appears at once (a hard link of a finished private file
-    fails if the name exists), so two processes starting together never overwrite each
-    other's key nor read a half-written one.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        return False
-    written = _write_private_file(path.parent, (crypto.generate_key(),))
-    try:
-        os.link(written, path)
-    except FileExistsError:
-        return False
-    finally:
-        written.unlink()
-    _sync_folder(path.parent)
-    return True
+    """Create the key file with one new key unless it exists; True if this call created it."""
+    return create_private_file(path, _key_file_content((crypto.generate_key(),)))
 
 
 def replace_key_file(*, path: Path, keys: tuple[bytes, ...]) -> None:
     """Write the key file anew with these keys (rotation only), atomically."""
-    written = _write_private_file(path.parent, keys)
-    os.replace(written, path)
-    _sync_folder(path.parent)
+    replace_private_file(path, _key_file_content(keys))
 
 
 # ---------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from dashboard.charts import (
+from dashboard.member_charts import (
     checkin_calendar_figure,
     checkin_calendar_summary,
     mood_craving_figure,
@@ -117,7 +117,7 @@ def test_the_first_and_last_day_are_not_cut_off_at_the_edges():
 def test_summary_speaks_of_the_member_to_a_viewer():
     from datetime import date
 
-    from dashboard.charts import mood_craving_summary
+    from dashboard.member_charts import mood_craving_summary
     from dashboard.weekly_review import DayPoint
 
     day = date(2026, 11, 23)

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.errors import PermissionDenied, ValidationError
-from dashboard.records import member_record
-from dashboard.steps_service import update_step
+from dashboard.member_record import member_record
+from dashboard.steps import update_step
 from models import AuditEvent, StepProgress
 from tests.factories import NOW, make_user
 
