@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import astuple, dataclass, fields
 from datetime import datetime
 
@@ -12,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from dashboard.audit import ChainReport, record_event, verify_chain
 from dashboard.auth import Actor, normalize_username
+from dashboard.csv_cells import csv_text
 from dashboard.errors import PermissionDenied
 from models import AuditEvent, User
 
@@ -92,9 +91,4 @@ def audit_chain_status(*, session: Session, actor: Actor) -> ChainReport:
 
 
 def audit_csv(rows: list[AuditRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([f.name for f in fields(AuditRow)])
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in astuple(row)])
-    return out.getvalue()
+    return csv_text([f.name for f in fields(AuditRow)], (astuple(row) for row in rows))

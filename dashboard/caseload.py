@@ -1,4 +1,4 @@
-"""The counselor's caseload and alert queue.
+"""The counselor's caseload: one row per client who shares with them, filtered and sorted.
 
 `caseload_for` gives one row per client with an active counseling consent, read with a
 constant number of set-based statements whatever the caseload size, never one per
@@ -12,33 +12,34 @@ of ids. Categories a client does not share come back as None, so the screen can 
 Days are the client's own: "today" and "the last 7 days" are computed per time zone (a
 caseload has a handful of them).
 
-The rest of the module is pure: filtering, sorting, the table as shown, its CSV and the
-metrics strip, so that the page stays a thin layer and every rule here is unit-tested.
+Filtering and sorting are pure and unit-tested; the table as shown, its CSV and the
+metrics strip are in caseload_table.py, the alert queue in alert_queue.py.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, Date, String, and_, case, func, literal, select, union_all
+from sqlalchemy import (
+    Connection,
+    Date,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
-from dashboard.config import settings
 from dashboard.errors import PermissionDenied
-from dashboard.flags import (
-    SEVERITY_RANK,
-    raise_silence_flags,
-    risk_level,
-    sweep,
-)
-from dashboard.labels import RULE_LABELS, SEVERITY_LABELS, STEP_LABELS
+from dashboard.flags import raise_silence_flags, risk_level
 from dashboard.policy import (
     ROLE_FOR_PURPOSE,
     audit_disclosures,
@@ -46,16 +47,8 @@ from dashboard.policy import (
     visible_members,
 )
 from dashboard.progress import sobriety_days
-from dashboard.timeutil import day_label, local_today
-from models import (
-    SEVERITIES,
-    CheckIn,
-    Flag,
-    MemberProfile,
-    StepProgress,
-    User,
-    WeeklyReview,
-)
+from dashboard.timeutil import local_today
+from models import CheckIn, Flag, MemberProfile, StepProgress, User, WeeklyReview
 
 PURPOSE = "counseling"
 CASELOAD_SCREEN = "Caseload"
@@ -65,10 +58,9 @@ HEATMAP_DAYS = 28
 HEATMAP_MAX_CLIENTS = 40
 # What the caseload table shows; a client's notes never appear on it.
 SHOWN_CATEGORIES = frozenset({"checkins", "steps", "flags"})
-NOT_SHARED = "not shared"
 
 
-def _require_counselor(actor: Actor) -> None:
+def require_counselor(actor: Actor) -> None:
     if not actor.has_role(ROLE_FOR_PURPOSE[PURPOSE]):
         raise PermissionDenied()
 
@@ -116,7 +108,7 @@ def caseload_for(*, session: Session, actor: Actor, now: datetime
                  ) -> list[CaseloadRow]:
     """Every client with an active counseling consent to the actor, in the default order
     (highest risk first, then the longest silent). Audits one view per client."""
-    _require_counselor(actor)
+    require_counselor(actor)
     shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=PURPOSE)
     if not shared:
         return []
@@ -298,7 +290,7 @@ def _row(p, categories: frozenset[str], today: date, week: _Week,
                        today=today, **values)
 
 
-def _restricted(row: CaseloadRow, categories: frozenset[str]) -> CaseloadRow:
+def restricted_to(row: CaseloadRow, categories: frozenset[str]) -> CaseloadRow:
     """The row with every value of a category outside `categories` blanked out."""
     blank: dict[str, None] = {}
     if "checkins" not in categories:
@@ -473,306 +465,3 @@ def caseload_view(
                 days[member_id].add(ago)
     return CaseloadView(rows=rows, shown=shown,
                         checkin_days={m: frozenset(d) for m, d in days.items()})
-
-
-# ---------------------------------------------------------------------------------------
-# The table as shown, and its CSV (pure).
-
-
-@dataclass(frozen=True)
-class TableColumn:
-    key: str
-    label: str
-    category: str | None  # the consent category it shows; None for the name
-    help: str
-
-
-TABLE_COLUMNS: tuple[TableColumn, ...] = (
-    TableColumn("client", "Client", None, "Select a row to open the client's detail."),
-    TableColumn("risk", "Risk", "flags", "Highest severity among the client's open flags."),
-    TableColumn("days_silent", "Days silent", "checkins",
-                "Days since the last check-in, in the client's own time zone; \"never\" "
-                "when they have not checked in yet."),
-    TableColumn("adherence", "Check-ins 7d", "checkins",
-                "Days with a check-in among the last 7 (today counts once the client has "
-                "checked in). Empty when check-ins are not shared."),
-    TableColumn("mood_craving", "Mood / craving", "checkins",
-                "Mean mood (1 to 5) / highest craving (0 to 10) over the same 7 days; "
-                "\"none\" without a check-in in them."),
-    TableColumn("days_sober", "Days sober", "checkins", "Days since the sobriety date."),
-    TableColumn("step", "Step", "steps", "The lowest of the 12 steps not yet completed."),
-    TableColumn("open_flags", "Open flags", "flags",
-                "Flags nobody has acknowledged yet (work them on the Alerts page)."),
-    TableColumn("last_contact", "Last contact", "flags",
-                "The last day someone acknowledged a flag with outreach, or reviewed the "
-                "client's week; \"none\" before the first."),
-)
-COLUMN_BY_KEY = {c.key: c for c in TABLE_COLUMNS}
-NEVER = "never"
-NONE = "none"
-
-
-def _text(row: CaseloadRow, key: str, viewer_timezone: str, today: date | None = None) -> str:
-    """A cell as words, as it reads on screen when given the viewer's `today` ("yesterday"),
-    as it reads in an export without ("Tue 1 Dec 2026": a file is read on other days)."""
-    if key == "client":
-        return row.display_name
-    category = COLUMN_BY_KEY[key].category
-    if category is not None and not row.shares(category):
-        return NOT_SHARED
-    match key:
-        case "risk":
-            return SEVERITY_LABELS[row.risk]
-        case "days_silent":
-            return NEVER if row.days_silent is None else str(row.days_silent)
-        case "adherence":
-            return f"{row.checkins_7d}/{WEEK_DAYS}"
-        case "mood_craving":
-            if row.mean_mood_7d is None:
-                return NONE
-            return f"{row.mean_mood_7d:.1f} / {row.max_craving_7d}"
-        case "days_sober":
-            return str(row.days_sober)
-        case "step":
-            return str(row.current_step)
-        case "open_flags":
-            return str(row.open_flags)
-        case "last_contact":
-            if row.last_contact is None:
-                return NONE
-            return day_label(local_today(viewer_timezone, row.last_contact), today=today,
-                             weekday=True, short=True)
-    raise KeyError(key)
-
-
-FIGURE_SPACE = "\u2007"  # as wide as a digit
-# Widths that numbers are padded to on screen, so that a click on a column header (which
-# sorts text as text) still sorts them as numbers; words sort after every number.
-_PAD = {"days_silent": 5, "days_sober": 6, "step": 2, "open_flags": 4}
-
-
-def screen_table(rows: Sequence[CaseloadRow], *, viewer_timezone: str, today: date,
-                 columns: Sequence[str] | None = None) -> dict[str, list]:
-    """Column label -> cell values, for the page's dataframe.
-
-    Risk is a severity code (a list of one, for a coloured label; "not_shared" when
-    not shared), adherence the number of days (None, an empty bar, when not shared),
-    and the other cells are the words of the CSV, numbers padded as above.
-    """
-    keys = list(columns or COLUMN_BY_KEY)
-    table: dict[str, list] = {COLUMN_BY_KEY[k].label: [] for k in keys}
-    for row in rows:
-        for key in keys:
-            label = COLUMN_BY_KEY[key].label
-            if key == "risk":
-                table[label].append([row.risk or "not_shared"])
-            elif key == "adherence":
-                table[label].append(row.checkins_7d)
-            else:
-                text = _text(row, key, viewer_timezone, today)
-                width = _PAD.get(key)
-                if width and text.isdigit():
-                    text = text.rjust(width, FIGURE_SPACE)
-                table[label].append(text)
-    return table
-
-
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def caseload_csv(rows: Sequence[CaseloadRow], *, viewer_timezone: str,
-                 columns: Sequence[str] | None = None) -> str:
-    """The table as shown, as CSV: the same rows, columns and words."""
-    keys = list(columns or COLUMN_BY_KEY)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([COLUMN_BY_KEY[k].label for k in keys])
-    for row in rows:
-        cells = [_text(row, k, viewer_timezone) for k in keys]
-        writer.writerow(["'" + c if c.startswith(_FORMULA_STARTS) else c for c in cells])
-    return out.getvalue()
-
-
-def export_caseload_csv(*, session: Session, actor: Actor, rows: Sequence[CaseloadRow],
-                        columns: Sequence[str] | None = None, now: datetime
-                        ) -> str:
-    """The CSV of the rows and columns shown, audited as an export of each client in it.
-
-    Consent is asked again: a client who stopped sharing since the table was read is left
-    out, and a category no longer shared is blanked.
-    """
-    _require_counselor(actor)
-    keys = list(columns or COLUMN_BY_KEY)
-    shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=PURPOSE)
-    exported = [_restricted(r, shared[r.member_id]) for r in rows if r.member_id in shared]
-    in_columns = {COLUMN_BY_KEY[k].category for k in keys} - {None}
-    audit_disclosures(
-        session, actor=actor, purpose=PURPOSE, screen=CASELOAD_SCREEN, action="export", at=now,
-        granted_by_member={r.member_id: (shared[r.member_id] & in_columns) or shared[r.member_id]
-                           for r in exported},
-    )
-    return caseload_csv(exported, viewer_timezone=actor.timezone, columns=keys)
-
-
-# ---------------------------------------------------------------------------------------
-# The metrics strip (pure).
-
-
-@dataclass(frozen=True)
-class CaseloadMetrics:
-    clients: int
-    sharing_flags: int
-    open_high_flags: int
-    sharing_checkins: int
-    silent_days: int  # the threshold, from the flag rules' configuration
-    silent_clients: int
-    adherence_7d: float | None  # None when nobody shares check-ins
-
-
-def caseload_metrics(rows: Sequence[CaseloadRow], *, silent_days: int | None = None
-                     ) -> CaseloadMetrics:
-    silent_days = silent_days or settings().flag_thresholds.silent_days
-    flags = [r for r in rows if r.shares("flags")]
-    checkins = [r for r in rows if r.shares("checkins")]
-    return CaseloadMetrics(
-        clients=len(rows),
-        sharing_flags=len(flags),
-        open_high_flags=sum(r.open_high_flags or 0 for r in flags),
-        sharing_checkins=len(checkins),
-        silent_days=silent_days,
-        silent_clients=sum(1 for r in checkins
-                           if r.never_checked_in or (r.days_silent or 0) >= silent_days),
-        adherence_7d=(sum(r.checkins_7d or 0 for r in checkins) / (WEEK_DAYS * len(checkins))
-                      if checkins else None),
-    )
-
-
-def showing_sentence(shown: int, total: int) -> str:
-    clients = f"{total:,} client" + ("" if total == 1 else "s")
-    if shown == total:
-        return f"Showing all {clients}."
-    return f"Showing {shown:,} of {clients}."
-
-
-def high_risk_names(rows: Sequence[CaseloadRow], *, at_most: int = 5) -> str | None:
-    """Who is at high risk, for the line above the table: "Ana A., Ben B. and 3 more"."""
-    high = [r.display_name for r in rows if r.risk == "high"]
-    if not high:
-        return None
-    named, more = high[:at_most], len(high) - at_most
-    if more > 0:
-        return f"{', '.join(named)} and {more} more"
-    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
-
-
-def step_choice_label(step: int) -> str:
-    return f"{step}. {STEP_LABELS[step]}"
-
-
-# ---------------------------------------------------------------------------------------
-# The alert queue.
-
-
-@dataclass(frozen=True)
-class AlertItem:
-    flag_id: int
-    member_id: int
-    display_name: str
-    severity: str
-    rule_id: str
-    raised_on: date
-    client_today: date  # the client's own date, by which the flag's age is counted
-    reason: str
-    quoted_text: str | None  # the client's own words, only when notes are shared
-    status: str  # "open" or "acknowledged"
-    acknowledged_at: datetime | None
-    outreach_method: str | None
-    acknowledged_by_me: bool
-
-    @property
-    def rule_label(self) -> str:
-        return RULE_LABELS.get(self.rule_id, self.rule_id)
-
-    @property
-    def days_open(self) -> int:
-        """Days since the flag was raised, in the client's own calendar."""
-        return max(0, (self.client_today - self.raised_on).days)
-
-
-@dataclass(frozen=True)
-class AlertQueue:
-    alerts: list[AlertItem]  # the page asked for, of the filtered queue
-    total: int  # how many flags match the filters
-    page: int  # the page returned (the last one when more was asked)
-    pages: int
-    by_severity: dict[str, int] = field(default_factory=dict)  # of the whole queue
-
-
-def alert_queue(
-    *, session: Session, actor: Actor, severities: Iterable[str] = (),
-    rule_ids: Iterable[str] = (), page: int = 1, page_size: int = 20,
-    now: datetime,
-) -> AlertQueue:
-    """Open and acknowledged flags of the clients who share flags with the actor: by
-    severity, then the oldest first. Filters and paging apply in SQL, so that only the
-    clients of the flags returned are disclosed (and audited)."""
-    _require_counselor(actor)
-    shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=PURPOSE)
-    if not any("flags" in categories for categories in shared.values()):
-        return AlertQueue(alerts=[], total=0, page=1, pages=1,
-                          by_severity=dict.fromkeys(reversed(SEVERITIES), 0))
-    with_flags = visible_members(viewer_id=actor.id, at=now, purpose=PURPOSE, category="flags")
-    # Silence flags are raised here too, for a counselor who opens Alerts first.
-    sweep(session, now=now, member_ids=with_flags)
-
-    severities, rule_ids = list(severities), list(rule_ids)
-    chosen = [Flag.member_id.in_(with_flags), Flag.status.in_(("open", "acknowledged"))]
-    if rule_ids:
-        chosen.append(Flag.rule_id.in_(rule_ids))
-    # The whole queue by severity (the strip above the list) and how many of each match
-    # the filters, in one statement.
-    counts = session.connection().execute(
-        select(Flag.severity, func.count(),
-               func.count(case((Flag.rule_id.in_(rule_ids), 1))) if rule_ids else func.count())
-        .where(*chosen[:2]).group_by(Flag.severity)
-    ).all()
-    by_severity = {severity: count for severity, count, _ in counts}
-    total = sum(matching for severity, _, matching in counts
-                if not severities or severity in severities)
-    if severities:
-        chosen.append(Flag.severity.in_(severities))
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
-    severity_rank = case(
-        *((Flag.severity == name, rank) for name, rank in SEVERITY_RANK.items()), else_=0
-    )
-    query = (
-        select(Flag, User.display_name, User.timezone)
-        .join(User, User.id == Flag.member_id)
-        .where(*chosen)
-        .order_by(severity_rank.desc(), Flag.raised_on, Flag.id)
-        .limit(page_size).offset((page - 1) * page_size)
-    )
-    alerts = [
-        AlertItem(
-            flag_id=f.id, member_id=f.member_id, display_name=name, severity=f.severity,
-            rule_id=f.rule_id, raised_on=f.raised_on,
-            client_today=local_today(tz, now), reason=f.reason,
-            # The client's own words (decrypted by the column type) only with notes shared.
-            quoted_text=f.quoted_text if "notes" in shared[f.member_id] else None,
-            status=f.status, acknowledged_at=f.acknowledged_at,
-            outreach_method=f.outreach_method, acknowledged_by_me=f.acknowledged_by_id == actor.id,
-        )
-        # Whole flags through the ORM (a page of them): selecting the encrypted column
-        # alone in a cached Core statement trips its comparison guard (models/crypto.py).
-        for f, name, tz in session.execute(query)
-        # A consent granted since `shared` was read waits for the next view.
-        if "flags" in shared.get(f.member_id, ())
-    ]
-    audit_disclosures(
-        session, actor=actor, purpose=PURPOSE, screen=ALERTS_SCREEN, at=now,
-        granted_by_member={a.member_id: shared[a.member_id] & {"flags", "notes"} for a in alerts},
-    )
-    return AlertQueue(alerts=alerts, total=total, page=page, pages=pages,
-                      by_severity={s: by_severity.get(s, 0) for s in reversed(SEVERITIES)})

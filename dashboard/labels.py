@@ -3,6 +3,9 @@ screens take both from here, never from the models."""
 
 from models import CATEGORIES, OUTREACH_METHODS, ROLES, SEVERITIES  # noqa: F401 (for screens)
 
+# What a screen shows for a value of a category the member does not share with the viewer.
+NOT_SHARED = "not shared"
+
 # Short labels of our own wording (the official text of the steps is copyrighted).
 STEP_LABELS = {
     1: "Admit the problem",

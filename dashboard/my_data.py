@@ -12,7 +12,6 @@ they carry ids, never names or note text, so what remains is pseudonymous.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session, aliased
 from dashboard.audit import record_event
 from dashboard.auth import Actor, reconfirm_password
 from dashboard.config import Settings
+from dashboard.csv_cells import csv_text
 from dashboard.errors import PermissionDenied, ValidationError
 from dashboard.policy import ALL_CATEGORIES, consent_is_active, disclose
 from models import (
@@ -44,9 +44,6 @@ from models import (
 
 DELETE_CONFIRMATION = "delete my account"
 EXPORT_FORMAT_VERSION = 1
-# Spreadsheet programs run a cell that starts with one of these as a formula; the CSV
-# copy defuses them (the JSON copy keeps every value exactly as stored).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Table = list[dict[str, Any]]
 
@@ -109,23 +106,8 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"not exportable: {type(value).__name__}")
 
 
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _csv(rows: Table, columns: tuple[str, ...]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_csv_cell(row[c]) for c in columns])
-    return out.getvalue()
+    return csv_text(columns, ([row[c] for c in columns] for row in rows))
 
 
 def _rows(objects, columns: tuple[str, ...]) -> Table:

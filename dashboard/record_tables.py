@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dashboard.labels import MOOD_LABELS, STEP_LABELS, STEP_STATUS_LABELS
-from dashboard.member_record import CheckInView, StepView
+from dashboard.member_views import CheckInView, StepView
 
 
 # Short enough that a day's actions fit a table column without sideways scrolling.

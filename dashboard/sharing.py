@@ -7,8 +7,6 @@ acknowledgement that they may revoke it. Missing any of them, nothing is stored.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from dashboard.audit import record_event
 from dashboard.auth import Actor, normalize_username
+from dashboard.csv_cells import csv_text
 from dashboard.errors import NotFound, PermissionDenied, ValidationError
 from dashboard.policy import ROLE_FOR_PURPOSE, consent_is_active
 from dashboard.text import clean_text
@@ -260,17 +259,13 @@ def accounting_of_disclosures(
     rows = _accesses(session, member_id=member_id, viewer_id=None,
                      since=now - timedelta(days=365 * ACCOUNTING_YEARS + 1), until=None,
                      limit=None)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.replace("time (local)", f"time ({tz})") for c in ACCOUNTING_COLUMNS])
-    for r in rows:
-        # An export is data: ISO 8601 times, the local one with its offset.
-        writer.writerow([r.at.strftime("%Y-%m-%d %H:%M:%S"),
-                         to_local(r.at, tz).isoformat(timespec="seconds"),
-                         r.viewer_name, r.viewer_role or "", r.action,
-                         r.categories.replace(",", " "), r.purpose or "", r.screen or "",
-                         r.outcome])
+    # An export is data: ISO 8601 times, the local one with its offset.
+    text = csv_text(
+        [c.replace("time (local)", f"time ({tz})") for c in ACCOUNTING_COLUMNS],
+        ([r.at.strftime("%Y-%m-%d %H:%M:%S"), to_local(r.at, tz).isoformat(timespec="seconds"),
+          r.viewer_name, r.viewer_role, r.action, r.categories.replace(",", " "), r.purpose,
+          r.screen, r.outcome] for r in rows))
     record_event(session, actor_id=actor.id, actor_role="admin" if member_id != actor.id else "member",
                  action="accounting_exported", member_id=member_id, at=now,
                  detail=f"{len(rows)} accesses")
-    return out.getvalue()
+    return text

@@ -23,7 +23,7 @@ from dashboard.flags import SEVERITY_RANK, risk_level, sweep
 from dashboard.labels import STEP_LABELS
 from dashboard.policy import audit_disclosures, disclose, shared_categories_by_member
 from dashboard.progress import milestones_between
-from dashboard.member_record import FlagView
+from dashboard.member_views import FlagView
 from dashboard.text import clean_text
 from dashboard.timeutil import day_label, day_range_label, local_today
 from models import CheckIn, Flag, MemberProfile, StepProgress, User, WeeklyReview

@@ -3,39 +3,42 @@
 from pathlib import Path
 
 import streamlit as st
+from dashboard.alert_queue import alert_queue
 
-from dashboard import clock, ui
-from dashboard.caseload import alert_queue
+from dashboard import clock
 from dashboard.flags import acknowledge_flag, resolve_flag
 from dashboard.labels import (
     CRISIS_RESOURCES_SHORT,
     OUTREACH_LABELS,
-    RULE_LABELS,
-    SEVERITY_LABELS,
     OUTREACH_METHODS,
+    RULE_LABELS,
     SEVERITIES,
+    SEVERITY_LABELS,
     plural,
 )
 from dashboard.timeutil import moment_label, on_day
+from dashboard.web.database import transaction
+from dashboard.web.flags_form import flag_action
+from dashboard.web.forms import show_flash
+from dashboard.web.member_record import SELECTED_MEMBER_KEY
+from dashboard.web.session import require_role
+from dashboard.web.widgets import confidentiality_notice, plain, risk_badge
 
 CLIENT_DETAIL = Path(__file__).resolve().parent / "client_detail.py"
 SCREEN = "Alerts"
 PURPOSE = "counseling"
 PAGE_SIZE = 20
-FLASH = "alerts_flash"
 OPEN_CLIENT = "alerts_open_client"
 PAGE = "alerts_page"  # the page asked for; the pager widget writes it when clicked
 
-actor = ui.require_role("counselor")
+actor = require_role("counselor")
 now = clock.now()
 if st.session_state.pop(OPEN_CLIENT, False):
     st.switch_page(CLIENT_DETAIL)
 
 st.title("Alerts")
-ui.confidentiality_notice()
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(flash, icon=":material/check_circle:")
+confidentiality_notice()
+show_flash()
 
 keep = {"persist_state": "session"}
 severity_column, rule_column = st.columns(2)
@@ -51,7 +54,7 @@ severities = severity_column.multiselect(
 rules = rule_column.multiselect("Rule", list(RULE_LABELS), key="alerts_rules",
                                 on_change=first_page, format_func=RULE_LABELS.get,
                                 placeholder="Any rule", **keep)
-with ui.transaction() as session:
+with transaction() as session:
     queue = alert_queue(session=session, actor=actor, severities=severities, rule_ids=rules,
                         page=st.session_state.get(PAGE, 1), page_size=PAGE_SIZE, now=now)
 
@@ -67,25 +70,23 @@ if not queue.alerts:
 
 
 def open_client(member_id: int) -> None:
-    st.session_state["selected_member_id"] = member_id
+    st.session_state[SELECTED_MEMBER_KEY] = member_id
     st.session_state[OPEN_CLIENT] = True
 
 
 def acknowledge(alert, method: str | None, note: str) -> None:
-    ui.flag_action(
+    flag_action(
         lambda session: acknowledge_flag(
             session=session, actor=actor, flag_id=alert.flag_id, outreach_method=method,
             outreach_note=note, purpose=PURPOSE, screen=SCREEN, now=now),
-        flash_key=FLASH,
-        done=f"{ui.plain(alert.display_name)}: {alert.rule_label.lower()} acknowledged.")
+        done=f"{plain(alert.display_name)}: {alert.rule_label.lower()} acknowledged.")
 
 
 def resolve(alert) -> None:
-    ui.flag_action(
+    flag_action(
         lambda session: resolve_flag(session=session, actor=actor, flag_id=alert.flag_id,
                                      purpose=PURPOSE, screen=SCREEN, now=now),
-        flash_key=FLASH,
-        done=f"{ui.plain(alert.display_name)}: {alert.rule_label.lower()} resolved.")
+        done=f"{plain(alert.display_name)}: {alert.rule_label.lower()} resolved.")
 
 
 for alert in queue.alerts:
@@ -95,13 +96,13 @@ for alert in queue.alerts:
         if alert.days_open >= 2:
             raised += f" ({plural(alert.days_open, 'day')} ago)"
         head.markdown(
-            f":{ui.RISK_COLOURS[alert.severity]}-badge[{SEVERITY_LABELS[alert.severity]}] "
-            f"**{ui.plain(alert.display_name)}** \u00b7 {alert.rule_label} \u00b7 raised "
+            f"{risk_badge(alert.severity, SEVERITY_LABELS[alert.severity])} "
+            f"**{plain(alert.display_name)}** \u00b7 {alert.rule_label} \u00b7 raised "
             f"{raised}")
         action.button("Open client", key=f"open_{alert.flag_id}", icon=":material/person:",
                       on_click=open_client, args=(alert.member_id,), width="stretch")
         # Typed by people (the client's name and words): shown as typed, never as markdown.
-        st.markdown(ui.plain(alert.reason) + (f": \u201c{ui.plain(alert.quoted_text)}\u201d"
+        st.markdown(plain(alert.reason) + (f": \u201c{plain(alert.quoted_text)}\u201d"
                                               if alert.quoted_text else ""))
         if alert.severity == "high":
             st.markdown(f":material/call: {CRISIS_RESOURCES_SHORT}")

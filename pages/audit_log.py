@@ -5,20 +5,34 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import clock, ui
-from dashboard.audit_log import MAX_ROWS, audit_actions, audit_chain_status, audit_csv, audit_log
-from dashboard.errors import PermissionDenied
+from dashboard import clock
+from dashboard.audit_log import (
+    MAX_ROWS,
+    audit_actions,
+    audit_chain_status,
+    audit_csv,
+    audit_log,
+)
 from dashboard.sharing import accounting_of_disclosures
-from dashboard.timeutil import end_of_local_day, local_today, moment_label, start_of_local_day
+from dashboard.timeutil import (
+    end_of_local_day,
+    local_today,
+    moment_label,
+    start_of_local_day,
+)
 from dashboard.users import list_accounts
+from dashboard.web.database import transaction
+from dashboard.web.forms import submit
+from dashboard.web.session import require_role
+from dashboard.web.widgets import date_field
 
-actor = ui.require_role("admin")
+actor = require_role("admin")
 now = clock.now()
 st.title("Audit log")
 st.write("Every login, account change and access to member data, allowed or refused. "
          "Events are never changed or deleted.")
 
-with st.spinner("Checking the audit trail's hash chain..."), ui.transaction() as session:
+with st.spinner("Checking the audit trail's hash chain..."), transaction() as session:
     chain = audit_chain_status(session=session, actor=actor)
 older = f" {chain.unchained} older events predate the chain." if chain.unchained else ""
 if chain.intact:
@@ -29,7 +43,7 @@ else:
              f"{chain.checked} events before it verified.{older}", icon=":material/gpp_bad:")
 
 today = local_today(actor.timezone, now)
-with ui.transaction() as session:
+with transaction() as session:
     actions = audit_actions(session=session, actor=actor)
     accounts = list_accounts(session=session, actor=actor)
 usernames = [a.username for a in accounts]
@@ -42,16 +56,16 @@ outcome_filter = result.selectbox("Outcome", [None, "allowed", "denied"],
                                   format_func=lambda o: (o or "any").capitalize())
 start, end = st.columns(2)
 with start:
-    since = ui.date_field("From", value=today - timedelta(days=30), max_value=today,
+    since = date_field("From", value=today - timedelta(days=30), max_value=today,
                           help=f"Days in your time zone, {actor.timezone}.")
 with end:
-    until = ui.date_field("To", value=today, max_value=today,
+    until = date_field("To", value=today, max_value=today,
                           help=f"Days in your time zone, {actor.timezone}.")
 if since > until:
     st.error("The start date is after the end date; choose dates in order.")
     st.stop()
 
-with ui.transaction() as session:
+with transaction() as session:
     rows = audit_log(
         session=session, actor=actor, now=now, actor_username=actor_filter, member_username=member_filter,
         action=action_filter, outcome=outcome_filter,
@@ -90,13 +104,11 @@ if members:
                           format_func=lambda i: next(f"{m.display_name} ({m.username})"
                                                      for m in members if m.id == i))
     if st.button("Prepare the accounting"):
-        try:
-            with st.spinner("Preparing..."), ui.transaction() as session:
-                st.session_state["admin_accounting"] = (
-                    chosen, accounting_of_disclosures(session=session, actor=actor,
-                                                      member_id=chosen, now=now))
-        except PermissionDenied as error:
-            st.error(str(error))
+        with st.spinner("Preparing..."):
+            submit(lambda session: accounting_of_disclosures(session=session, actor=actor,
+                                                             member_id=chosen, now=now),
+                   then=lambda csv_text: st.session_state.update(
+                       {"admin_accounting": (chosen, csv_text)}), rerun=False)
     prepared = st.session_state.get("admin_accounting")
     if prepared and prepared[0] == chosen:
         st.download_button("Download accounting (CSV)", data=prepared[1],

@@ -5,21 +5,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import clock, ui
+from dashboard import clock
 from dashboard.caseload import (
     HEATMAP_DAYS,
-    NOT_SHARED,
     SORT_CHOICES,
-    TABLE_COLUMNS,
     WEEK_DAYS,
     CaseloadFilter,
-    caseload_metrics,
     caseload_view,
-    export_caseload_csv,
-    high_risk_names,
-    screen_table,
-    showing_sentence,
-    step_choice_label,
 )
 from dashboard.caseload_charts import (
     RISK_BADGE_COLORS,
@@ -29,7 +21,22 @@ from dashboard.caseload_charts import (
     risk_distribution_figure,
     risk_distribution_summary,
 )
+from dashboard.caseload_table import (
+    TABLE_COLUMNS,
+    caseload_metrics,
+    export_caseload_csv,
+    high_risk_names,
+    screen_table,
+    showing_sentence,
+    step_choice_label,
+)
+from dashboard.labels import NOT_SHARED
 from dashboard.timeutil import local_today
+from dashboard.web.charts import chart
+from dashboard.web.database import transaction
+from dashboard.web.member_record import SELECTED_MEMBER_KEY
+from dashboard.web.session import require_role
+from dashboard.web.widgets import confidentiality_notice, plain
 
 CLIENT_DETAIL = Path(__file__).resolve().parent / "client_detail.py"
 # Session keys: the table's widget key changes after each opening, so that coming back
@@ -40,13 +47,13 @@ SHOWN_IDS = "caseload_shown_ids"
 OPEN_CLIENT = "caseload_open_client"
 ROW_PX, VISIBLE_ROWS = 34, 15
 
-actor = ui.require_role("counselor")
+actor = require_role("counselor")
 now = clock.now()
 if st.session_state.pop(OPEN_CLIENT, False):
     st.switch_page(CLIENT_DETAIL)
 
 st.title("Caseload")
-ui.confidentiality_notice()
+confidentiality_notice()
 metrics_area = st.container()
 
 # Filters keep their values for the session, so that coming back from a client finds
@@ -72,7 +79,7 @@ sort = SORT_CHOICES[sort_key]
 criteria = CaseloadFilter(risks=frozenset(risks), open_flags_only=open_only,
                           silent_for_at_least=int(silent or 0), steps=frozenset(steps),
                           name=name or "")
-with ui.transaction() as session:
+with transaction() as session:
     view = caseload_view(session=session, actor=actor, criteria=criteria,
                          sort_by=sort.by, descending=sort.descending, now=now)
 
@@ -97,7 +104,7 @@ at_high_risk = high_risk_names(view.rows)
 if at_high_risk:
     # Typed names, shown as typed (never as markdown).
     metrics_area.markdown(
-        f":red-badge[:material/priority_high: High risk] **{ui.plain(at_high_risk)}**: at the "
+        f":red-badge[:material/priority_high: High risk] **{plain(at_high_risk)}**: at the "
         "top of the table; their open flags are on Alerts.")
 
 
@@ -106,7 +113,7 @@ def open_selected_client(table_key: str) -> None:
     selection = st.session_state[table_key].selection.rows
     shown_ids = st.session_state.get(SHOWN_IDS, [])
     if selection and selection[0] < len(shown_ids):
-        st.session_state["selected_member_id"] = shown_ids[selection[0]]
+        st.session_state[SELECTED_MEMBER_KEY] = shown_ids[selection[0]]
         st.session_state[OPEN_CLIENT] = True
         st.session_state[TABLE_VERSION] = st.session_state.get(TABLE_VERSION, 0) + 1
 
@@ -151,7 +158,7 @@ if view.shown:
     if st.button("Export these rows as CSV", icon=":material/download:",
                  help="Every export is recorded, for each client in it, and each client can "
                       "see it."):
-        with st.spinner("Preparing the export..."), ui.transaction() as session:
+        with st.spinner("Preparing the export..."), transaction() as session:
             csv_text = export_caseload_csv(session=session, actor=actor, rows=view.shown,
                                            now=now)
         st.download_button(
@@ -166,14 +173,13 @@ else:
 risk_chart, heatmap = st.columns([2, 3], gap="large")
 with risk_chart:
     st.subheader("Risk levels")
-    st.plotly_chart(risk_distribution_figure(view.rows), config={"displayModeBar": False},
-                    key="caseload_risk_chart")
-    st.caption(risk_distribution_summary(view.rows))
+    chart(risk_distribution_figure(view.rows), summary=risk_distribution_summary(view.rows),
+          key="caseload_risk_chart")
 with heatmap:
     st.subheader(f"Check-ins, last {HEATMAP_DAYS} days")
     summary = adherence_heatmap_summary(view.shown, view.checkin_days)
     if view.checkin_days:
-        st.plotly_chart(adherence_heatmap_figure(view.shown, view.checkin_days),
-                        config={"displayModeBar": False}, key="caseload_heatmap")
-        summary += " Rows follow the table's order."
-    st.caption(summary)
+        chart(adherence_heatmap_figure(view.shown, view.checkin_days),
+              summary=summary + " Rows follow the table's order.", key="caseload_heatmap")
+    else:
+        st.caption(summary)

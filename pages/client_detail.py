@@ -1,6 +1,6 @@
 """Client detail: one client's shared check-ins, steps and flags."""
 
-from dashboard import ui
+from dashboard.web.member_record import member_detail_screen
 
-ui.member_detail_screen(role="counselor", purpose="counseling", title="Client detail",
-                        noun="client")
+member_detail_screen(role="counselor", purpose="counseling", title="Client detail",
+                     noun="client")

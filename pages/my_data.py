@@ -2,10 +2,13 @@
 
 import streamlit as st
 
-from dashboard import clock, ui
-from dashboard.errors import ValidationError
+from dashboard import clock
+from dashboard.config import settings
 from dashboard.my_data import DELETE_CONFIRMATION, delete_account, export_member_data
 from dashboard.timeutil import local_today
+from dashboard.web.database import transaction
+from dashboard.web.forms import submit
+from dashboard.web.session import end_session, require_role
 
 # What the download holds, in words: (one, many) per table beyond the account itself.
 CONTENTS = {
@@ -16,7 +19,7 @@ CONTENTS = {
                      "records of access and account activity"),
 }
 
-actor = ui.require_role("member")
+actor = require_role("member")
 now = clock.now()
 st.title("My data")
 
@@ -28,7 +31,7 @@ st.write(
     "and as CSV files in a zip for a spreadsheet."
 )
 if st.button("Prepare my download", type="primary", icon=":material/download:"):
-    with st.spinner("Gathering your data..."), ui.transaction() as session:
+    with st.spinner("Gathering your data..."), transaction() as session:
         export = export_member_data(session=session, actor=actor, now=now)
     counts = export.counts()
     st.success("Your data is ready: "
@@ -70,17 +73,10 @@ with st.form("delete_account", border=True, clear_on_submit=False):
                                    icon=":material/delete_forever:")
 
 if delete:
-    try:
-        with ui.transaction() as session:
-            delete_account(session=session, actor=actor, confirmation=confirmation,
-                           password=password, settings=ui.settings(), now=now)
-    except ValidationError as error:
-        if error.for_field("confirmation"):
-            confirmation_slot.error(error.for_field("confirmation"))
-        if error.for_field("password"):
-            password_slot.error(error.for_field("password"))
-    else:
-        ui.end_session("account deleted", notice=(
-            "Your account and your records are deleted. Thank you for the work you did "
-            "here; we wish you well."))
-        st.rerun()
+    submit(lambda session: delete_account(session=session, actor=actor,
+                                          confirmation=confirmation, password=password,
+                                          settings=settings(), now=now),
+           errors={"confirmation": confirmation_slot, "password": password_slot},
+           then=lambda _: end_session("account deleted", notice=(
+               "Your account and your records are deleted. Thank you for the work you did "
+               "here; we wish you well.")))

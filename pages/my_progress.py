@@ -5,36 +5,40 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import clock, ui
+from dashboard import clock
+from dashboard.config import settings
 from dashboard.member_charts import (
     checkin_calendar_figure,
     checkin_calendar_summary,
     mood_craving_figure,
     mood_craving_summary,
 )
+from dashboard.member_record import member_record
 from dashboard.progress import (
     checkin_streak,
     milestone_on,
     next_milestone,
     sobriety_duration,
 )
-from dashboard.member_record import member_record
 from dashboard.timeutil import day_label, local_today
+from dashboard.web.charts import EXPLORABLE, chart
+from dashboard.web.database import transaction
+from dashboard.web.session import require_role
+from dashboard.web.widgets import day_columns
 
 RANGES = {30: "30 days", 90: "90 days", 365: "365 days"}
 # Enough history for a streak or a chart however long; a member has one check-in a day.
 HISTORY_DAYS = 10 * 366
-CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
-actor = ui.require_role("member")
+actor = require_role("member")
 now = clock.now()
-with ui.transaction() as session:
+with transaction() as session:
     record = member_record(session=session, actor=actor, member_id=actor.id, purpose=None,
                            screen="My progress", days=HISTORY_DAYS,
                            now=now)
 today = record.today
 sobriety_date = record.sobriety_date
-schedule = ui.settings().milestones
+schedule = settings().milestones
 
 st.title("My progress")
 
@@ -84,7 +88,7 @@ if history:
                            "Changed on": local_today(record.timezone, h.changed_at)}
                           for h in history]),
             hide_index=True, width="stretch",
-            column_config=ui.day_columns("Sobriety date was", "Changed to", "Changed on"),
+            column_config=day_columns("Sobriety date was", "Changed to", "Changed on"),
         )
 
 st.subheader("Mood and craving")
@@ -93,10 +97,10 @@ days = st.segmented_control("Range", list(RANGES), default=30, format_func=RANGE
 start = today - timedelta(days=days - 1)
 
 summary = mood_craving_summary(record.checkins, start=start, end=today)
-chart, text = st.columns([3, 1], gap="medium")
-with chart:
-    st.plotly_chart(mood_craving_figure(record.checkins, start=start, end=today),
-                    config=CHART_CONFIG, alt=summary)
+figure_column, text = st.columns([3, 1], gap="medium")
+with figure_column:
+    chart(mood_craving_figure(record.checkins, start=start, end=today), summary=summary,
+          caption=False, config=EXPLORABLE)
 text.write(summary)
 text.caption("Hard days are marked with an orange diamond, reported use with a purple cross. "
              "Gaps are days without a check-in.")
@@ -104,11 +108,11 @@ text.caption("Hard days are marked with an orange diamond, reported use with a p
 st.subheader("Check-in calendar")
 dates = [c.local_date for c in record.checkins]
 summary = checkin_calendar_summary(dates, start=start, end=today)
-chart, text = st.columns([3, 1], gap="medium")
-with chart:
+figure_column, text = st.columns([3, 1], gap="medium")
+with figure_column:
     calendar = checkin_calendar_figure(record.checkins, start=start, end=today)
-    st.plotly_chart(calendar, config=CHART_CONFIG, alt=summary,
-                    width="content" if calendar.layout.width else "stretch")
+    chart(calendar, summary=summary, caption=False, config=EXPLORABLE,
+          width="content" if calendar.layout.width else "stretch")
 text.write(summary)
 text.caption("Each square is a day, coloured by that day's mood; grey squares have no "
              "check-in.")

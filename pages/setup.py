@@ -4,17 +4,20 @@ from zoneinfo import available_timezones
 
 import streamlit as st
 
-from dashboard import clock, ui
+from dashboard import clock
 from dashboard.demo import load_demo
 from dashboard.errors import ValidationError
 from dashboard.users import create_first_admin
+from dashboard.web.database import engine, needs_first_run
+from dashboard.web.forms import show_errors, submit
+from dashboard.web.session import NOTICE_KEY
 
 st.title("Welcome to the recovery dashboard")
 st.write(
     "This dashboard has no accounts yet. Create the first administrator to start for real, "
     "or load a demo caseload of made-up people to look around."
 )
-if not ui.needs_first_run():
+if not needs_first_run():
     st.info("This dashboard is already set up. Reload the page to log in.")
     st.stop()
 
@@ -33,16 +36,11 @@ with create:
         timezone = st.selectbox("Time zone", TIMEZONES, index=TIMEZONES.index("UTC"))
         submitted = st.form_submit_button("Create administrator", type="primary")
     if submitted:
-        try:
-            with ui.transaction() as session:
-                create_first_admin(session=session, username=username, display_name=display_name,
-                                   password=password, confirm_password=confirm, timezone=timezone,
-                                   now=clock.now())
-        except ValidationError as error:
-            ui.show_errors(error)
-        else:
-            st.session_state[ui.NOTICE_KEY] = "Administrator created. Log in with it now."
-            st.rerun()
+        submit(lambda session: create_first_admin(
+            session=session, username=username, display_name=display_name, password=password,
+            confirm_password=confirm, timezone=timezone, now=clock.now()),
+            then=lambda _: st.session_state.update(
+                {NOTICE_KEY: "Administrator created. Log in with it now."}))
 
 with demo:
     st.subheader("Or load a demo caseload")
@@ -55,13 +53,13 @@ with demo:
     if st.button("Load demo caseload"):
         bar = st.progress(0.0, text="Preparing the demo caseload...")
         try:
-            summary = load_demo(engine=ui.engine(), members=int(members), days=int(days),
+            summary = load_demo(engine=engine(), members=int(members), days=int(days),
                                 now=clock.now(),
                                 progress=lambda fraction, text: bar.progress(
                                     min(max(fraction, 0.0), 1.0), text=text))
         except ValidationError as error:
-            ui.show_errors(error)
+            show_errors(error)
         else:
             st.session_state["demo_summary"] = summary
-            st.session_state[ui.NOTICE_KEY] = "The demo caseload is loaded. Log in with a demo account."
+            st.session_state[NOTICE_KEY] = "The demo caseload is loaded. Log in with a demo account."
             st.rerun()

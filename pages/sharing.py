@@ -5,9 +5,13 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import clock, ui
-from dashboard.errors import NotFound, ValidationError
-from dashboard.labels import CATEGORIES, CATEGORY_EXPLANATIONS, CATEGORY_LABELS, PURPOSE_LABELS
+from dashboard import clock
+from dashboard.labels import (
+    CATEGORIES,
+    CATEGORY_EXPLANATIONS,
+    CATEGORY_LABELS,
+    PURPOSE_LABELS,
+)
 from dashboard.sharing import (
     MAX_CONSENT_DAYS,
     consents_of_member,
@@ -16,19 +20,21 @@ from dashboard.sharing import (
     revoke_consent,
 )
 from dashboard.timeutil import day_label, last_local_day, local_today
+from dashboard.web.database import transaction
+from dashboard.web.forms import show_flash, submit
+from dashboard.web.session import require_role
+from dashboard.web.widgets import date_field, day_columns, plain
 
-actor = ui.require_role("member")
+actor = require_role("member")
 now = clock.now()
 today = local_today(actor.timezone, now)
 st.title("Sharing")
 st.write("Nobody sees your data unless you share it here, and then only what you choose, "
          "only until the date you choose. You can stop sharing at any time.")
 
-flash = st.session_state.pop("sharing_flash", None)
-if flash:
-    st.success(flash)
+show_flash()
 
-with ui.transaction() as session:
+with transaction() as session:
     consents = consents_of_member(session=session, actor=actor, now=now)
 current = [c for c in consents if c.status == "active"]
 past = [c for c in consents if c.status != "active"]
@@ -45,7 +51,7 @@ for c in current:
     with st.container(border=True):
         info, action = st.columns([4, 1], vertical_alignment="center")
         info.markdown(
-            f"**{ui.plain(c.recipient_name)}** ({c.recipient_username}), for "
+            f"**{plain(c.recipient_name)}** ({c.recipient_username}), for "
             f"{PURPOSE_LABELS[c.purpose].lower()}  \n"
             f"Sees: {shares(c)}  \nUntil the end of "
             f"{day_label(last_local_day(c.expires_at, actor.timezone), today=today)} "
@@ -57,20 +63,14 @@ for c in current:
                 st.session_state[confirm_key] = True
                 st.rerun()
         else:
-            st.warning(f"Stop sharing with {ui.plain(c.recipient_name)} now? They will see nothing of "
+            st.warning(f"Stop sharing with {plain(c.recipient_name)} now? They will see nothing of "
                        "yours from their next page load. To share again you will sign anew.")
             yes, no = st.columns(2)
             if yes.button("Yes, stop sharing", key=f"revoke_yes_{c.id}", type="primary"):
-                try:
-                    with ui.transaction() as session:
-                        revoke_consent(session=session, actor=actor, consent_id=c.id, now=now)
-                except (ValidationError, NotFound) as error:
-                    st.error(str(error))
-                else:
-                    st.session_state.pop(confirm_key, None)
-                    st.session_state["sharing_flash"] = (
-                        f"You stopped sharing with {ui.plain(c.recipient_name)}")
-                    st.rerun()
+                submit(lambda session: revoke_consent(session=session, actor=actor,
+                                                      consent_id=c.id, now=now),
+                       then=lambda _: st.session_state.pop(confirm_key, None),
+                       done=f"You stopped sharing with {plain(c.recipient_name)}")
             if no.button("Keep sharing", key=f"revoke_no_{c.id}"):
                 st.session_state.pop(confirm_key, None)
                 st.rerun()
@@ -89,7 +89,7 @@ with st.form("grant_consent"):
         if st.checkbox(CATEGORY_LABELS[category], key=f"share_{category}"):
             chosen.append(category)
         st.caption(CATEGORY_EXPLANATIONS[category])
-    expires_on = ui.date_field("Share until", value=default_expiry(today), min_value=today,
+    expires_on = date_field("Share until", value=default_expiry(today), min_value=today,
                                max_value=today + timedelta(days=MAX_CONSENT_DAYS),
                                help="At most two years. Sharing ends at the end of that day.")
     signature = st.text_input("Type your full name to sign", max_chars=120,
@@ -98,17 +98,11 @@ with st.form("grant_consent"):
                                "what they already saw cannot be unseen.")
     submitted = st.form_submit_button("Share", type="primary")
 if submitted:
-    try:
-        with ui.transaction() as session:
-            grant_consent(session=session, actor=actor, recipient_username=recipient,
-                          purpose=purpose, categories=chosen, expires_on=expires_on,
-                          signature_name=signature, revocation_acknowledged=acknowledged,
-                          now=now)
-    except ValidationError as error:
-        ui.show_errors(error)
-    else:
-        st.session_state["sharing_flash"] = f"You now share with {recipient.strip().lower()}."
-        st.rerun()
+    submit(lambda session: grant_consent(
+        session=session, actor=actor, recipient_username=recipient, purpose=purpose,
+        categories=chosen, expires_on=expires_on, signature_name=signature,
+        revocation_acknowledged=acknowledged, now=now),
+        done=f"You now share with {recipient.strip().lower()}.")
 
 st.subheader("History")
 if not past:
@@ -129,5 +123,5 @@ else:
                 for c in past
             ]
         ),
-        hide_index=True, column_config=ui.day_columns("Signed", "Ended"),
+        hide_index=True, column_config=day_columns("Signed", "Ended"),
     )

@@ -1,6 +1,6 @@
 """Sponsee detail: one sponsee's shared check-ins, steps and flags."""
 
-from dashboard import ui
+from dashboard.web.member_record import member_detail_screen
 
-ui.member_detail_screen(role="sponsor", purpose="sponsorship", title="Sponsee detail",
-                        noun="sponsee")
+member_detail_screen(role="sponsor", purpose="sponsorship", title="Sponsee detail",
+                     noun="sponsee")

@@ -2,20 +2,21 @@
 
 import streamlit as st
 
-from dashboard import clock, ui
-from dashboard.errors import ValidationError
+from dashboard import clock
 from dashboard.labels import STEP_LABELS, STEP_STATUS_LABELS
 from dashboard.member_record import member_record
 from dashboard.steps import STEP_NOTES_LIMIT, update_step
 from dashboard.timeutil import day_label, on_day
+from dashboard.web.database import transaction
+from dashboard.web.forms import flash_waiting, show_flash, submit
+from dashboard.web.session import require_role
 
-SAVED_KEY = "step_saved"
 STATUS_ICONS = {"not_started": ":material/radio_button_unchecked:",
                 "in_progress": ":material/pending:", "completed": ":material/check_circle:"}
 
-actor = ui.require_role("member")
+actor = require_role("member")
 now = clock.now()
-with ui.transaction() as session:
+with transaction() as session:
     record = member_record(session=session, actor=actor, member_id=actor.id, purpose=None,
                            screen="Steps", days=1, now=now)
 steps = record.steps
@@ -32,7 +33,6 @@ else:
 st.caption("The names here are short reminders in our own words, not the steps' official "
            "text. Open a step to change its status or write notes; dates are set for you.")
 
-flash = st.session_state.pop(SAVED_KEY, None)
 
 
 def dates_line(step) -> str:
@@ -52,10 +52,9 @@ for step in steps:
     title = f"Step {n}: {STEP_LABELS[n]} · {status}" + (f" ({when})" if when else "")
     if is_current:
         title = f"**{title} · current step**"
-    with st.expander(title, expanded=is_current or (flash or {}).get("step") == n,
+    with st.expander(title, expanded=is_current or flash_waiting(("step", n)),
                      icon=STATUS_ICONS[step.status]):
-        if flash and flash["step"] == n:
-            st.success(flash["message"], icon=":material/check:")
+        show_flash(("step", n))
         with st.form(f"step_{n}", border=False):
             new_status = st.segmented_control(
                 "Status", options=list(STEP_STATUS_LABELS), format_func=STEP_STATUS_LABELS.get,
@@ -70,21 +69,14 @@ for step in steps:
             notes_slot = st.empty()
             save = st.form_submit_button("Save", type="primary" if is_current else "secondary")
         if save:
-            try:
-                with ui.transaction() as session:
-                    row = update_step(session=session, actor=actor, step=n,
-                                      status=new_status or step.status, notes=notes,
-                                      now=now)
-                    saved_status, completed_on = row.status, row.completed_on
-            except ValidationError as error:
-                for field, message in error.errors.items():
-                    (notes_slot if field == "notes" else status_slot).error(
-                        message, icon=":material/edit:")
-            else:
-                if saved_status == "completed" and step.status != "completed":
-                    message = (f"Step {n} completed {on_day(completed_on, today=record.today)}. "
-                               "Well done: take a moment to notice it.")
-                else:
-                    message = f"Step {n} saved: {STEP_STATUS_LABELS[saved_status].lower()}."
-                st.session_state[SAVED_KEY] = {"step": n, "message": message}
-                st.rerun()
+            def saved(row, was=step.status, n=n) -> str:
+                if row.status == "completed" and was != "completed":
+                    return (f"Step {n} completed {on_day(row.completed_on, today=record.today)}. "
+                            "Well done: take a moment to notice it.")
+                return f"Step {n} saved: {STEP_STATUS_LABELS[row.status].lower()}."
+
+            submit(lambda session: update_step(session=session, actor=actor, step=n,
+                                               status=new_status or step.status, notes=notes,
+                                               now=now),
+                   errors={"notes": notes_slot}, message_slot=status_slot, done=saved,
+                   place=("step", n))

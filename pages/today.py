@@ -5,7 +5,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboard import clock, ui
+from dashboard import clock
 from dashboard.checkins import (
     BACKFILL_DAYS,
     TEXT_LIMITS,
@@ -13,20 +13,22 @@ from dashboard.checkins import (
     reset_sobriety_date,
     save_checkin,
 )
-from dashboard.errors import ValidationError
 from dashboard.labels import ACTION_LABELS, MOOD_LABELS
 from dashboard.member_record import member_record
 from dashboard.record_tables import checkin_rows
 from dashboard.timeutil import day_label
+from dashboard.web.database import transaction
+from dashboard.web.forms import show_flash, submit
+from dashboard.web.session import require_role
+from dashboard.web.widgets import crisis_resources, date_field, day_columns
 
 SAVED_KEY = "checkin_saved"
 RESET_OFFER_KEY = "sobriety_reset_offer"
-RESET_DONE_KEY = "sobriety_reset_done"
 YES_NO = ("No", "Yes")
 
-actor = ui.require_role("member")
+actor = require_role("member")
 now = clock.now()
-with ui.transaction() as session:
+with transaction() as session:
     record = member_record(session=session, actor=actor, member_id=actor.id, purpose=None,
                            screen="Today", days=14, now=now)
 today = record.today
@@ -45,7 +47,7 @@ def hint(text: str) -> None:
     st.caption(text)
 
 
-day = ui.date_field("Date", value=today, min_value=today - timedelta(days=BACKFILL_DAYS),
+day = date_field("Date", value=today, min_value=today - timedelta(days=BACKFILL_DAYS),
                     max_value=today)
 hint(f"Today, or a day of the past {BACKFILL_DAYS} days you missed; those are marked as late.")
 slots = {"local_date": st.empty()}
@@ -134,19 +136,7 @@ if submitted:
         meetings=meetings, actions=actions, sleep_hours=sleep, gratitude=gratitude,
         journal=journal, hard_day=hard_day == "Yes", hard_day_reason=reason,
     )
-    try:
-        saved = ui.run_transaction(
-            lambda session: save_checkin(session=session, actor=actor, form=form, now=now))
-    except ValidationError as error:
-        for field, message in error.errors.items():
-            slots.get(field, form_message).error(message, icon=":material/edit:")
-        fields = len(set(error.errors) - {"local_date"})
-        if fields:
-            form_message.warning("Your check-in is not saved yet: "
-                                 + ("a field above needs" if fields == 1
-                                    else f"{fields} fields above need")
-                                 + " a small change.")
-    else:
+    def remember(saved) -> None:
         st.session_state[SAVED_KEY] = {
             "local_date": saved.local_date, "created": saved.created,
             "hard_day": saved.hard_day, "used": saved.used_substances,
@@ -158,7 +148,9 @@ if submitted:
             }
         else:
             st.session_state.pop(RESET_OFFER_KEY, None)
-        st.rerun()
+
+    submit(lambda session: save_checkin(session=session, actor=actor, form=form, now=now),
+           errors=slots, message_slot=form_message, then=remember)
 
 saved = st.session_state.pop(SAVED_KEY, None)
 offer = st.session_state.get(RESET_OFFER_KEY)
@@ -178,7 +170,7 @@ if saved:
             "yourself, and think about reaching out to your sponsor or someone from your group."
         )
 if offer or (saved and (saved["used"] or saved["hard_day"])):
-    ui.crisis_resources()
+    crisis_resources()
 
 if offer:
     with st.container(border=True):
@@ -191,28 +183,20 @@ if offer:
         # Neither answer is pushed: both buttons look the same.
         if choice.button("Yes, start again from "
                          + day_label(offer["reset_to"], today=today, weekday=True)):
-            try:
-                new_date = ui.run_transaction(lambda session: reset_sobriety_date(
-                    session=session, actor=actor, used_on=offer["used_on"], now=now))
-            except ValidationError as error:
-                st.session_state.pop(RESET_OFFER_KEY, None)
-                st.info(str(error))
-            else:
-                st.session_state.pop(RESET_OFFER_KEY, None)
-                st.session_state[RESET_DONE_KEY] = new_date
-                st.rerun()
+            st.session_state.pop(RESET_OFFER_KEY, None)
+            submit(lambda session: reset_sobriety_date(
+                session=session, actor=actor, used_on=offer["used_on"], now=now),
+                done=lambda new_date: (f"Your sobriety date is now {day_label(new_date)}. "
+                                       "Every day counts from here."))
         if choice.button("Not now, keep my date"):
             st.session_state.pop(RESET_OFFER_KEY, None)
             st.rerun()
 
-new_sobriety_date = st.session_state.pop(RESET_DONE_KEY, None)
-if new_sobriety_date:
-    st.success(f"Your sobriety date is now {day_label(new_sobriety_date)}. Every day counts "
-               "from here.", icon=":material/spa:")
+show_flash()
 
 st.subheader("Your last 14 days")
 if record.checkins:
     st.dataframe(pd.DataFrame(checkin_rows(record.checkins, notes_shared=True)),
-                 hide_index=True, width="stretch", column_config=ui.day_columns("Date"))
+                 hide_index=True, width="stretch", column_config=day_columns("Date"))
 else:
     st.write("No check-ins in the last 14 days yet. Your first one will show up here.")

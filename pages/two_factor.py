@@ -3,15 +3,24 @@ then recovery codes shown once), and, once logged in, its state and new recovery
 
 import streamlit as st
 
-from dashboard import clock, two_factor, ui
-from dashboard.errors import PermissionDenied, ValidationError
+from dashboard import clock, two_factor
+from dashboard.config import settings
 from dashboard.timeutil import moment_label
+from dashboard.web.database import transaction
+from dashboard.web.forms import show_flash, submit
+from dashboard.web.session import (
+    NEW_RECOVERY_CODES_KEY,
+    TWO_FACTOR_NOTICE_KEY,
+    end_session,
+    mark_second_factor_passed,
+    second_factor_pending,
+    session_actor,
+)
 
 ENROLMENT_KEY = "two_factor_enrolment"
 WANTS_SETUP_KEY = "two_factor_wants_setup"
-FLASH_KEY = "two_factor_flash"
 
-actor = ui.session_actor()
+actor = session_actor()
 if actor is None:
     st.error("Please log in.")
     st.stop()
@@ -19,7 +28,7 @@ if actor is None:
 
 def log_out_button(label: str = "Log out") -> None:
     if st.button(label, icon=":material/logout:", key="two_factor_log_out"):
-        ui.end_session("logged out", notice="You have logged out.")
+        end_session("logged out", notice="You have logged out.")
         st.rerun()
 
 
@@ -37,18 +46,14 @@ def code_form(key: str, label: str, button: str, *, help: str | None = None,
     return value, submitted, slot
 
 
-def show_error(slot, error: ValidationError) -> None:
-    slot.error(" ".join(error.errors.values()))
-
-
 def after_second_factor(result: two_factor.SecondFactorResult, slot) -> None:
     if result.ok:
-        ui.mark_second_factor_passed(result.enrolled_at)
+        mark_second_factor_passed(result.enrolled_at)
         if result.recovery_codes_left is not None:
-            st.session_state[ui.TWO_FACTOR_NOTICE_KEY] = result.recovery_codes_left
+            st.session_state[TWO_FACTOR_NOTICE_KEY] = result.recovery_codes_left
         st.rerun()
     if result.locked:
-        ui.end_session("second factor locked", notice=result.error)
+        end_session("second factor locked", notice=result.error)
         st.rerun()
     slot.error(result.error)
 
@@ -69,7 +74,7 @@ def new_codes_screen(codes: list[str]) -> None:
         icon=":material/download:")
     saved = st.checkbox("I have saved my recovery codes somewhere safe")
     if st.button("Continue", type="primary", disabled=not saved):
-        st.session_state.pop(ui.NEW_RECOVERY_CODES_KEY, None)
+        st.session_state.pop(NEW_RECOVERY_CODES_KEY, None)
         st.rerun()
 
 
@@ -87,7 +92,7 @@ def recovery_used_screen(left: int) -> None:
         st.write("Once you have your phone, make new recovery codes on the Two-factor login "
                  "screen.")
     if st.button("Continue", type="primary"):
-        st.session_state.pop(ui.TWO_FACTOR_NOTICE_KEY, None)
+        st.session_state.pop(TWO_FACTOR_NOTICE_KEY, None)
         st.rerun()
 
 
@@ -124,19 +129,15 @@ def enrolment_screen(*, required: bool) -> None:
             "confirm_enrolment", "Code from your app", "Turn on two-factor login",
             placeholder="123456")
     if submitted:
-        try:
-            with ui.transaction() as session:
-                enrolled = two_factor.confirm_enrolment(
-                    session=session, actor=actor, secret=enrolment.secret, code=code,
-                    now=clock.now())
-        except ValidationError as error:
-            show_error(slot, error)
-        else:
+        def enrolled(result: two_factor.Enrolled) -> None:
             st.session_state.pop(ENROLMENT_KEY, None)
             st.session_state.pop(WANTS_SETUP_KEY, None)
-            ui.mark_second_factor_passed(enrolled.enrolled_at)
-            st.session_state[ui.NEW_RECOVERY_CODES_KEY] = enrolled.recovery_codes
-            st.rerun()
+            mark_second_factor_passed(result.enrolled_at)
+            st.session_state[NEW_RECOVERY_CODES_KEY] = result.recovery_codes
+
+        submit(lambda session: two_factor.confirm_enrolment(
+            session=session, actor=actor, secret=enrolment.secret, code=code, now=clock.now()),
+            message_slot=slot, then=enrolled)
     if required:
         log_out_button("Log out and set it up later")
     elif st.button("Cancel"):
@@ -152,13 +153,10 @@ def second_factor_screen() -> None:
     code, submitted, slot = code_form("second_factor", "Authentication code", "Verify",
                                       placeholder="123456")
     if submitted:
-        try:
-            with ui.transaction() as session:
-                result = two_factor.verify_second_factor(session=session, actor=actor, code=code,
-                                                         settings=ui.settings(), now=clock.now())
-        except ValidationError as error:
-            show_error(slot, error)
-        else:
+        result = submit(lambda session: two_factor.verify_second_factor(
+            session=session, actor=actor, code=code, settings=settings(), now=clock.now()),
+            message_slot=slot, rerun=False)
+        if result is not None:
             after_second_factor(result, slot)
     with st.expander("Lost your phone? Use a recovery code"):
         recovery, used, recovery_slot = code_form(
@@ -166,14 +164,10 @@ def second_factor_screen() -> None:
             autocomplete="off",
             help="One of the codes you saved when you set up two-factor login.")
         if used:
-            try:
-                with ui.transaction() as session:
-                    result = two_factor.use_recovery_code(
-                        session=session, actor=actor, code=recovery, settings=ui.settings(),
-                        now=clock.now())
-            except ValidationError as error:
-                show_error(recovery_slot, error)
-            else:
+            result = submit(lambda session: two_factor.use_recovery_code(
+                session=session, actor=actor, code=recovery, settings=settings(),
+                now=clock.now()), message_slot=recovery_slot, rerun=False)
+            if result is not None:
                 after_second_factor(result, recovery_slot)
         st.caption("No recovery codes either? An administrator can reset your two-factor "
                    "login; you then set it up again at your next login.")
@@ -182,10 +176,8 @@ def second_factor_screen() -> None:
 
 def settings_screen() -> None:
     st.title("Two-factor login")
-    flash = st.session_state.pop(FLASH_KEY, None)
-    if flash:
-        st.success(flash)
-    with ui.transaction() as session:
+    show_flash()
+    with transaction() as session:
         status = two_factor.two_factor_status(session=session, actor=actor)
     if status.enrolled_at is None:
         st.write(
@@ -210,15 +202,10 @@ def settings_screen() -> None:
     code, submitted, slot = code_form("renew_codes", "Code from your app",
                                       "Make new recovery codes", placeholder="123456")
     if submitted:
-        try:
-            with ui.transaction() as session:
-                new_codes = two_factor.regenerate_recovery_codes(session=session, actor=actor,
-                                                                 code=code, now=clock.now())
-        except ValidationError as error:
-            show_error(slot, error)
-        else:
-            st.session_state[ui.NEW_RECOVERY_CODES_KEY] = new_codes
-            st.rerun()
+        submit(lambda session: two_factor.regenerate_recovery_codes(
+            session=session, actor=actor, code=code, now=clock.now()),
+            message_slot=slot,
+            then=lambda new_codes: st.session_state.update({NEW_RECOVERY_CODES_KEY: new_codes}))
 
     st.subheader("New phone")
     if status.required:
@@ -230,29 +217,21 @@ def settings_screen() -> None:
     password, off, off_slot = code_form("turn_off", "Password", "Turn off two-factor login",
                                         kind="password", autocomplete="current-password")
     if off:
-        try:
-            with ui.transaction() as session:
-                two_factor.turn_off(session=session, actor=actor, password=password,
-                                    now=clock.now())
-        except ValidationError as error:
-            show_error(off_slot, error)
-        except PermissionDenied as error:
-            off_slot.error(str(error))
-        else:
-            st.session_state[FLASH_KEY] = "Two-factor login is off."
-            st.rerun()
+        submit(lambda session: two_factor.turn_off(session=session, actor=actor,
+                                                   password=password, now=clock.now()),
+               message_slot=off_slot, done="Two-factor login is off.")
 
 
-new_codes = st.session_state.get(ui.NEW_RECOVERY_CODES_KEY)
-recovery_notice = st.session_state.get(ui.TWO_FACTOR_NOTICE_KEY)
-if new_codes and not ui.second_factor_pending(actor):
+new_codes = st.session_state.get(NEW_RECOVERY_CODES_KEY)
+recovery_notice = st.session_state.get(TWO_FACTOR_NOTICE_KEY)
+if new_codes and not second_factor_pending(actor):
     new_codes_screen(new_codes)
-elif recovery_notice is not None and not ui.second_factor_pending(actor):
+elif recovery_notice is not None and not second_factor_pending(actor):
     recovery_used_screen(recovery_notice)
 elif actor.two_factor_enrolled_at is None and (
         actor.needs_second_factor or st.session_state.get(WANTS_SETUP_KEY)):
     enrolment_screen(required=actor.needs_second_factor)
-elif ui.second_factor_pending(actor):
+elif second_factor_pending(actor):
     second_factor_screen()
 else:
     settings_screen()

@@ -5,20 +5,20 @@ from zoneinfo import available_timezones
 import pandas as pd
 import streamlit as st
 
-from dashboard import clock, ui, users
-from dashboard.errors import ValidationError
+from dashboard import clock, users
 from dashboard.labels import ROLES
 from dashboard.timeutil import moment_label
+from dashboard.web.database import transaction
+from dashboard.web.forms import show_flash, submit
+from dashboard.web.session import require_role
 
-actor = ui.require_role("admin")
+actor = require_role("admin")
 now = clock.now()
 st.title("Users")
 
-flash = st.session_state.pop("users_flash", None)
-if flash:
-    st.success(flash)
+show_flash()
 
-with ui.transaction() as session:
+with transaction() as session:
     accounts = users.list_accounts(session=session, actor=actor)
 
 st.dataframe(
@@ -42,11 +42,6 @@ st.dataframe(
 )
 
 
-def done(message: str) -> None:
-    st.session_state["users_flash"] = message
-    st.rerun()
-
-
 create, manage = st.columns(2, gap="large")
 with create:
     st.subheader("Create an account")
@@ -60,15 +55,10 @@ with create:
                                  help="The person must change it at their first login.")
         submitted = st.form_submit_button("Create account", type="primary")
     if submitted:
-        try:
-            with ui.transaction() as session:
-                users.create_account(session=session, actor=actor, username=username,
-                                     display_name=display_name, password=password, roles=roles,
-                                     timezone=timezone, now=now)
-        except ValidationError as error:
-            ui.show_errors(error)
-        else:
-            done(f"Account {username.strip().lower()} created.")
+        submit(lambda session: users.create_account(
+            session=session, actor=actor, username=username, display_name=display_name,
+            password=password, roles=roles, timezone=timezone, now=now),
+            done=f"Account {username.strip().lower()} created.")
 
 with manage:
     st.subheader("Manage an account")
@@ -78,40 +68,30 @@ with manage:
     target = by_id[user_id]
     if target.is_active:
         if st.button("Deactivate", disabled=target.id == actor.id):
-            with ui.transaction() as session:
-                users.set_account_active(session=session, actor=actor, user_id=user_id,
-                                         active=False, now=now)
-            done(f"{target.username} is deactivated and logged out.")
+            submit(lambda session: users.set_account_active(
+                session=session, actor=actor, user_id=user_id, active=False, now=now),
+                done=f"{target.username} is deactivated and logged out.")
     elif st.button("Reactivate"):
-        with ui.transaction() as session:
-            users.set_account_active(session=session, actor=actor, user_id=user_id, active=True,
-                                   now=now)
-        done(f"{target.username} is active again.")
+        submit(lambda session: users.set_account_active(
+            session=session, actor=actor, user_id=user_id, active=True, now=now),
+            done=f"{target.username} is active again.")
     if target.locked_until is not None and st.button("Unlock"):
-        with ui.transaction() as session:
-            users.unlock_account(session=session, actor=actor, user_id=user_id, now=now)
-        done(f"{target.username} is unlocked.")
+        submit(lambda session: users.unlock_account(session=session, actor=actor,
+                                                    user_id=user_id, now=now),
+               done=f"{target.username} is unlocked.")
     if target.two_factor_enrolled_at is not None and st.button(
             "Reset two-factor",
             help="For a lost or new phone: forgets their authenticator app and recovery "
                  "codes. Sponsors, counselors and administrators set it up again at their "
                  "next login; a member's login needs only the password until they do."):
-        try:
-            with ui.transaction() as session:
-                users.reset_two_factor(session=session, actor=actor, user_id=user_id, now=now)
-        except ValidationError as error:
-            ui.show_errors(error)
-        else:
-            done(f"Two-factor login of {target.username} is reset.")
+        submit(lambda session: users.reset_two_factor(session=session, actor=actor,
+                                                      user_id=user_id, now=now),
+               done=f"Two-factor login of {target.username} is reset.")
     with st.form("reset_password", clear_on_submit=True):
         temporary = st.text_input("New temporary password", type="password", max_chars=128)
         reset = st.form_submit_button("Reset password")
     if reset:
-        try:
-            with ui.transaction() as session:
-                users.reset_password(session=session, actor=actor, user_id=user_id,
-                                     temporary_password=temporary, now=now)
-        except ValidationError as error:
-            ui.show_errors(error)
-        else:
-            done(f"{target.username} must choose a new password at their next login.")
+        submit(lambda session: users.reset_password(
+            session=session, actor=actor, user_id=user_id, temporary_password=temporary,
+            now=now),
+            done=f"{target.username} must choose a new password at their next login.")

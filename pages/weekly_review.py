@@ -4,11 +4,22 @@ from datetime import timedelta
 
 import streamlit as st
 
-from dashboard import clock, ui
-from dashboard.member_charts import mood_craving_figure, mood_craving_summary
-from dashboard.errors import ValidationError
+from dashboard import clock
 from dashboard.labels import CATEGORY_LABELS, SEVERITY_LABELS, plural
+from dashboard.member_charts import mood_craving_figure, mood_craving_summary
 from dashboard.timeutil import day_label, local_today
+from dashboard.web.charts import chart
+from dashboard.web.database import transaction
+from dashboard.web.flags_form import open_flags_form
+from dashboard.web.forms import PAGE, show_flash, submit
+from dashboard.web.session import require_role
+from dashboard.web.widgets import (
+    confidentiality_notice,
+    crisis_resources,
+    not_shared,
+    plain,
+    risk_badge,
+)
 from dashboard.weekly_review import (
     CONTEXT_WEEKS,
     mark_week_reviewed,
@@ -17,19 +28,17 @@ from dashboard.weekly_review import (
     weekly_review_for,
 )
 
-actor = ui.require_role("sponsor")
+actor = require_role("sponsor")
 now = clock.now()
 st.title("Weekly review")
-ui.confidentiality_notice()
+confidentiality_notice()
 
-flash = st.session_state.pop("review_flash", None)
-if flash:
-    st.success(flash)
+show_flash()
 
 today = local_today(actor.timezone, now)
 weeks = recent_weeks(today)
 iso_week = st.selectbox("Week", weeks, format_func=lambda week: week_label(week, today=today))
-with ui.transaction() as session:
+with transaction() as session:
     cards = weekly_review_for(session=session, actor=actor, iso_week=iso_week, now=now)
 
 if not cards:
@@ -42,15 +51,15 @@ st.write(f"{plural(len(cards), 'sponsee')} {'shares' if len(cards) == 1 else 'sh
 
 
 def metric(column, label, value, fmt="{}"):
-    column.metric(label, ui.not_shared(value, fmt))
+    column.metric(label, not_shared(value, fmt))
 
 
 for card in cards:
     with st.container(border=True):
         head, badge = st.columns([4, 1], vertical_alignment="center")
-        head.subheader(ui.plain(card.display_name))
+        head.subheader(plain(card.display_name))
         if card.risk not in (None, "none"):
-            badge.markdown(f":{ui.RISK_COLOURS[card.risk]}-badge[{SEVERITY_LABELS[card.risk]} risk]")
+            badge.markdown(risk_badge(card.risk, f"{SEVERITY_LABELS[card.risk]} risk"))
         if card.reviewed:
             badge.markdown(":green-badge[:material/check: Reviewed]")
         st.caption("Shares: " + ", ".join(CATEGORY_LABELS[c] for c in sorted(card.categories)))
@@ -68,9 +77,9 @@ for card in cards:
 
         if card.talking_points:
             st.markdown("**Talking points**")
-            st.markdown("\n".join(f"- {ui.plain(point)}" for point in card.talking_points))
+            st.markdown("\n".join(f"- {plain(point)}" for point in card.talking_points))
 
-        details, chart = st.columns([1, 1], gap="medium")
+        details, chart_column = st.columns([1, 1], gap="medium")
         with details:
             st.markdown("**Hard days**")
             if card.hard_days is None:
@@ -79,7 +88,7 @@ for card in cards:
                 st.write("None this week.")
             else:
                 for day, reason in card.hard_days:
-                    st.markdown(ui.plain(
+                    st.markdown(plain(
                         day_label(day, today=today, weekday=True, relative=False)
                         + (f": {reason}" if reason else "")))
             st.markdown("**Steps**")
@@ -91,9 +100,9 @@ for card in cards:
             if card.milestones:
                 st.markdown("**Milestones**")
                 for milestone in card.milestones:
-                    st.markdown(f":material/celebration: {ui.plain(card.display_name)} "
-                                f"{ui.plain(milestone)}")
-        with chart:
+                    st.markdown(f":material/celebration: {plain(card.display_name)} "
+                                f"{plain(milestone)}")
+        with chart_column:
             if card.chart is None:
                 st.write("Check-ins: not shared.")
             else:
@@ -104,32 +113,25 @@ for card in cards:
                                  x1=end + timedelta(hours=12), fillcolor="#999999",
                                  opacity=0.15, line_width=0)
                 figure.update_layout(height=260)
-                st.plotly_chart(figure, key=f"chart_{card.member_id}",
-                                config={"displayModeBar": False})
-                st.caption(mood_craving_summary(card.chart, start=start, end=end, whose="their")
-                           + " The shaded part is the week under review.")
+                chart(figure, key=f"chart_{card.member_id}",
+                      summary=mood_craving_summary(card.chart, start=start, end=end,
+                                                   whose="their")
+                      + " The shaded part is the week under review.")
 
         if card.open_flags:
             st.markdown("**Open flags**")
             if any(f.severity == "high" for f in card.open_flags):
-                ui.crisis_resources()
-            ui.open_flags_form(actor=actor, flags=card.open_flags, purpose="sponsorship",
+                crisis_resources()
+            open_flags_form(actor=actor, flags=card.open_flags, purpose="sponsorship",
                                screen="Weekly review", key=f"{card.member_id}",
-                               flash_key="review_flash")
+                               place=PAGE)
 
         with st.form(f"review_{card.member_id}_{iso_week}"):
             note = st.text_area("Private note", value=card.review_note or "", max_chars=2000,
                                 help="Only you see this note.", height=80)
             label = "Update the note" if card.reviewed else "Mark this week reviewed"
             if st.form_submit_button(label):
-                try:
-                    with ui.transaction() as session:
-                        mark_week_reviewed(session=session, actor=actor,
-                                           member_id=card.member_id, iso_week=iso_week, note=note,
-                                           now=now)
-                except ValidationError as error:
-                    ui.show_errors(error)
-                else:
-                    st.session_state["review_flash"] = (
-                        f"{ui.plain(card.display_name)}: week {iso_week} reviewed.")
-                    st.rerun()
+                submit(lambda session, card=card: mark_week_reviewed(
+                    session=session, actor=actor, member_id=card.member_id, iso_week=iso_week,
+                    note=note, now=now),
+                    done=f"{plain(card.display_name)}: week {iso_week} reviewed.")

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dashboard import clock
-from dashboard.navigation import ROLE_SECTIONS
+from dashboard.web.navigation import ROLE_SECTIONS
 from dashboard.two_factor import code_at
 from models import User
 from tests.app.conftest import no_exception, shown, titles

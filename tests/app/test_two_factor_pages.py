@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import clock
 from dashboard.auth import actor_from_user
-from dashboard.navigation import ROLE_SECTIONS
+from dashboard.web.navigation import ROLE_SECTIONS
 from dashboard.two_factor import code_at, confirm_enrolment
 from models import User
 from models.entities import RecoveryCode

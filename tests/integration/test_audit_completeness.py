@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 import dashboard.member_record
-from dashboard import caseload
+from dashboard import alert_queue, caseload, caseload_table
 from dashboard.member_record import member_record
 from models import AuditEvent, Flag
 from tests.factories import NOW, add_checkin, grant, make_user
@@ -25,7 +25,7 @@ DISCLOSING = {
 EXPECTED_CATEGORIES = {
     "member_record": "checkins,flags,notes,steps",
 }
-NOT_DISCLOSING = {"current_step_of", "shared_member_choices"}  # names only, or pure
+NOT_DISCLOSING = {"shared_member_choices"}  # names only
 
 
 def test_every_public_reader_of_member_data_is_covered_here():
@@ -61,11 +61,11 @@ def test_one_call_one_event_with_the_right_fields(session_factory, session, serv
     assert WORDS not in values and "used" not in values
 
 
-# The counselor's caseload screens (dashboard/caseload.py), covered the same way.
+# The counselor's screens (caseload.py, caseload_table.py, alert_queue.py), covered the same way.
 CASELOAD_DISCLOSING = {
     "caseload_for": lambda s, viewer: caseload.caseload_for(session=s, actor=viewer, now=NOW),
     "caseload_view": lambda s, viewer: caseload.caseload_view(session=s, actor=viewer, now=NOW),
-    "alert_queue": lambda s, viewer: caseload.alert_queue(session=s, actor=viewer, now=NOW),
+    "alert_queue": lambda s, viewer: alert_queue.alert_queue(session=s, actor=viewer, now=NOW),
 }
 CASELOAD_EXPECTED = {"caseload_for": ("Caseload", "checkins,flags,steps"),
                      "caseload_view": ("Caseload", "checkins,flags,steps"),
@@ -73,12 +73,14 @@ CASELOAD_EXPECTED = {"caseload_for": ("Caseload", "checkins,flags,steps"),
 # One "export" event per client exported: tests/integration/test_caseload.py.
 CASELOAD_EXPORTING = {"export_caseload_csv"}
 CASELOAD_PURE = {"filter_caseload", "sort_caseload", "screen_table", "caseload_csv",
-                 "caseload_metrics", "showing_sentence", "step_choice_label", "high_risk_names"}
+                 "caseload_metrics", "showing_sentence", "step_choice_label", "high_risk_names",
+                 "require_counselor", "restricted_to"}
 
 
 def test_every_public_function_of_the_caseload_is_covered_here():
-    public = {name for name, fn in inspect.getmembers(caseload, inspect.isfunction)
-              if fn.__module__ == "dashboard.caseload" and not name.startswith("_")}
+    public = {name for module in (caseload, caseload_table, alert_queue)
+              for name, fn in inspect.getmembers(module, inspect.isfunction)
+              if fn.__module__ == module.__name__ and not name.startswith("_")}
     assert public == set(CASELOAD_DISCLOSING) | CASELOAD_EXPORTING | CASELOAD_PURE
 
 

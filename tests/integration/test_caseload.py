@@ -11,14 +11,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import event, insert, select, update
 
-from dashboard.caseload import (
-    CaseloadFilter,
-    alert_queue,
-    caseload_csv,
-    caseload_for,
-    caseload_view,
-    export_caseload_csv,
-)
+from dashboard.alert_queue import alert_queue
+from dashboard.caseload import CaseloadFilter, caseload_for, caseload_view
+from dashboard.caseload_table import caseload_csv, export_caseload_csv
 from dashboard.errors import PermissionDenied
 from models import (
     AuditEvent,

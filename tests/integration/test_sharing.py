@@ -7,11 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from dashboard.alert_queue import alert_queue
 from dashboard.errors import NotFound, PermissionDenied, ValidationError
-from dashboard.policy import allowed_categories
-from dashboard.caseload import alert_queue
 from dashboard.member_record import member_record
-from dashboard.weekly_review import iso_week_of, weekly_review_for
+from dashboard.policy import allowed_categories
 from dashboard.sharing import (
     accounting_of_disclosures,
     consents_of_member,
@@ -19,6 +18,7 @@ from dashboard.sharing import (
     revoke_consent,
     views_of_my_data,
 )
+from dashboard.weekly_review import iso_week_of, weekly_review_for
 from models import AuditEvent, Consent
 from tests.factories import NOW, add_checkin, make_user
 

@@ -10,18 +10,11 @@ from datetime import date, datetime, timezone
 import pytest
 
 from dashboard.caseload import (
-    FIGURE_SPACE,
     SORT_CHOICES,
-    TABLE_COLUMNS,
     CaseloadFilter,
     CaseloadRow,
-    _restricted,
-    caseload_csv,
-    caseload_metrics,
     filter_caseload,
-    high_risk_names,
-    screen_table,
-    showing_sentence,
+    restricted_to,
     sort_caseload,
 )
 from dashboard.caseload_charts import (
@@ -31,6 +24,15 @@ from dashboard.caseload_charts import (
     risk_counts,
     risk_distribution_figure,
     risk_distribution_summary,
+)
+from dashboard.caseload_table import (
+    FIGURE_SPACE,
+    TABLE_COLUMNS,
+    caseload_csv,
+    caseload_metrics,
+    high_risk_names,
+    screen_table,
+    showing_sentence,
 )
 
 TODAY = date(2026, 11, 26)
@@ -238,7 +240,7 @@ def test_csv_defuses_a_name_a_spreadsheet_would_run_as_a_formula():
 
 
 def test_restricting_a_row_blanks_the_categories_no_longer_shared(rows):
-    ana = _restricted(rows[0], frozenset({"steps"}))
+    ana = restricted_to(rows[0], frozenset({"steps"}))
     assert ana.categories == {"steps"} and ana.current_step == 4
     assert (ana.risk, ana.open_flags, ana.days_silent, ana.checkins_7d, ana.days_sober) == (
         None, None, None, None, None)

@@ -1,0 +1,62 @@
+"""A member's open flags with their reasons, and the outreach that answers them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from dashboard import clock
+from dashboard.auth import Actor
+from dashboard.flags import acknowledge_flag
+from dashboard.labels import OUTREACH_LABELS, OUTREACH_METHODS, SEVERITY_LABELS, plural
+from dashboard.web.forms import PAGE, submit
+from dashboard.web.widgets import plain, risk_badge
+
+FLAG_NO_LONGER_SHARED = ("This flag is no longer shared with you: the member may have changed "
+                         "what they share. Nothing was recorded.")
+
+
+def flag_action(work: Callable[[Session], object], *, done: str, place: Hashable = PAGE
+                ) -> None:
+    """Acknowledge or resolve flags as one transaction; a flag the member no longer
+    shares records nothing and says why."""
+    submit(work, done=done, place=place, refused=FLAG_NO_LONGER_SHARED)
+
+
+def open_flags_form(*, actor: Actor, flags: list, purpose: str, screen: str, key: str,
+                    place: Hashable) -> None:
+    """The open flags, each with its reason, and one form to record the outreach that
+    answers the ones chosen."""
+
+    def describe(flag) -> str:
+        words = f": \u201c{flag.quoted_text}\u201d" if flag.quoted_text else ""
+        return f"{SEVERITY_LABELS[flag.severity]}: {flag.reason}{words}"
+
+    for flag in flags:
+        st.markdown(risk_badge(flag.severity, SEVERITY_LABELS[flag.severity]) + " "
+                    + plain(describe(flag).split(": ", 1)[1]))
+    by_id = {flag.id: flag for flag in flags}
+    with st.form(f"acknowledge_{key}"):
+        chosen = st.multiselect("Flags to acknowledge", list(by_id), default=list(by_id),
+                                format_func=lambda i: describe(by_id[i]))
+        method = st.radio("How did you reach out?", OUTREACH_METHODS, index=None, horizontal=True,
+                          format_func=OUTREACH_LABELS.get)
+        note = st.text_input("Outreach note", max_chars=1000,
+                             placeholder="e.g. Talked for 20 minutes, meeting tomorrow")
+        if not st.form_submit_button("Acknowledge"):
+            return
+    if not chosen:
+        st.error("Choose at least one flag to acknowledge.")
+        return
+    now = clock.now()
+
+    def acknowledge_chosen(session: Session) -> None:
+        for flag_id in chosen:
+            acknowledge_flag(session=session, actor=actor, flag_id=flag_id,
+                             outreach_method=method, outreach_note=note, purpose=purpose,
+                             screen=screen, now=now)
+
+    flag_action(acknowledge_chosen, done=f"{plural(len(chosen), 'flag')} acknowledged.",
+                place=place)
