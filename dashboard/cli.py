@@ -228,9 +228,22 @@ def cmd_backup(args) -> int:
 
 def cmd_bench(args) -> int:
     import json
-    import os
 
-    from dashboard.bench import BenchError, format_report, run_benchmark, validate_options
+    try:
+        from benchmarks import (
+            BenchError,
+            format_report,
+            run_benchmark,
+            validate_options,
+        )
+    except ModuleNotFoundError as error:
+        # The benchmark is developer tooling beside the app's packages, not installed with
+        # them; an error inside it is a bug to show, not this message.
+        if error.name != "benchmarks":
+            raise
+        raise CommandError("the benchmark runs from a checkout of the repository: run "
+                           "`python -m dashboard bench` in its root folder",
+                           code=EXIT_FAILURE) from None
 
     validate_options(members=args.members, days=args.days, runs=args.runs,
                      writers=args.writers, write_seconds=args.write_seconds)
@@ -242,28 +255,17 @@ def cmd_bench(args) -> int:
         if sys.stderr.isatty():
             print(f"\r{message[:78]:<78}", end="", file=sys.stderr, flush=True)
 
-    from dashboard.config import ENCRYPTION_KEYS_ENV
-    from models.crypto import generate_key
-
-    # The scratch database gets a key of its own, held in this process only: the benchmark
-    # neither needs nor touches the real keys (its page run reads them from the environment).
-    real_keys = os.environ.get(ENCRYPTION_KEYS_ENV)
-    os.environ[ENCRYPTION_KEYS_ENV] = generate_key().decode()
-    configure_keys(settings=settings())
     try:
-        # Never the database of DATABASE_URL itself: a scratch one beside it (see bench.py).
+        # Never the database of DATABASE_URL itself, nor its keys: a scratch database
+        # beside it, with throwaway keys (see benchmarks/scratch.py).
         report = run_benchmark(
-            members=args.members, days=args.days, runs=args.runs,
-            database_url=os.environ.get("DATABASE_URL") or None, writers=args.writers,
-            write_seconds=args.write_seconds, explain_plans=args.explain, progress=progress,
+            settings=settings(), members=args.members, days=args.days, runs=args.runs,
+            writers=args.writers, write_seconds=args.write_seconds,
+            explain_plans=args.explain, progress=progress,
         )
     except BenchError as error:
         raise CommandError(str(error), code=EXIT_FAILURE) from None
     finally:
-        if real_keys is None:
-            os.environ.pop(ENCRYPTION_KEYS_ENV, None)
-        else:
-            os.environ[ENCRYPTION_KEYS_ENV] = real_keys
         if sys.stderr.isatty():
             print(file=sys.stderr)
     print(format_report(report))

@@ -18,8 +18,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 
-from dashboard.auth import actor_from_user
-from dashboard.bench import (
+from benchmarks import (
     FIGURES,
     RISK_BY_RANK,
     StatementCounter,
@@ -34,13 +33,14 @@ from dashboard.bench import (
     full_scans,
     zones_in_use,
 )
-from dashboard.caseload import alert_queue
+from dashboard.alert_queue import alert_queue
+from dashboard.auth import actor_from_user
 from dashboard.checkins import CheckInForm, save_checkin
 from dashboard.cli import main
 from dashboard.demo import load_demo
+from dashboard.member_record import member_record
 from dashboard.policy import consent_is_active
 from dashboard.progress import sobriety_days
-from dashboard.member_record import member_record
 from dashboard.timeutil import local_today
 from dashboard.weekly_review import iso_week_of, weekly_review_for
 from models import CheckIn, Consent, User

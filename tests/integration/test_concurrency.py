@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
-from dashboard.bench import find_lost_writes, run_concurrent_checkins
+from benchmarks import find_lost_writes, run_concurrent_checkins
 from dashboard.write_turns import (
     FairTurn,
     WaitedTooLong,

@@ -1,0 +1,165 @@
+"""The figures, and the report made of them: a printed table, and JSON for `--json`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from benchmarks.plans import QueryPlan
+from benchmarks.writes import WriteLoad
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    name: str  # stable, for the JSON
+    label: str  # for the printed table
+    budget_ms: float | None
+
+
+CASELOAD = FigureSpec("caseload", "caseload data", 300)
+WEEKLY_REVIEW = FigureSpec("weekly_review", "weekly review data", 100)
+CLIENT_DETAIL = FigureSpec("client_detail", "client detail data, 365 days", 100)
+ALERT_QUEUE = FigureSpec("alert_queue", "alert queue", 100)
+CHECKIN_SAVE = FigureSpec("checkin_save", "check-in save with flags", 30)
+CASELOAD_PAGE_RUN = FigureSpec("caseload_page", "Caseload page (AppTest)", 2_000)
+LOGIN = FigureSpec("login", "login (argon2id verify)", None)
+FIGURES = (CASELOAD, WEEKLY_REVIEW, CLIENT_DETAIL, ALERT_QUEUE, CHECKIN_SAVE, CASELOAD_PAGE_RUN,
+           LOGIN)
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    label: str
+    median_ms: float
+    budget_ms: float | None
+    floor_ms: float | None
+    statements: int  # SQL statements of one run (the most seen in any run)
+    peak_rss_mb: float  # of this process, once the figure's runs are done
+    detail: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.floor_ms is None or self.floor_ms <= 0:
+            return None
+        return self.median_ms / self.floor_ms
+
+    @property
+    def within_budget(self) -> bool | None:
+        return None if self.budget_ms is None else self.median_ms <= self.budget_ms
+
+
+
+@dataclass
+class BenchReport:
+    members: int
+    days: int
+    checkins: int
+    database: str  # "sqlite" or "postgresql"
+    where: str  # the scratch database, in words
+    runs: int
+    figures: list[Figure]
+    write_load: WriteLoad | None
+    peak_rss_mb: float
+    load_average: tuple[float, float, float]
+    cpus: int
+    plans: list[QueryPlan] = field(default_factory=list)
+
+    def figure(self, name: str) -> Figure:
+        return next(f for f in self.figures if f.name == name)
+
+    def as_json(self) -> dict:
+        load = self.write_load
+        return {
+            "scale": {"members": self.members, "days": self.days, "checkins": self.checkins},
+            "database": self.database,
+            "runs": self.runs,
+            "figures": [
+                {
+                    "name": f.name,
+                    "median_ms": round(f.median_ms, 3),
+                    "budget_ms": f.budget_ms,
+                    "floor_ms": None if f.floor_ms is None else round(f.floor_ms, 3),
+                    "statements": f.statements,
+                    "within_budget": f.within_budget,
+                    "peak_rss_mb": round(f.peak_rss_mb, 1),
+                    "detail": f.detail,
+                }
+                for f in self.figures
+            ],
+            "concurrent_writes": None if load is None else {
+                "threads": load.threads,
+                "seconds": round(load.seconds, 3),
+                "writes": load.writes,
+                "writes_per_second": round(load.writes_per_second, 1),
+                "median_save_ms": _rounded(load.latency_ms(0.5)),
+                "p99_save_ms": _rounded(load.latency_ms(0.99)),
+                "slowest_save_ms": _rounded(load.latency_ms(1.0)),
+                "saves_per_writer": list(load.saves_per_writer),
+                "errors": len(load.errors),
+                "error_messages": sorted(set(load.errors)),
+                "lost_writes": len(load.lost_writes),
+            },
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "load_average": [round(x, 2) for x in self.load_average],
+            "cpus": self.cpus,
+        }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
+def format_report(report: BenchReport) -> str:
+    """A fixed-width table, one line per figure; a figure over budget is marked."""
+    name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[report.database]
+    lines = [
+        f"Benchmark: {report.members:,} members x {report.days} days "
+        f"({report.checkins:,} check-ins) on {name}, median of {report.runs} "
+        f"run{'s' if report.runs != 1 else ''} after a warm-up",
+        f"Database: {report.where}",
+        f"Load average {' '.join(f'{x:.2f}' for x in report.load_average)} "
+        f"on {report.cpus} CPU{'s' if report.cpus != 1 else ''}",
+        "",
+        f"{'figure':<30} {'median ms':>10} {'budget ms':>10} {'floor ms':>9} {'ratio':>7} "
+        f"{'statements':>10} {'peak MB':>8}",
+    ]
+    for f in report.figures:
+        ratio = "-" if f.ratio is None else f"{f.ratio:,.1f}x"
+        mark = "  OVER BUDGET" if f.within_budget is False else ""
+        lines.append(
+            f"{f.label:<30} {_ms(f.median_ms):>10} {_ms(f.budget_ms):>10} "
+            f"{_ms(f.floor_ms):>9} {ratio:>7} {f.statements:>10} {f.peak_rss_mb:>8.0f}{mark}"
+        )
+    lines.append("")
+    for f in report.figures:
+        if f.detail:
+            lines.append(f"  {f.label}: {f.detail}")
+    load = report.write_load
+    if load is not None:
+        lines += [
+            "",
+            f"Concurrent writers: {load.threads} threads for {load.seconds:.1f} s saved "
+            f"{load.writes:,} check-ins ({load.writes_per_second:,.1f} per second), "
+            f"{len(load.errors)} error{'s' if len(load.errors) != 1 else ''}, "
+            f"{len(load.lost_writes)} lost write{'s' if len(load.lost_writes) != 1 else ''}.",
+            f"  save time: median {_ms(load.latency_ms(0.5))} ms, 99th percentile "
+            f"{_ms(load.latency_ms(0.99))} ms, slowest {_ms(load.latency_ms(1.0))} ms; "
+            "saves per writer from {} to {}.".format(*load.saves_per_writer),
+        ]
+        for message in sorted(set(load.errors))[:5]:
+            lines.append(f"  error: {message}")
+        for problem in load.lost_writes[:5]:
+            lines.append(f"  lost: {problem}")
+    over = [f.label for f in report.figures if f.within_budget is False]
+    lines += ["", f"Over budget: {', '.join(over)}." if over else "Every figure is within budget."]
+    if report.plans:
+        lines += ["", "Query plans:"]
+        for plan in report.plans:
+            lines.append(f"  [{plan.figure}] {plan.statement[:200]}")
+            lines.extend(f"      {line}" for line in plan.plan)
+    return "\n".join(lines)

@@ -1,0 +1,279 @@
+"""The screens' figures: each screen's data as the screen asks the services for it, beside
+its floor, and the Caseload page as a whole run through AppTest.
+
+Statements are counted with a `before_cursor_execute` listener on every engine of the
+process (the AppTest page opens its own engine), so a statement per client would show
+as a count that grows with the caseload.
+
+Every figure runs "as of" `now`, the moment the benchmark started: the demo was loaded
+as of it and the services are given it, so every date is relative to it and runs on
+different days read rows of the same shape. The AppTest page run reads the clock itself,
+as the app does, a few minutes later at most. It runs on the settings in force in this
+process, which the benchmark makes those of its scratch database (benchmarks/scratch.py).
+
+Nothing here imports Streamlit except the AppTest figure, inside its function.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+import dashboard
+from benchmarks.cast import BENCH_COUNSELOR, Cast
+from benchmarks.errors import BenchError
+from benchmarks.floors import (
+    ALERTS_PAGE_SIZE,
+    floor_alert_queue,
+    floor_caseload,
+    floor_checkin_save,
+    floor_client_detail,
+    floor_weekly_review,
+    zones_in_use,
+)
+from benchmarks.plans import QueryPlan, explain
+from benchmarks.report import (
+    ALERT_QUEUE,
+    CASELOAD,
+    CASELOAD_PAGE_RUN,
+    CHECKIN_SAVE,
+    CLIENT_DETAIL,
+    LOGIN,
+    WEEKLY_REVIEW,
+    Figure,
+    FigureSpec,
+)
+from benchmarks.timing import StatementCounter, Stopwatch, measure, peak_rss_mb
+from dashboard import clock
+from dashboard.alert_queue import alert_queue
+from dashboard.auth import Actor, log_in
+from dashboard.caseload import caseload_for
+from dashboard.checkins import CheckInForm, save_checkin
+from dashboard.config import Settings
+from dashboard.demo import DEMO_PASSWORD
+from dashboard.member_record import member_record
+from dashboard.timeutil import local_today
+from dashboard.weekly_review import iso_week_of, weekly_review_for
+from models import Flag, User
+
+APP_ENTRY = Path(dashboard.__file__).resolve().parent / "app.py"
+CASELOAD_PAGE = "../pages/caseload.py"  # relative to the entry script, as AppTest wants it
+PAGE_TIMEOUT_SECONDS = 120
+
+
+def caseload_data(session: Session, *, actor: Actor, now: datetime) -> list:
+    return caseload_for(session=session, actor=actor, now=now)
+
+
+def alert_queue_data(session: Session, *, actor: Actor, now: datetime):
+    """The Alerts screen's first page, with the counts of the whole queue."""
+    return alert_queue(session=session, actor=actor, page=1, page_size=ALERTS_PAGE_SIZE,
+                       now=now)
+
+
+def flags_raised_for(engine: Engine, *, member_ids: Sequence[int], now: datetime) -> int:
+    """How many flags were raised at `now` for these members (by the saves measured)."""
+    with engine.connect() as connection:
+        return connection.scalar(
+            select(func.count()).select_from(Flag)
+            .where(Flag.member_id.in_(member_ids), Flag.created_at == now)
+        )
+
+
+def _no_missing_context_warning(record: logging.LogRecord) -> bool:
+    return "missing ScriptRunContext" not in record.getMessage()
+
+
+def measure_caseload_page(*, counselor: Actor, runs: int,
+                          counter: StatementCounter) -> tuple[float, int]:
+    """The Caseload page run by AppTest through the real entry script, logged in."""
+    from streamlit.testing.v1 import AppTest
+
+    def run(index: int, watch: Stopwatch) -> None:
+        at = AppTest.from_file(str(APP_ENTRY), default_timeout=PAGE_TIMEOUT_SECONDS)
+        # Logged in just now: the page reads the clock itself, as in the app.
+        logged_in = clock.now()
+        at.session_state["auth"] = {"user_id": counselor.id, "logged_in_at": logged_in,
+                                    "last_seen_at": logged_in,
+                                    # passed at login, for the set-up the account has
+                                    "second_factor": counselor.two_factor_enrolled_at}
+        at.run()
+        if at.exception:
+            raise BenchError(f"the app failed before the Caseload page with "
+                             f"{at.exception[0].proto.type} (its traceback is above)")
+        try:
+            at.switch_page(CASELOAD_PAGE)
+        except ValueError:
+            raise BenchError("the Caseload page is not in the benchmark counselor's menu "
+                             f"(the app shows: {', '.join(t.value for t in at.title)})") from None
+        with watch():
+            at.run(timeout=PAGE_TIMEOUT_SECONDS)
+        if at.exception:
+            # The message itself is redacted (client.showErrorDetails); Streamlit has
+            # logged the traceback above.
+            raise BenchError(f"the Caseload page failed with {at.exception[0].proto.type}"
+                             " (Streamlit logged its traceback above)")
+        if "Caseload" not in [t.value for t in at.title] or not at.dataframe:
+            raise BenchError("the Caseload page showed no table of clients")
+
+    # AppTest sets session state from outside a script run, which Streamlit warns about
+    # twice per run: noise in the middle of the report. (A filter, because Streamlit
+    # resets its loggers' levels when it reads its configuration.)
+    context_logger = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    context_logger.addFilter(_no_missing_context_warning)
+    try:
+        return measure(runs=runs, counter=counter, run=run)
+    finally:
+        context_logger.removeFilter(_no_missing_context_warning)
+
+
+def measure_screens(*, engine: Engine, factory: sessionmaker[Session], settings: Settings,
+                    cast: Cast, runs: int, explain_plans: bool, now: datetime,
+                    say: Callable[[str], None]) -> tuple[list[Figure], list[QueryPlan]]:
+    """Every screen's figure as of `now`, in the order of `FIGURES`; with `explain_plans`,
+    the query plans of the statements of the four data figures too."""
+    week = iso_week_of(local_today(cast.sponsor.timezone, now))
+    with engine.connect() as connection:
+        zones = zones_in_use(connection)
+    figures: list[Figure] = []
+    plans: list[QueryPlan] = []
+
+    with StatementCounter() as counter:
+
+        def transaction_run(work: Callable[[Session], object]) -> Callable[[int, Stopwatch], None]:
+            # One user action, one transaction: the commit (of the audit events) counts.
+            def run(index: int, watch: Stopwatch) -> None:
+                with watch(), factory.begin() as session:
+                    work(session)
+            return run
+
+        def floor_run(query: Callable[..., object]) -> Callable[[int, Stopwatch], None]:
+            def run(index: int, watch: Stopwatch) -> None:
+                with watch(), engine.begin() as connection:
+                    query(connection)
+            return run
+
+        def add(spec: FigureSpec, median_ms: float, statements: int, floor_ms: float | None,
+                detail: str) -> None:
+            figures.append(Figure(name=spec.name, label=spec.label, median_ms=median_ms,
+                                  budget_ms=spec.budget_ms, floor_ms=floor_ms,
+                                  statements=statements, peak_rss_mb=peak_rss_mb(),
+                                  detail=detail))
+            say(f"{spec.label}: {median_ms:,.1f} ms")
+
+        # Caseload.
+        counselor = cast.counselor
+        median, statements = measure(runs=runs, counter=counter, run=transaction_run(
+            lambda s: caseload_data(s, actor=counselor, now=now)))
+        caseload_floor, _ = measure(runs=runs, counter=counter, run=floor_run(
+            lambda c: floor_caseload(c, counselor_id=counselor.id, zones=zones, now=now)))
+        add(CASELOAD, median, statements, caseload_floor,
+            f"{cast.clients:,} consenting clients")
+
+        # Weekly review.
+        sponsor = cast.sponsor
+        median, statements = measure(runs=runs, counter=counter, run=transaction_run(
+            lambda s: weekly_review_for(session=s, actor=sponsor, iso_week=week, now=now)))
+        floor, _ = measure(runs=runs, counter=counter, run=floor_run(
+            lambda c: floor_weekly_review(c, sponsor_id=sponsor.id, iso_week=week, now=now)))
+        add(WEEKLY_REVIEW, median, statements, floor,
+            f"{sponsor.username}, {cast.sponsees} sponsees sharing, week {week}")
+
+        # Client detail.
+        detail_id = cast.detail_member_id
+        with factory() as session:
+            detail_today = local_today(session.get(User, detail_id).timezone, now)
+        median, statements = measure(runs=runs, counter=counter, run=transaction_run(
+            lambda s: member_record(session=s, actor=counselor, member_id=detail_id,
+                                    purpose="counseling", screen="Client detail", days=365,
+                                    now=now)))
+        floor, _ = measure(runs=runs, counter=counter, run=floor_run(
+            lambda c: floor_client_detail(c, member_id=detail_id, today=detail_today,
+                                          days=365)))
+        add(CLIENT_DETAIL, median, statements, floor,
+            f"{cast.detail_member_name}: check-ins, steps and flags as the counselor sees them")
+
+        # Alert queue.
+        median, statements = measure(runs=runs, counter=counter, run=transaction_run(
+            lambda s: alert_queue_data(s, actor=counselor, now=now)))
+        floor, _ = measure(runs=runs, counter=counter, run=floor_run(
+            lambda c: floor_alert_queue(c, counselor_id=counselor.id, now=now)))
+        with engine.connect() as connection:
+            first_page = floor_alert_queue(connection, counselor_id=counselor.id, now=now)
+        unresolved = first_page[0].total if first_page else 0
+        add(ALERT_QUEUE, median, statements, floor,
+            f"first page of {ALERTS_PAGE_SIZE}, of {unresolved:,} unresolved flags")
+
+        if explain_plans:
+            for spec, work in (
+                (CASELOAD, lambda s: caseload_data(s, actor=counselor, now=now)),
+                (WEEKLY_REVIEW, lambda s: weekly_review_for(session=s, actor=sponsor,
+                                                            iso_week=week, now=now)),
+                (CLIENT_DETAIL, lambda s: member_record(
+                    session=s, actor=counselor, member_id=detail_id, purpose="counseling",
+                    screen="Client detail", days=365, now=now)),
+                (ALERT_QUEUE, lambda s: alert_queue_data(s, actor=counselor, now=now)),
+            ):
+                with counter.recording() as recorded, factory.begin() as session:
+                    work(session)
+                plans.extend(explain(engine, recorded, figure=spec.name))
+
+        # Check-in save, each run for a member with nothing saved today.
+        savers = cast.savers
+
+        # A hard day with a high craving: the save raises two flags, the costly path. The
+        # day is each saver's own today.
+        form = CheckInForm(
+            local_date=None, mood=2, craving=8, used_substances=False, meetings=1,
+            actions=("called_support", "prayer_meditation"), sleep_hours=6.5,
+            gratitude="A friend who just listened", journal="Rough afternoon.",
+            hard_day=True, hard_day_reason="Argument with my brother",
+        )
+
+        def save_run(index: int, watch: Stopwatch) -> None:
+            member = savers[index]
+            with watch(), factory.begin() as session:
+                save_checkin(session=session, actor=member, form=form, now=now)
+
+        def save_floor_run(index: int, watch: Stopwatch) -> None:
+            member = savers[runs + 1 + index]
+            today = local_today(member.timezone, now)
+            with watch(), engine.begin() as connection:
+                floor_checkin_save(connection, member_id=member.id,
+                                   form=replace(form, local_date=today), today=today, now=now)
+
+        median, statements = measure(runs=runs, counter=counter, run=save_run)
+        floor, _ = measure(runs=runs, counter=counter, run=save_floor_run)
+        saved_members = sorted({m.id for m in savers[:runs + 1]})
+        flags = flags_raised_for(engine, member_ids=saved_members, now=now)
+        add(CHECKIN_SAVE, median, statements, floor,
+            f"first check-in of the day, hard day, craving 8: {flags} flags raised by "
+            f"{len(saved_members)} saves")
+
+        # The Caseload page through AppTest; its floor is the caseload's.
+        median, statements = measure_caseload_page(counselor=counselor, runs=runs,
+                                                   counter=counter)
+        for seen in list(counter.engines):
+            if seen is not engine:
+                seen.dispose()  # the page's own engine: close it before the database goes
+        add(CASELOAD_PAGE_RUN, median, statements, caseload_floor,
+            "pages/caseload.py through dashboard/app.py, logged in")
+
+        # Login.
+        def login_run(index: int, watch: Stopwatch) -> None:
+            with watch(), factory.begin() as session:
+                result = log_in(session=session, username=BENCH_COUNSELOR,
+                                password=DEMO_PASSWORD, settings=settings, now=now)
+            if not result.ok:
+                raise BenchError("the benchmark counselor could not log in")
+
+        median, statements = measure(runs=runs, counter=counter, run=login_run)
+        add(LOGIN, median, statements, None, "argon2id verify, audit event, last login")
+
+    return figures, plans
