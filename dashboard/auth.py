@@ -12,23 +12,33 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.audit import record_event
 from dashboard import config
+from dashboard.audit import record_event
 from dashboard.config import Settings
 from dashboard.errors import ValidationError
-from dashboard.passwords import dummy_verify, hash_password, password_problem, verify_and_update
+from dashboard.lockout import (
+    clear_failures,
+    count_failure,
+    is_locked,
+    lockout_minutes,
+    minutes_left,
+)
+from dashboard.passwords import (
+    dummy_verify,
+    hash_password,
+    password_problem,
+    verify_and_update,
+)
 from models import User
-
 
 
 def login_failed_message(settings: Settings) -> str:
     """One message for every failed login: it must not tell an attacker whether the
     username exists, nor whether the account is locked."""
-    minutes = int(settings.lockout_duration.total_seconds() // 60)
     return (
         "That username and password did not match an account that can log in now. "
         f"Check them and try again; after {settings.lockout_attempts} failed tries, "
-        f"wait {minutes} minutes."
+        f"wait {lockout_minutes(settings)}."
     )
 
 
@@ -87,22 +97,6 @@ class LoginResult:
         return self.actor is not None
 
 
-def _lift_expired_lock(user: User, now: datetime) -> None:
-    if user.locked_until is not None and user.locked_until <= now:
-        user.locked_until = None
-        user.failed_logins = 0
-
-
-def _lock_after_too_many_failures(session: Session, user: User, *, settings: Settings,
-                                  now: datetime, failures: str) -> None:
-    """The lockout rule, for the login form and the account's own password fields alike."""
-    if user.failed_logins >= settings.lockout_attempts:
-        user.locked_until = now + settings.lockout_duration
-        user.failed_logins = 0
-        record_event(session, actor_id=user.id, action="account_locked", outcome="denied",
-                     at=now, detail=f"after {settings.lockout_attempts} {failures}")
-
-
 def log_in(
     *, session: Session, username: str, password: str, settings: Settings, now: datetime
 ) -> LoginResult:
@@ -115,8 +109,7 @@ def log_in(
                      detail="unknown username")
         return LoginResult(actor=None, error=login_failed_message(settings))
 
-    _lift_expired_lock(user, now)
-    if user.locked_until is not None:
+    if is_locked(user, now):
         dummy_verify(password)
         record_event(session, actor_id=user.id, action="login_failed", outcome="denied", at=now,
                      detail="account locked")
@@ -124,13 +117,11 @@ def log_in(
 
     valid, new_hash = verify_and_update(password, user.password_hash)
     if not valid or not user.is_active:
-        if not valid:
-            user.failed_logins += 1
         detail = "wrong password" if not valid else "account deactivated"
         record_event(session, actor_id=user.id, action="login_failed", outcome="denied", at=now,
                      detail=detail)
-        _lock_after_too_many_failures(session, user, settings=settings, now=now,
-                                      failures="failed logins")
+        if not valid:
+            count_failure(session, user, settings=settings, now=now, failures="failed logins")
         return LoginResult(actor=None, error=login_failed_message(settings))
 
     if new_hash is not None:
@@ -142,7 +133,7 @@ def log_in(
         record_event(session, actor_id=user.id, action="login", at=now,
                      detail="password accepted, second factor pending")
         return LoginResult(actor=actor_from_user(user))
-    user.failed_logins = 0
+    clear_failures(user)
     user.last_login_at = now
     record_event(session, actor_id=user.id, action="login", at=now,
                  detail="password accepted, two-factor set-up pending"
@@ -191,28 +182,25 @@ def reconfirm_password(*, session: Session, user: User, password: str, action: s
     account is locked no password is checked here.
     """
     settings = settings or config.settings()
-    _lift_expired_lock(user, now)
-    if user.locked_until is not None:
+    if is_locked(user, now):
         dummy_verify(password)
         return _paused_message(user, now)
     valid, _ = verify_and_update(password, user.password_hash)
     if valid:
         return None
-    user.failed_logins += 1
     record_event(session, actor_id=user.id, action="password_check_failed", outcome="denied",
                  at=now, detail=action)
-    _lock_after_too_many_failures(session, user, settings=settings, now=now,
-                                  failures="wrong passwords")
+    locked = count_failure(session, user, settings=settings, now=now,
+                           failures="wrong passwords")
     session.commit()
-    if user.locked_until is not None:  # this one was the last try
+    if locked:  # this one was the last try
         return "That is not your current password. " + _paused_message(user, now)
     return "That is not your current password."
 
 
 def _paused_message(user: User, now: datetime) -> str:
-    minutes = max(1, -int(-(user.locked_until - now).total_seconds() // 60))
-    return (f"Too many wrong passwords. For your safety this is paused: try again in "
-            f"{minutes} minute{'s' if minutes != 1 else ''}.")
+    return ("Too many wrong passwords. For your safety this is paused: try again in "
+            f"{minutes_left(user, now)}.")
 
 
 def change_password(

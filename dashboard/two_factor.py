@@ -36,7 +36,20 @@ from dashboard.audit import record_event
 from dashboard.auth import TWO_FACTOR_ROLES, Actor
 from dashboard.config import Settings
 from dashboard.errors import PermissionDenied, ValidationError
-from dashboard.passwords import dummy_verify, hash_password, password_context, verify_and_update
+from dashboard.lockout import (
+    clear_failures,
+    count_failure,
+    is_locked,
+    lockout_minutes,
+    minutes_left,
+    tries_left,
+)
+from dashboard.passwords import (
+    dummy_verify,
+    hash_password,
+    password_context,
+    verify_and_update,
+)
 from models import User
 from models.entities import RecoveryCode
 
@@ -243,19 +256,17 @@ class SecondFactorResult:
     recovery_codes_left: int | None = None
 
 
-def locked_message(settings: Settings) -> str:
-    minutes = int(settings.lockout_duration.total_seconds() // 60)
+def locked_message(user: User, now: datetime) -> str:
     return (
         "Too many wrong tries: to keep your account safe it is locked for "
-        f"{minutes} minutes. Then log in again. If you no longer have your phone, use one "
+        f"{minutes_left(user, now)}. Then log in again. If you no longer have your phone, use one "
         "of your recovery codes, or ask an administrator to reset your two-factor login."
     )
 
 
 def _wrong_message(what: str, tries_left: int, settings: Settings) -> str:
-    minutes = int(settings.lockout_duration.total_seconds() // 60)
     tries = "1 more wrong try" if tries_left == 1 else f"{tries_left} more wrong tries"
-    return f"{what} After {tries} your account locks for {minutes} minutes."
+    return f"{what} After {tries} your account locks for {lockout_minutes(settings)}."
 
 
 def _check_second_factor(
@@ -273,33 +284,23 @@ def _check_second_factor(
         # Reset by an administrator meanwhile: the router sends the session to enrolment.
         return SecondFactorResult(ok=False, error="Two-factor login is not set up for your "
                                   "account any more: set it up again to continue.")
-    if user.locked_until is not None and user.locked_until <= now:
-        user.locked_until = None
-        user.failed_logins = 0
-    if user.locked_until is not None:
+    if is_locked(user, now):
         if kind == "recovery code":
             dummy_verify("spend the time of a check")
         record_event(session, actor_id=user.id, action="second_factor_failed", outcome="denied",
                      at=now, detail=f"{kind}: account locked")
-        return SecondFactorResult(ok=False, error=locked_message(settings), locked=True)
+        return SecondFactorResult(ok=False, error=locked_message(user, now), locked=True)
 
     accepted, detail, message = attempt(user)
     if not accepted:
-        user.failed_logins += 1
         record_event(session, actor_id=user.id, action="second_factor_failed", outcome="denied",
                      at=now, detail=f"{kind}: {detail}")
-        if user.failed_logins >= settings.lockout_attempts:
-            user.locked_until = now + settings.lockout_duration
-            user.failed_logins = 0
-            record_event(session, actor_id=user.id, action="account_locked", outcome="denied",
-                         at=now, detail=f"after {settings.lockout_attempts} failed logins")
-            return SecondFactorResult(ok=False, error=locked_message(settings), locked=True)
+        if count_failure(session, user, settings=settings, now=now, failures="failed logins"):
+            return SecondFactorResult(ok=False, error=locked_message(user, now), locked=True)
         return SecondFactorResult(
-            ok=False,
-            error=_wrong_message(message, settings.lockout_attempts - user.failed_logins,
-                                 settings))
+            ok=False, error=_wrong_message(message, tries_left(user, settings), settings))
 
-    user.failed_logins = 0
+    clear_failures(user)
     user.last_login_at = now
     record_event(session, actor_id=user.id, action="second_factor_passed", at=now, detail=kind)
     return SecondFactorResult(ok=True, enrolled_at=user.totp_enrolled_at)

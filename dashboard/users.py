@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from dashboard.audit import record_event
 from dashboard.auth import TWO_FACTOR_ROLES, Actor, normalize_username
 from dashboard.errors import PermissionDenied, ValidationError
+from dashboard.lockout import unlock
 from dashboard.passwords import hash_password, password_problem
 from dashboard.text import clean_text
 from dashboard.timeutil import local_today
@@ -214,8 +215,7 @@ def unlock_account(*, session: Session, actor: Actor, user_id: int,
                    now: datetime) -> None:
     _require_admin(actor)
     user = _target(session, user_id)
-    user.locked_until = None
-    user.failed_logins = 0
+    unlock(user)
     record_event(session, actor_id=actor.id, actor_role="admin", action="account_unlocked",
                  at=now, detail=f"user {user_id}")
 
@@ -230,8 +230,7 @@ def reset_password(*, session: Session, actor: Actor, user_id: int, temporary_pa
     user = _target(session, user_id)
     user.password_hash = hash_password(temporary_password)
     user.must_change_password = True
-    user.locked_until = None
-    user.failed_logins = 0
+    unlock(user)
     record_event(session, actor_id=actor.id, actor_role="admin", action="password_reset",
                  at=now, detail=f"user {user_id}")
 
@@ -253,8 +252,7 @@ def reset_two_factor(*, session: Session, actor: Actor | None, user_id: int,
         raise ValidationError("Two-factor login is not set up for this account: "
                               "there is nothing to reset.")
     clear_second_factor(session, user)
-    user.locked_until = None
-    user.failed_logins = 0
+    unlock(user)
     record_event(session, actor_id=actor.id if actor else None,
                  actor_role="admin" if actor else None, action="two_factor_reset",
                  at=now, detail=f"user {user_id}" + ("" if actor else " (command line)"))
