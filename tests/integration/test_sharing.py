@@ -19,7 +19,7 @@ from dashboard.sharing import (
     views_of_my_data,
 )
 from dashboard.weekly_review import iso_week_of, weekly_review_for
-from models import AuditEvent, Consent
+from models import AuditEvent, Consent, User
 from tests.factories import NOW, add_checkin, make_user
 
 TODAY = NOW.date()
@@ -211,6 +211,20 @@ def test_accounting_for_another_member_is_for_admins_only(session_factory, sessi
     with session_factory.begin() as s:
         assert accounting_of_disclosures(session=s, actor=admin, member_id=maria.id, now=NOW).startswith(
             "time (UTC)")
+
+
+def test_the_accounting_defuses_a_name_a_spreadsheet_would_run(session_factory, session,
+                                                               people):
+    maria, sam, _, _ = people
+    session.get(User, sam.id).display_name = '=HYPERLINK("http://evil.example","Sam")'
+    session.commit()
+    do_grant(session_factory, maria)
+    with session_factory.begin() as s:
+        weekly_review_for(session=s, actor=sam, iso_week=iso_week_of(NOW.date()), now=NOW)
+    with session_factory.begin() as s:
+        exported = accounting_of_disclosures(session=s, actor=maria, now=NOW)
+    assert [r["viewer"] for r in csv.DictReader(io.StringIO(exported))] == [
+        '\'=HYPERLINK("http://evil.example","Sam")']
 
 
 def test_expired_consents_show_in_history(session_factory, session, people):
