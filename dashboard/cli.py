@@ -17,10 +17,10 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from dashboard import clock
-from dashboard.config import ConfigError, settings
-from dashboard.errors import ValidationError
+from dashboard import clock, config
+from dashboard.config import ConfigError, Settings
 from dashboard.encryption_keys import configure_keys, key_location
+from dashboard.errors import ValidationError
 from models import ROLES
 from models.crypto import EncryptionError
 from models.db import make_engine, make_session_factory, upgrade_to_head
@@ -43,16 +43,16 @@ class _Parser(argparse.ArgumentParser):
                            if " " in self.prog else f"{message} (see --help)")
 
 
-def _engine(*, check_notes: bool = True):
-    engine = make_engine(settings().database_url)
+def _engine(settings: Settings, *, check_notes: bool = True):
+    engine = make_engine(settings.database_url)
     upgrade_to_head(engine)
-    configure_keys(settings=settings(), engine=engine, check_notes=check_notes)
+    configure_keys(settings=settings, engine=engine, check_notes=check_notes)
     return engine
 
 
-def cmd_init(args) -> int:
-    engine = _engine()
-    print(f"The database at {make_url(settings().database_url).render_as_string()} "
+def cmd_init(args, settings: Settings) -> int:
+    engine = _engine(settings)
+    print(f"The database at {make_url(settings.database_url).render_as_string()} "
           "is at the newest schema.")
     engine.dispose()
     return 0
@@ -71,7 +71,7 @@ def _read_password() -> str:
     return line.rstrip("\r\n")
 
 
-def cmd_create_user(args) -> int:
+def cmd_create_user(args, settings: Settings) -> int:
     from dashboard.users import create_account
 
     password = _read_password()
@@ -81,7 +81,7 @@ def cmd_create_user(args) -> int:
             sobriety_date = date.fromisoformat(args.sobriety_date)
         except ValueError:
             raise CommandError("--sobriety-date must be a date like 2025-03-14") from None
-    engine = _engine()
+    engine = _engine(settings)
     with make_session_factory(engine).begin() as session:
         user_id = create_account(
             session=session, actor=None, username=args.username,
@@ -95,10 +95,10 @@ def cmd_create_user(args) -> int:
     return 0
 
 
-def cmd_demo(args) -> int:
+def cmd_demo(args, settings: Settings) -> int:
     from dashboard.demo import load_demo
 
-    engine = _engine()
+    engine = _engine(settings)
 
     def progress(fraction: float, message: str) -> None:
         if sys.stderr.isatty():
@@ -120,21 +120,21 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def cmd_sweep(args) -> int:
+def cmd_sweep(args, settings: Settings) -> int:
     from dashboard.flags import sweep
 
-    engine = _engine()
+    engine = _engine(settings)
     with make_session_factory(engine).begin() as session:
-        raised = sweep(session, now=clock.now())
+        raised = sweep(session, now=clock.now(), thresholds=settings.flag_thresholds)
     engine.dispose()
     print(f"Raised {raised} new flag{'' if raised == 1 else 's'} for missed check-ins.")
     return 0
 
 
-def cmd_reset_two_factor(args) -> int:
+def cmd_reset_two_factor(args, settings: Settings) -> int:
     from dashboard.users import reset_two_factor, user_id_of
 
-    engine = _engine()
+    engine = _engine(settings)
     with make_session_factory(engine).begin() as session:
         user_id = user_id_of(session=session, username=args.username)
         reset_two_factor(session=session, actor=None, user_id=user_id, now=clock.now())
@@ -144,10 +144,10 @@ def cmd_reset_two_factor(args) -> int:
     return 0
 
 
-def cmd_verify_audit(args) -> int:
+def cmd_verify_audit(args, settings: Settings) -> int:
     from dashboard.audit import verify_chain
 
-    engine = _engine()
+    engine = _engine(settings)
     with make_session_factory(engine)() as session:
         report = verify_chain(session)
     engine.dispose()
@@ -161,14 +161,14 @@ def cmd_verify_audit(args) -> int:
     return EXIT_FAILURE
 
 
-def cmd_rotate_key(args) -> int:
+def cmd_rotate_key(args, settings: Settings) -> int:
     from dashboard.encryption_keys import rotate_key
 
     # Not checked at start: a note under no key fails the rotation itself, with nothing
     # changed, and notes stored before encryption at rest are what it is there to fix.
-    engine = _engine(check_notes=False)
+    engine = _engine(settings, check_notes=False)
     try:
-        rotation = rotate_key(settings=settings(), engine=engine, now=clock.now())
+        rotation = rotate_key(settings=settings, engine=engine, now=clock.now())
     finally:
         engine.dispose()
     result = rotation.result
@@ -196,8 +196,8 @@ def cmd_rotate_key(args) -> int:
     return 0
 
 
-def cmd_backup(args) -> int:
-    url = make_url(settings().database_url)
+def cmd_backup(args, settings: Settings) -> int:
+    url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         raise CommandError("backup copies a SQLite database file; for PostgreSQL use pg_dump")
     source_path = Path(url.database)
@@ -221,12 +221,12 @@ def cmd_backup(args) -> int:
     print(f"Backed up {source_path} to {target}.")
     # The backup is worthless without the key, and the key must not travel with it.
     print(f"The notes' encryption key is not in the backup: it is in "
-          f"{key_location(settings=settings())}. Keep a copy of it apart from the "
+          f"{key_location(settings=settings)}. Keep a copy of it apart from the "
           "backup; without it no note of the backup can be read.")
     return 0
 
 
-def cmd_bench(args) -> int:
+def cmd_bench(args, settings: Settings) -> int:
     import json
 
     try:
@@ -259,7 +259,7 @@ def cmd_bench(args) -> int:
         # Never the database of DATABASE_URL itself, nor its keys: a scratch database
         # beside it, with throwaway keys (see benchmarks/scratch.py).
         report = run_benchmark(
-            settings=settings(), members=args.members, days=args.days, runs=args.runs,
+            settings=settings, members=args.members, days=args.days, runs=args.runs,
             writers=args.writers, write_seconds=args.write_seconds,
             explain_plans=args.explain, progress=progress,
         )
@@ -342,7 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return args.handler(args)
+        # Read once, here, and handed to the command: a bad value stops it before it starts.
+        return args.handler(args, config.settings())
     except CommandError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.code
