@@ -4,35 +4,17 @@ trail, the export, and a number of statements that does not grow with the caselo
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event, insert, select, update
 
 from dashboard.alert_queue import alert_queue
 from dashboard.caseload import CaseloadFilter, caseload_for, caseload_view
-from dashboard.caseload_table import caseload_csv, export_caseload_csv
 from dashboard.errors import PermissionDenied
-from models import (
-    AuditEvent,
-    CheckIn,
-    Consent,
-    Flag,
-    MemberProfile,
-    StepProgress,
-    User,
-    UserRole,
-    WeeklyReview,
-)
-from tests.factories import add_checkin, grant, make_user
-
-# Thursday 26 November 2026, 15:00 UTC: 10:00 in New York, already 04:00 on Friday 27
-# in Auckland (UTC+13 in November).
-NOW = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
-TODAY = date(2026, 11, 26)
-ALL = ("checkins", "steps", "flags", "notes")
+from models import AuditEvent, CheckIn, Consent, Flag, MemberProfile, User, UserRole
+from tests.factories import make_user
+from tests.integration.caseload_world import ALL, NOW, TODAY, day
 
 
 @pytest.fixture(autouse=True)
@@ -40,88 +22,6 @@ def stopped_at_now(time_machine):
     """This module's values are worked out by hand for NOW: the clock is stopped there, so
     that what the test builds is "now" for it too."""
     time_machine.move_to(NOW, tick=False)
-
-
-def day(n: int) -> date:
-    """`n` days before 26 November 2026."""
-    return TODAY - timedelta(days=n)
-
-
-def flag(member, rule_id, severity, *, raised=TODAY, status="open", acknowledged=None,
-         by=None, resolved=None, quoted=None) -> Flag:
-    return Flag(member_id=member.id, rule_id=rule_id, severity=severity, raised_on=raised,
-                episode_key=f"{rule_id}-{raised}-{severity}", reason=f"{rule_id} on {raised}",
-                quoted_text=quoted, status=status, created_at=NOW - timedelta(days=20),
-                acknowledged_at=acknowledged, acknowledged_by_id=by.id if by else None,
-                outreach_method="called" if acknowledged else None, resolved_at=resolved)
-
-
-@pytest.fixture
-def caseload(session):
-    """Seven members around one counselor; the comments hold the expected values."""
-    carla = make_user(session, "carla", "counselor", name="Carla Counselor")
-    otto = make_user(session, "otto", "counselor")
-    sam = make_user(session, "sam", "member", "sponsor")
-    people = {}
-
-    # Ana shares everything (notes too) and checked in today in New York.
-    ana = people["ana"] = make_user(session, "ana", "member", name="Ana Alvarez",
-                                    timezone_name="America/New_York", sobriety_date=day(90))
-    grant(session, ana, carla, *ALL, purpose="counseling")
-    for n, mood, craving in [(0, 4, 1), (1, 2, 8), (2, 3, 3), (7, 5, 0), (9, 1, 9)]:
-        add_checkin(session, ana, day(n), mood=mood, craving=craving)
-    session.execute(update(StepProgress)
-                    .where(StepProgress.member_id == ana.id, StepProgress.step <= 3)
-                    .values(status="completed", started_on=day(60), completed_on=day(30)))
-    session.add_all([
-        flag(ana, "used_substances", "high", raised=day(1), quoted="Went to the party"),
-        flag(ana, "hard_day", "medium", raised=day(3)),
-        flag(ana, "low_mood", "low", raised=day(4), status="acknowledged",
-             acknowledged=NOW - timedelta(days=2), by=carla),
-        flag(ana, "high_craving", "high", raised=day(30), status="resolved",
-             acknowledged=NOW - timedelta(days=25), by=carla, resolved=NOW - timedelta(days=24)),
-        WeeklyReview(reviewer_id=sam.id, member_id=ana.id, iso_week="2026-W47",
-                     created_at=NOW - timedelta(days=1, hours=3)),
-    ])
-
-    # Ben shares only his steps.
-    ben = people["ben"] = make_user(session, "ben", "member", name="Ben Brown")
-    grant(session, ben, carla, "steps", purpose="counseling")
-    add_checkin(session, ben, TODAY, mood=1, craving=10)
-
-    # Cy shared check-ins, and revoked an hour ago.
-    cy = people["cy"] = make_user(session, "cyd", "member", name="Cy Chen")
-    grant(session, cy, carla, "checkins", purpose="counseling",
-          revoked_at=NOW - timedelta(hours=1))
-    add_checkin(session, cy, TODAY)
-
-    # Dee lives in Auckland, where it is already the 27th: she has not checked in "today".
-    dee = people["dee"] = make_user(session, "dee", "member", name="Dee Diaz",
-                                    timezone_name="Pacific/Auckland", sobriety_date=day(10))
-    grant(session, dee, carla, "checkins", "flags", purpose="counseling")
-    for d, mood, craving in [(TODAY, 5, 2), (day(2), 4, 6), (day(6), 3, 4), (day(7), 1, 10)]:
-        add_checkin(session, dee, d, mood=mood, craving=craving)
-
-    # Eve has been silent for five days: the caseload's own sweep raises the flag.
-    eve = people["eve"] = make_user(session, "eve", "member", name="Eve Evans",
-                                    sobriety_date=day(400))
-    grant(session, eve, carla, "checkins", "flags", purpose="counseling")
-    add_checkin(session, eve, day(5), mood=2, craving=5)
-
-    # Fay shares check-ins but has never made one.
-    fay = people["fay"] = make_user(session, "fay", "member", name="Fay Fox",
-                                    sobriety_date=day(3))
-    grant(session, fay, carla, "checkins", purpose="counseling")
-
-    # Not Carla's: an expired consent, one to another counselor, one for sponsorship.
-    gus = people["gus"] = make_user(session, "gus", "member")
-    grant(session, gus, carla, *ALL, purpose="counseling", starts_at=NOW - timedelta(days=40),
-          expires_at=NOW - timedelta(days=1))
-    hal = people["hal"] = make_user(session, "hal", "member")
-    grant(session, hal, otto, *ALL, purpose="counseling")
-    grant(session, hal, sam, *ALL, purpose="sponsorship")
-    session.commit()
-    return carla, people
 
 
 def build(session_factory, actor, **kwargs):
@@ -289,102 +189,3 @@ def test_the_statements_do_not_grow_with_the_caseload(engine, session_factory, s
     large = statements_to_build(arrange("large", 200))
     assert (small[1], large[1]) == (5, 200)
     assert small[0] == large[0]
-
-
-def test_export_holds_the_rows_shown_and_records_one_export_per_client(
-        session_factory, session, caseload):
-    carla, people = caseload
-    with session_factory.begin() as s:
-        view = caseload_view(session=s, actor=carla, now=NOW,
-                             criteria=CaseloadFilter(risks=frozenset({"high", "medium"})))
-    session.commit()
-    before = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
-    session.commit()
-    with session_factory.begin() as s:
-        text = export_caseload_csv(session=s, actor=carla, rows=view.shown, now=NOW)
-    assert text == caseload_csv(view.shown, viewer_timezone=carla.timezone)
-    lines = list(csv.reader(io.StringIO(text)))
-    assert [line[0] for line in lines[1:]] == ["Ana Alvarez", "Eve Evans"]
-    events = session.scalars(select(AuditEvent).where(AuditEvent.id > before)).all()
-    assert sorted((e.member_id, e.action, e.screen, e.categories) for e in events) == sorted([
-        (people["ana"].id, "export", "Caseload", "checkins,flags,steps"),
-        (people["eve"].id, "export", "Caseload", "checkins,flags"),
-    ])
-
-
-def test_export_leaves_out_a_client_who_revoked_since_the_table_was_read(
-        session_factory, session, caseload):
-    carla, people = caseload
-    with session_factory.begin() as s:
-        rows = caseload_for(session=s, actor=carla, now=NOW)
-    session.execute(update(Consent).where(Consent.member_id == people["eve"].id)
-                    .values(revoked_at=NOW - timedelta(seconds=1)))
-    session.commit()
-    with session_factory.begin() as s:
-        text = export_caseload_csv(session=s, actor=carla, rows=rows, now=NOW)
-    assert "Eve Evans" not in text and "Ana Alvarez" in text
-    exported = session.scalars(select(AuditEvent.member_id).where(
-        AuditEvent.action == "export")).all()
-    assert people["eve"].id not in exported and len(exported) == 4
-
-
-# --- the alert queue ---------------------------------------------------------------------
-
-
-def queue(session_factory, actor, **kwargs):
-    with session_factory.begin() as s:
-        return alert_queue(session=s, actor=actor, now=NOW, **kwargs)
-
-
-def test_alerts_by_severity_then_age_open_and_acknowledged(session_factory, caseload):
-    carla, people = caseload
-    result = queue(session_factory, carla)
-    assert [(a.display_name, a.rule_id, a.status) for a in result.alerts] == [
-        ("Ana Alvarez", "used_substances", "open"),
-        ("Ana Alvarez", "hard_day", "open"),
-        ("Eve Evans", "no_checkin", "open"),  # raised today by the sweep
-        ("Ana Alvarez", "low_mood", "acknowledged"),
-    ]
-    assert (result.total, result.page, result.pages) == (4, 1, 1)
-    assert result.by_severity == {"high": 1, "medium": 2, "low": 1}
-    first = result.alerts[0]
-    assert first.quoted_text == "Went to the party"  # Ana shares notes
-    assert (first.days_open, first.rule_label) == (1, "Reported use")
-    assert result.alerts[3].acknowledged_by_me and result.alerts[3].outreach_method == "called"
-
-
-def test_alerts_hide_the_clients_words_without_notes(session_factory, session, caseload):
-    carla, people = caseload
-    session.add(flag(people["dee"], "hard_day", "medium", quoted="Fight with my sister"))
-    session.commit()
-    dee = [a for a in queue(session_factory, carla).alerts if a.member_id == people["dee"].id]
-    assert [a.quoted_text for a in dee] == [None]
-
-
-def test_alert_filters_and_pages_apply_before_disclosure(session_factory, session, caseload):
-    carla, people = caseload
-    assert [a.rule_id for a in queue(session_factory, carla, severities=["medium"]).alerts] == [
-        "hard_day", "no_checkin"]
-    only = queue(session_factory, carla, rule_ids=["no_checkin", "low_mood"])
-    assert [a.rule_id for a in only.alerts] == ["no_checkin", "low_mood"]
-    session.commit()
-    before = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
-    session.commit()
-    second = queue(session_factory, carla, page=2, page_size=2)
-    assert [a.rule_id for a in second.alerts] == ["no_checkin", "low_mood"]
-    assert (second.page, second.pages, second.total) == (2, 2, 4)
-    assert queue(session_factory, carla, page=9, page_size=2).page == 2  # the last one
-    events = session.scalars(select(AuditEvent).where(AuditEvent.id > before,
-                                                      AuditEvent.screen == "Alerts")).all()
-    # Page 2 discloses Eve and Ana (one event each); page "9" is page 2 again.
-    assert sorted(e.member_id for e in events) == sorted(
-        [people["eve"].id, people["ana"].id] * 2)
-    assert {e.categories for e in events if e.member_id == people["eve"].id} == {"flags"}
-
-
-def test_an_empty_queue(session_factory, session):
-    lone = make_user(session, "lone", "counselor")
-    session.commit()
-    result = queue(session_factory, lone)
-    assert (result.alerts, result.total, result.by_severity) == (
-        [], 0, {"high": 0, "medium": 0, "low": 0})
