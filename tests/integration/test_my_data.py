@@ -12,8 +12,8 @@ from sqlalchemy import String, Text, func, select
 
 from dashboard.checkins import CheckInForm, reset_sobriety_date, save_checkin
 from dashboard.errors import NotFound, PermissionDenied, ValidationError
-from dashboard.my_data import COLUMNS, delete_account, export_member_data
 from dashboard.member_record import member_record
+from dashboard.my_data import COLUMNS, delete_account, export_member_data
 from dashboard.steps import update_step
 from models import AuditEvent, Base, CheckIn, Consent, Flag, User, WeeklyReview
 from tests.factories import NOW, PASSWORD, add_checkin, grant, make_user

@@ -19,8 +19,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import delete
 
 from dashboard.errors import NotFound
-from dashboard.policy import allowed_categories
 from dashboard.member_record import member_record
+from dashboard.policy import allowed_categories
 from dashboard.sharing import grant_consent, revoke_consent
 from models import CATEGORIES, Consent
 from models.db import make_engine, make_session_factory, upgrade_to_head
