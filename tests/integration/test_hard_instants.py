@@ -17,7 +17,12 @@ from sqlalchemy import select
 from dashboard.config import parse_milestones
 from dashboard.demo import load_demo
 from dashboard.flags import sweep
-from dashboard.progress import checkin_streak, milestone_on, next_milestone, sobriety_days
+from dashboard.progress import (
+    checkin_streak,
+    milestone_on,
+    next_milestone,
+    sobriety_days,
+)
 from dashboard.timeutil import (
     day_label,
     day_range_label,
@@ -36,11 +41,11 @@ from dashboard.weekly_review import (
 )
 from models import Flag
 from tests.factories import add_checkin, grant, make_user
+from tests.hard_instants import HARD_INSTANTS
 from tests.integration.test_demo import (
     no_checkin_lies_in_a_members_future,
     times_stored_after,
 )
-from tests.hard_instants import HARD_INSTANTS
 
 # From UTC-11 to UTC+14: whatever the instant, these zones are on at least two dates.
 ZONES = ("Pacific/Pago_Pago", "America/Los_Angeles", "America/New_York", "UTC",
