@@ -136,7 +136,9 @@ if submitted:
         meetings=meetings, actions=actions, sleep_hours=sleep, gratitude=gratitude,
         journal=journal, hard_day=hard_day == "Yes", hard_day_reason=reason,
     )
+
     def remember(saved) -> None:
+        """What the next run shows: the thanks, and the offer to start the count again."""
         st.session_state[SAVED_KEY] = {
             "local_date": saved.local_date, "created": saved.created,
             "hard_day": saved.hard_day, "used": saved.used_substances,
