@@ -4,8 +4,10 @@ never in the future: loaded at the run's instant (NOW), whatever it is."""
 from __future__ import annotations
 
 import re
+import tomllib
 from collections import defaultdict
 from datetime import date, timedelta
+from importlib import resources
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -17,6 +19,7 @@ from dashboard.flags import HISTORY_DAYS, RULES, Day, FlagThresholds, no_checkin
 from dashboard.passwords import verify_and_update
 from dashboard.timeutil import day_label, local_today
 from models import (
+    OUTREACH_METHODS,
     AuditEvent,
     Base,
     CheckIn,
@@ -117,6 +120,28 @@ def test_same_seed_and_moment_give_identical_rows_in_every_table(engine, tmp_pat
     assert all(first_rows[name] for name in first_rows if name != "recovery_codes"), [
         n for n in first_rows if not first_rows[n]
     ]
+
+
+def test_every_list_in_the_words_file_has_words():
+    """An empty list would fail only deep in a load, as an IndexError from a draw."""
+    words = tomllib.loads(
+        resources.files("dashboard.demo").joinpath("words.toml").read_text(encoding="utf-8")
+    )
+
+    def lists(value, name):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                yield from lists(inner, f"{name}.{key}")
+        else:
+            yield name, value
+
+    found = dict(lists(words, "words"))
+    assert len(found) > 10
+    for name, phrases in found.items():
+        assert phrases, f"{name} is empty"
+        assert all(isinstance(p, str) and p.strip() for p in phrases), name
+    assert sorted(int(step) for step in words["step_notes"]) == list(range(1, 13))
+    assert sorted(words["outreach_notes"]) == sorted(OUTREACH_METHODS)
 
 
 def test_a_different_seed_gives_different_checkins(sqlite_engine, tmp_path):

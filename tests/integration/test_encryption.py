@@ -21,6 +21,7 @@ from sqlalchemy.exc import StatementError
 from dashboard import config, demo
 from dashboard.cli import main
 from dashboard.config import ConfigError, Settings
+from dashboard.demo import words
 from dashboard.encryption_keys import (
     KEY_FILE_NAME,
     check_notes_readable,
@@ -146,13 +147,13 @@ def test_the_demo_writes_only_ciphertext_with_copy_and_bulk_inserts(engine):
     # through the column type, or the demo would be a database of plain-text notes.
     demo.load_demo(engine=engine, members=6, days=21, seed=3, now=NOW)
     words = {
-        ("checkins", "gratitude"): demo._GRATITUDE,
-        ("checkins", "journal"): demo._JOURNAL,
-        ("checkins", "hard_day_reason"): demo._HARD_DAY_REASONS + demo._RELAPSE_REASONS,
-        ("flags", "quoted_text"): demo._HARD_DAY_REASONS + demo._RELAPSE_REASONS,
-        ("flags", "outreach_note"): tuple(n for ns in demo._OUTREACH_NOTES.values() for n in ns),
-        ("step_progress", "notes"): tuple(n for ns in demo._STEP_NOTES.values() for n in ns),
-        ("weekly_reviews", "note"): demo._REVIEW_NOTES,
+        ("checkins", "gratitude"): words.GRATITUDE,
+        ("checkins", "journal"): words.JOURNAL,
+        ("checkins", "hard_day_reason"): words.HARD_DAY_REASONS + words.RELAPSE_REASONS,
+        ("flags", "quoted_text"): words.HARD_DAY_REASONS + words.RELAPSE_REASONS,
+        ("flags", "outreach_note"): tuple(n for ns in words.OUTREACH_NOTES.values() for n in ns),
+        ("step_progress", "notes"): tuple(n for ns in words.STEP_NOTES.values() for n in ns),
+        ("weekly_reviews", "note"): words.REVIEW_NOTES,
     }
     seen = 0
     for (table, column), phrases in words.items():
