@@ -18,7 +18,6 @@ which draws them in that order and writes the rows. `clock` holds the days of ea
 zone; `words` reads the names and phrases from `words.toml`.
 """
 
-from dashboard.demo import words
 from dashboard.demo.load import (
     CHUNK_ROWS,
     DEMO_PASSWORD,

@@ -146,7 +146,7 @@ def test_the_demo_writes_only_ciphertext_with_copy_and_bulk_inserts(engine):
     # PostgreSQL loads the demo with COPY, SQLite with Core bulk inserts: both must go
     # through the column type, or the demo would be a database of plain-text notes.
     demo.load_demo(engine=engine, members=6, days=21, seed=3, now=NOW)
-    words = {
+    phrases_of = {
         ("checkins", "gratitude"): words.GRATITUDE,
         ("checkins", "journal"): words.JOURNAL,
         ("checkins", "hard_day_reason"): words.HARD_DAY_REASONS + words.RELAPSE_REASONS,
@@ -156,7 +156,7 @@ def test_the_demo_writes_only_ciphertext_with_copy_and_bulk_inserts(engine):
         ("weekly_reviews", "note"): words.REVIEW_NOTES,
     }
     seen = 0
-    for (table, column), phrases in words.items():
+    for (table, column), phrases in phrases_of.items():
         stored = raw_values(engine, table, column)
         assert all(crypto.looks_like_token(value) for value in stored), (table, column)
         readable = orm_values(engine, table, column)
