@@ -1,4 +1,5 @@
-"""Logging in and out, lockout, session lifetime and password changes.
+"""Logging in and out, session lifetime and password changes (the lockout rule they share
+is dashboard/lockout.py).
 
 Every function takes `now` so tests can move the clock; pages pass nothing and
 get the real time.
