@@ -1,8 +1,8 @@
 """Logging in and out, session lifetime and password changes (the lockout rule they share
 is dashboard/lockout.py).
 
-Every function takes `now` so tests can move the clock; pages pass nothing and
-get the real time.
+Every function takes `now`: a screen passes its run's reading of dashboard/clock.py, a
+test the instant it chose.
 """
 
 from __future__ import annotations
