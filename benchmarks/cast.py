@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from benchmarks.floors import zones_in_use
 from dashboard import two_factor
 from dashboard.auth import Actor, actor_from_user
+from dashboard.demo import DEMO_PASSWORD
 from dashboard.policy import consent_is_active
 from dashboard.timeutil import local_today
 from models import CheckIn, Consent, MemberProfile, User, UserRole
@@ -50,11 +51,12 @@ def add_bench_counselor(engine: Engine, *, now: datetime) -> int:
         session.add(UserRole(user_id=counselor.id, role="counselor"))
         session.flush()
         # Counselors log in with a second factor: set it up as a person would, with the
-        # first code their app shows.
+        # first code their app shows and their password.
         actor = actor_from_user(session.get(User, counselor.id))
         enrolment = two_factor.start_enrolment(actor=actor)
         two_factor.confirm_enrolment(session=session, actor=actor, secret=enrolment.secret,
-                                     code=two_factor.code_at(enrolment.secret, now), now=now)
+                                     code=two_factor.code_at(enrolment.secret, now),
+                                     password=DEMO_PASSWORD, now=now)
         sponsors = select(UserRole.user_id).where(UserRole.role == "sponsor")
         members = session.execute(
             select(User.id, User.display_name).join(UserRole, UserRole.user_id == User.id)

@@ -33,7 +33,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from dashboard.audit import record_event
-from dashboard.auth import TWO_FACTOR_ROLES, Actor
+from dashboard.auth import TWO_FACTOR_ROLES, Actor, reconfirm_password
 from dashboard.config import Settings
 from dashboard.errors import PermissionDenied, ValidationError
 from dashboard.lockout import (
@@ -48,7 +48,6 @@ from dashboard.passwords import (
     dummy_verify,
     hash_password,
     password_context,
-    verify_and_update,
 )
 from models import User
 from models.entities import RecoveryCode
@@ -210,19 +209,26 @@ def _user_for_update(session: Session, user_id: int) -> User | None:
 
 
 def confirm_enrolment(
-    *, session: Session, actor: Actor, secret: str, code: str, now: datetime
+    *, session: Session, actor: Actor, secret: str, code: str, password: str,
+    settings: Settings | None = None, now: datetime
 ) -> Enrolled:
     """Turn on two-factor login with the secret shown to the person, once they prove their
-    app has it by entering a first code. Returns the recovery codes, to show once.
+    app has it by entering a first code, and that they are the account's owner with its
+    password: someone at an open session must not bind their own phone to it. Returns the
+    recovery codes, to show once.
 
-    A wrong code is a typing slip, not an attack (the secret was just shown to this
-    session): it is refused without counting towards the lockout.
+    A wrong password counts toward the lockout. A wrong code is a typing slip, not an
+    attack (the secret was just shown to this session): it is refused without counting.
     """
     user = _user_for_update(session, actor.id)
     if user is None or not user.is_active:
         raise ValidationError(ACCOUNT_GONE_MESSAGE)
     if user.totp_enrolled_at is not None:
         raise ValidationError("Two-factor login is already set up for your account.")
+    refused = reconfirm_password(session=session, user=user, password=password,
+                                 action="turn on two-factor login", settings=settings, now=now)
+    if refused:
+        raise ValidationError({"password": refused})
     cleaned = _clean_code(code)
     if cleaned is None:
         raise ValidationError({"code": CODE_FORMAT_MESSAGE})
@@ -428,9 +434,11 @@ def clear_second_factor(session: Session, user: User) -> None:
 
 
 def turn_off(
-    *, session: Session, actor: Actor, password: str, now: datetime
+    *, session: Session, actor: Actor, password: str, settings: Settings | None = None,
+    now: datetime
 ) -> None:
-    """A member turns their optional two-factor login off, confirming with their password."""
+    """A member turns their optional two-factor login off, confirming with their password
+    (a wrong one counts toward the lockout)."""
     user = _user_for_update(session, actor.id)
     if user is None or not user.is_active:
         raise ValidationError(ACCOUNT_GONE_MESSAGE)
@@ -439,8 +447,9 @@ def turn_off(
                                "administrators, so it stays on.")
     if user.totp_enrolled_at is None:
         raise ValidationError("Two-factor login is already off.")
-    valid, _ = verify_and_update(password, user.password_hash)
-    if not valid:
-        raise ValidationError({"password": "That is not your current password."})
+    refused = reconfirm_password(session=session, user=user, password=password,
+                                 action="turn off two-factor login", settings=settings, now=now)
+    if refused:
+        raise ValidationError({"password": refused})
     clear_second_factor(session, user)
     record_event(session, actor_id=user.id, action="two_factor_turned_off", at=now)

@@ -124,10 +124,18 @@ def enrolment_screen(*, required: bool) -> None:
                     "(time-based):")
         st.code(enrolment.grouped_secret, language=None)
         st.caption(f"It appears in your app as {two_factor.ISSUER} ({actor.username}).")
-        st.markdown("**3.** Enter the 6-digit code that your app now shows.")
-        code, submitted, slot = code_form(
-            "confirm_enrolment", "Code from your app", "Turn on two-factor login",
-            placeholder="123456")
+        st.markdown("**3.** Enter the 6-digit code that your app now shows, and your "
+                    "password, so that only you can bind a phone to your account.")
+        # Cleared after every try, so neither the code nor the password stays on the screen.
+        with st.form("confirm_enrolment", clear_on_submit=True):
+            code = st.text_input("Code from your app", max_chars=32, placeholder="123456",
+                                 autocomplete="one-time-code")
+            code_slot = st.empty()
+            password = st.text_input("Your password", type="password", max_chars=128,
+                                     autocomplete="current-password")
+            password_slot = st.empty()
+            submitted = st.form_submit_button("Turn on two-factor login", type="primary")
+        slot = st.empty()
     if submitted:
         def enrolled(result: two_factor.Enrolled) -> None:
             st.session_state.pop(ENROLMENT_KEY, None)
@@ -136,8 +144,10 @@ def enrolment_screen(*, required: bool) -> None:
             st.session_state[NEW_RECOVERY_CODES_KEY] = result.recovery_codes
 
         submit(lambda session: two_factor.confirm_enrolment(
-            session=session, actor=actor, secret=enrolment.secret, code=code, now=clock.now()),
-            message_slot=slot, then=enrolled)
+            session=session, actor=actor, secret=enrolment.secret, code=code,
+            password=password, settings=settings(), now=clock.now()),
+            errors={"code": code_slot, "password": password_slot}, message_slot=slot,
+            then=enrolled)
     if required:
         log_out_button("Log out and set it up later")
     elif st.button("Cancel"):
@@ -218,7 +228,8 @@ def settings_screen() -> None:
                                         kind="password", autocomplete="current-password")
     if off:
         submit(lambda session: two_factor.turn_off(session=session, actor=actor,
-                                                   password=password, now=clock.now()),
+                                                   password=password, settings=settings(),
+                                                   now=clock.now()),
                message_slot=off_slot, done="Two-factor login is off.")
 
 

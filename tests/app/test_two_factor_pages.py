@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import clock
 from dashboard.auth import actor_from_user
-from dashboard.web.navigation import ROLE_SECTIONS
 from dashboard.two_factor import code_at, confirm_enrolment
+from dashboard.web.navigation import ROLE_SECTIONS
 from models import User
 from models.entities import RecoveryCode
 from tests.app.conftest import by_label, no_exception, shown, titles
@@ -120,12 +120,14 @@ def test_staff_without_a_second_factor_set_it_up_before_anything_else(new_app, a
 
     type_in(at, "Code from your app", "000000" if code_at(secret, clock.now()) != "000000"
             else "111111")
+    type_in(at, "Your password", PASSWORD)
     press(at, "Turn on two-factor login")
     assert titles(at) == ["Set up two-factor login"]
     assert "does not match" in at.error[0].value
     assert at.code[0].value.replace(" ", "") == secret  # the same key, still to be added
 
     type_in(at, "Code from your app", code_at(secret, clock.now()))
+    type_in(at, "Your password", PASSWORD)
     press(at, "Turn on two-factor login")
     assert titles(at) == ["Save your recovery codes"]
     assert "Save these now: they are shown only once." in at.warning[0].value
@@ -170,7 +172,8 @@ def test_a_recovery_code_logs_in_once_and_tells_how_many_are_left(new_app, app_d
     with app_db.begin() as session:
         maria = make_user(session, "maria", "member")
         codes = confirm_enrolment(session=session, actor=maria, secret=TOTP_SECRET,
-                                  code=code_at(TOTP_SECRET, clock.now()), now=NOW).recovery_codes
+                                  code=code_at(TOTP_SECRET, clock.now()), password=PASSWORD,
+                                  now=NOW).recovery_codes
     at = log_in(new_app().run(), "maria")
     assert titles(at) == ["Two-factor login"]
     type_in(at, "Recovery code", codes[0])
@@ -223,6 +226,7 @@ def test_a_member_turns_two_factor_login_on_then_needs_it_then_turns_it_off(new_
     assert titles(at) == ["Set up two-factor login"]
     secret = at.code[0].value.replace(" ", "")
     type_in(at, "Code from your app", code_at(secret, clock.now()))
+    type_in(at, "Your password", PASSWORD)
     press(at, "Turn on two-factor login")
     assert titles(at) == ["Save your recovery codes"]
     by_label(at.checkbox, "I have saved my recovery codes somewhere safe").check().run()

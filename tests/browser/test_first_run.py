@@ -49,14 +49,16 @@ def log_in(page: Page, username: str, password: str) -> None:
     page.get_by_role("button", name="Log in", exact=True).click()
 
 
-def set_up_two_factor(page: Page) -> str:
+def set_up_two_factor(page: Page, password: str) -> str:
     """Set up two-factor login as a person with an authenticator app would, typing the key
-    shown as text; returns the key. Staff do this at their first login."""
+    shown as text and confirming with their password; returns the key. Staff do this at
+    their first login."""
     expect(heading(page, "Set up two-factor login")).to_be_visible(timeout=RERUN_MS)
     expect(page.get_by_role("img", name="QR code to scan with your authenticator app")
            ).to_be_visible()
     secret = page.get_by_test_id("stCode").first.inner_text().replace(" ", "").strip()
     page.get_by_label("Code from your app").fill(pyotp.TOTP(secret).now())
+    page.get_by_label("Your password").fill(password)
     page.get_by_role("button", name="Turn on two-factor login").click()
     expect(heading(page, "Save your recovery codes")).to_be_visible(timeout=RERUN_MS)
     saved = page.get_by_text("I have saved my recovery codes somewhere safe")
@@ -88,7 +90,7 @@ def test_first_run_creates_an_administrator_who_logs_in_to_the_users_page(
 
     log_in(page, "grace", "Tidal orchard lantern 4417")
     # An administrator sets up two-factor login before any page opens.
-    secret = set_up_two_factor(page)
+    secret = set_up_two_factor(page, "Tidal orchard lantern 4417")
 
     expect(heading(page, "Users")).to_be_visible(timeout=RERUN_MS)
     sidebar = page.get_by_test_id("stSidebar")

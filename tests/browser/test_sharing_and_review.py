@@ -102,7 +102,7 @@ def test_sponsor_acknowledges_a_flag_and_marks_the_week_reviewed(page: Page, dem
     page.goto(demo_server.url)
     log_in(page, "sponsor1", DEMO_PASSWORD)
     expect(heading(page, "Set up two-factor login")).to_be_visible(timeout=FIRST_LOAD_MS)
-    set_up_two_factor(page)  # a sponsor's first login
+    set_up_two_factor(page, DEMO_PASSWORD)  # a sponsor's first login
     expect(heading(page, "Today")).to_be_visible(timeout=RERUN_MS)
     open_screen(page, "Weekly review")
 

@@ -52,7 +52,7 @@ def ada(session):
 def enrol(session_factory, actor, *, secret=TOTP_SECRET, now=NOW):
     with session_factory.begin() as s:
         return confirm_enrolment(session=s, actor=actor, secret=secret,
-                                 code=code_at(secret, now), now=now)
+                                 code=code_at(secret, now), password=PASSWORD, now=now)
 
 
 def code(session_factory, actor, typed, *, now=LATER, settings=SETTINGS):
@@ -130,7 +130,7 @@ def test_enrolment_refuses_a_wrong_first_code_and_stores_nothing(session_factory
     for typed, message in [(wrong_code(NOW), "does not match"), ("12 34", "6-digit")]:
         with pytest.raises(ValidationError) as error, session_factory.begin() as s:
             confirm_enrolment(session=s, actor=maria, secret=enrolment.secret, code=typed,
-                              now=NOW)
+                              password=PASSWORD, now=NOW)
         assert message in error.value.for_field("code")
     stored = user(session, maria)
     assert stored.totp_secret is None and stored.totp_enrolled_at is None
@@ -362,6 +362,40 @@ def test_a_member_turns_it_off_with_their_password(session_factory, session):
         turn_off(session=s, actor=maria, password=PASSWORD, now=LATER)
     assert not actor_from_user(user(session, maria)).needs_second_factor
     assert events(session, maria.id)[-1][:2] == ("two_factor_turned_off", "allowed")
+
+
+def test_wrong_passwords_to_turn_it_off_count_toward_the_lockout(session_factory, session):
+    """Twelve guesses at an open session used to be free, and the right one then turned
+    two-factor login off."""
+    maria = make_user(session, "maria", "member")
+    session.commit()
+    enrol(session_factory, maria)
+    maria = actor_from_user(user(session, maria))
+    for _ in range(SETTINGS.lockout_attempts):
+        with pytest.raises(ValidationError), session_factory.begin() as s:
+            turn_off(session=s, actor=maria, password="a wrong guess", settings=SETTINGS,
+                     now=NOW)
+    with pytest.raises(ValidationError) as error, session_factory.begin() as s:
+        turn_off(session=s, actor=maria, password=PASSWORD, settings=SETTINGS, now=NOW)
+    assert "paused" in error.value.for_field("password")
+    assert user(session, maria).totp_enrolled_at is not None
+    assert ("account_locked", "denied") in [e[:2] for e in events(session, maria.id)]
+    assert [e[:2] for e in events(session, maria.id)].count(
+        ("password_check_failed", "denied")) == SETTINGS.lockout_attempts
+
+
+def test_turning_it_on_takes_the_password_and_counts_wrong_ones(session_factory, session):
+    """Someone at an open session must not bind their own phone to the account."""
+    maria = make_user(session, "maria", "member")
+    session.commit()
+    enrolment = start_enrolment(actor=maria)
+    with pytest.raises(ValidationError) as error, session_factory.begin() as s:
+        confirm_enrolment(session=s, actor=maria, secret=enrolment.secret,
+                          code=code_at(enrolment.secret, NOW), password="a wrong guess",
+                          now=NOW)
+    assert error.value.for_field("password") == "That is not your current password."
+    stored = user(session, maria)
+    assert stored.totp_enrolled_at is None and stored.failed_logins == 1
 
 
 def test_staff_cannot_turn_it_off(session_factory, session, carla):
