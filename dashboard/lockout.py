@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from dashboard.audit import record_event
 from dashboard.config import Settings
@@ -41,9 +43,19 @@ def is_locked(user: User, now: datetime) -> bool:
 def count_failure(session: Session, user: User, *, settings: Settings, now: datetime,
                   failures: str) -> bool:
     """Count one wrong try; True when it was the last one and the account is now locked.
-    `failures` names them in the audit event ("failed logins")."""
-    user.failed_logins += 1
-    if user.failed_logins < settings.lockout_attempts:
+    `failures` names them in the audit event ("failed logins").
+
+    Counted in the database, not in Python: simultaneous wrong tries, each holding the row
+    as it read it, would otherwise all write the same count and never reach the lock. The
+    increment also locks the row until the transaction ends (PostgreSQL), so the tries
+    that follow count on from this one."""
+    count = session.execute(
+        update(User).where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(user, "failed_logins", count)
+    if count < settings.lockout_attempts:
         return False
     user.locked_until = now + settings.lockout_duration
     user.failed_logins = 0

@@ -1,14 +1,24 @@
 """The one lockout rule (dashboard/lockout.py): counted, locked, lifted and worded the same
 for passwords and second-factor codes."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from dashboard.auth import log_in
 from dashboard.config import Settings
-from dashboard.lockout import count_failure, is_locked, lockout_minutes, minutes_left, unlock
+from dashboard.lockout import (
+    count_failure,
+    is_locked,
+    lockout_minutes,
+    minutes_left,
+    unlock,
+)
 from models import AuditEvent, User
-from tests.factories import NOW, make_user
+from models.db import make_session_factory
+from tests.factories import NOW, PASSWORD, make_user
 
 SETTINGS = Settings(lockout_attempts=3, lockout_duration=timedelta(minutes=10))
 
@@ -43,3 +53,28 @@ def test_minutes_are_worded_one_way_and_rounded_up(session):
     assert lockout_minutes(SETTINGS) == "10 minutes"
     unlock(user)
     assert not is_locked(user, NOW)
+
+
+def test_simultaneous_wrong_passwords_lock_the_account_on_postgresql(postgresql_engine):
+    """30 wrong passwords at once used to leave failed_logins=1 and no lock, and the right
+    password was then accepted: each read the row, added 1 in Python and wrote it back."""
+    sessions = make_session_factory(postgresql_engine)
+    with sessions.begin() as session:
+        make_user(session, "ana", "member")
+    settings = Settings(lockout_attempts=5, lockout_duration=timedelta(minutes=15))
+    start = threading.Barrier(30)
+
+    def wrong_password() -> bool:
+        start.wait()
+        with sessions.begin() as session:
+            return log_in(session=session, username="ana", password="a wrong guess",
+                          settings=settings, now=NOW).ok
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        assert not any(pool.map(lambda _: wrong_password(), range(30)))
+    with sessions.begin() as session:
+        user = session.scalar(select(User).where(User.username == "ana"))
+        assert user.locked_until == NOW + timedelta(minutes=15)
+        assert locked_events(session, user.id) >= 1
+        assert not log_in(session=session, username="ana", password=PASSWORD,
+                          settings=settings, now=NOW + timedelta(minutes=1)).ok
