@@ -8,7 +8,7 @@ test the instant it chose.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,8 +22,10 @@ from dashboard.lockout import (
     count_failure,
     is_locked,
     lockout_minutes,
+    minutes,
     minutes_left,
 )
+from dashboard.login_throttle import THROTTLE, LoginThrottle
 from dashboard.passwords import (
     dummy_verify,
     hash_password,
@@ -98,11 +100,35 @@ class LoginResult:
         return self.actor is not None
 
 
+def throttled_message(wait: timedelta) -> str:
+    return ("There have been too many login attempts. For everyone's safety, wait "
+            f"{minutes(max(1, -int(-wait.total_seconds() // 60)))} and try again.")
+
+
 def log_in(
-    *, session: Session, username: str, password: str, settings: Settings, now: datetime
+    *, session: Session, username: str, password: str, settings: Settings, now: datetime,
+    client_address: str | None = None, throttle: LoginThrottle = THROTTLE,
 ) -> LoginResult:
-    """Check a username and password. Failures are counted and audited, never explained."""
-    user = session.scalar(select(User).where(User.username == normalize_username(username)))
+    """Check a username and password. Failures are counted and audited, never explained.
+    `client_address`, where known, lets the throttle stop one address trying many
+    accounts."""
+    name = normalize_username(username)
+    wait = throttle.attempt(address=client_address, username=name, now=now)
+    if wait is not None:
+        # Before any lookup or hash: the answer is the same for every username.
+        record_event(session, actor_id=None, action="login_failed", outcome="denied", at=now,
+                     detail="too many attempts")
+        return LoginResult(actor=None, error=throttled_message(wait))
+    result = _check_password(session=session, name=name, password=password,
+                             settings=settings, now=now)
+    if not result.ok:
+        throttle.failed(address=client_address, now=now)
+    return result
+
+
+def _check_password(*, session: Session, name: str, password: str, settings: Settings,
+                    now: datetime) -> LoginResult:
+    user = session.scalar(select(User).where(User.username == name))
 
     if user is None:
         dummy_verify(password)

@@ -23,7 +23,7 @@ if submitted:
     now = clock.now()
     result = submit(lambda session: auth.log_in(session=session, username=username,
                                                 password=password, settings=settings(),
-                                                now=now),
+                                                now=now, client_address=st.context.ip_address),
                     rerun=False)
     if result is not None and result.ok:
         start_session(result.actor, now)

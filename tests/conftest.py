@@ -28,6 +28,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import config
+from dashboard.login_throttle import THROTTLE
 from models import Base, crypto
 from models.db import alembic_config, make_engine, make_session_factory, upgrade_to_head
 
@@ -44,6 +45,7 @@ if TEST_NOW:
     time_machine.travel(_instant, tick=True).start()
 
 from tests.factories import NOW  # noqa: E402 - after the clock has moved to TEST_NOW
+
 # The key of the audit trail's hash chain (PostgreSQL has no key file beside the database).
 os.environ.setdefault("DASHBOARD_SECRET_KEY", "test-audit-secret-not-for-production")
 # The key of the notes encrypted at rest, for the whole run: set in the environment too, so
@@ -107,6 +109,13 @@ def settings_of_the_test() -> Iterator[None]:
     config.put_in_force(None)
     yield
     config.put_in_force(None)
+
+
+@pytest.fixture(autouse=True)
+def login_throttle_of_the_test() -> None:
+    """The process's login throttle counts afresh for each test (the clock is stopped: a
+    window would otherwise never pass)."""
+    THROTTLE.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from dashboard.auth import change_password, current_actor, log_in, login_failed_message
 from dashboard.config import Settings
 from dashboard.errors import ValidationError
+from dashboard.login_throttle import ATTEMPTS_PER_USERNAME, FAILURES_PER_ADDRESS
 from dashboard.passwords import password_context, verify_and_update
 from dashboard.users import reset_password, set_account_active
 from models import AuditEvent, User
@@ -168,3 +169,32 @@ def test_the_wrong_password_that_locks_the_account_says_so(session_factory, alic
         "That is not your current password. Too many wrong passwords. For your safety this "
         "is paused: try again in 15 minutes.")
 
+
+
+def test_one_address_cannot_spray_passwords_over_many_accounts(session_factory, session):
+    for n in range(3):
+        make_user(session, f"staff{n}", "member")
+    session.commit()
+    no_lockout = Settings(lockout_attempts=100)  # the throttle alone, not the lockout
+
+    def from_address(username, password, address):
+        with session_factory.begin() as s:
+            return log_in(session=s, username=username, password=password,
+                          settings=no_lockout, now=NOW, client_address=address)
+
+    for n in range(FAILURES_PER_ADDRESS.attempts):
+        assert not from_address(f"staff{n % 3}", "Summer2026!", "203.0.113.7").ok
+    refused = from_address("staff0", PASSWORD, "203.0.113.7")
+    assert not refused.ok and "too many login attempts" in refused.error
+    assert "wait 10 minutes" in refused.error
+    assert from_address("staff0", PASSWORD, "198.51.100.1").ok  # another address is not held
+    details = session.scalars(select(AuditEvent.detail).where(
+        AuditEvent.action == "login_failed")).all()
+    assert details.count("too many attempts") == 1
+
+
+def test_a_username_hammered_from_many_addresses_is_slowed(session_factory, alice):
+    for n in range(ATTEMPTS_PER_USERNAME.attempts):
+        attempt(session_factory, f"guess {n}", now=NOW + timedelta(seconds=n))
+    result = attempt(session_factory, PASSWORD, now=NOW + timedelta(seconds=30))
+    assert not result.ok and "too many login attempts" in result.error
