@@ -48,6 +48,8 @@ def login_failed_message(settings: Settings) -> str:
 # Roles that see other people's data, or manage accounts: their login always needs a
 # second factor (dashboard/two_factor.py). For members it is optional.
 TWO_FACTOR_ROLES = frozenset({"sponsor", "counselor", "admin"})
+# The audit detail of every read by a session that began with a reset code.
+RESET_CODE_SESSION = "session began with a reset code"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class Actor:
     # When two-factor login was set up (None: not set up). A browser session is bound to
     # the set-up it passed, so a reset sends an open session back to enrolment.
     two_factor_enrolled_at: datetime | None = None
+    # The browser session began with an administrator's reset code rather than the
+    # password: every read it makes says so in the audit trail (dashboard/policy.py).
+    via_reset_code: bool = False
 
     def has_role(self, role: str) -> bool:
         return role in self.roles

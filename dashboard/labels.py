@@ -37,8 +37,13 @@ CATEGORY_EXPLANATIONS = {
                 "and your sobriety date.",
     "steps": "They see which step you are on, and when you started and completed each one.",
     "flags": "They see which days you marked hard and the alerts raised from your check-ins.",
-    "notes": "They see your own words: gratitude, journal, step notes and why a day was hard.",
+    "notes": "They see your own words: gratitude, step notes, why a day was hard, and the "
+             "journal entries you choose to share.",
 }
+
+# What "Who viewed my data" says of an access that is not a read of categories.
+ACCESS_ACTION_LABELS = {"password_reset": "Reset your password",
+                        "two_factor_reset": "Reset your two-factor login"}
 
 PURPOSE_LABELS = {"sponsorship": "Sponsorship", "counseling": "Counseling"}
 

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.audit import record_event, record_events
-from dashboard.auth import Actor
+from dashboard.auth import RESET_CODE_SESSION, Actor
 from dashboard.errors import NotFound
 from models import CATEGORIES, Consent, User, UserRole
 
@@ -133,6 +133,7 @@ def disclose(
         session, actor_id=actor.id, actor_role=role, action=action, member_id=member_id,
         categories=granted or wanted, purpose=purpose, screen=screen,
         outcome="allowed" if granted else "denied", at=at,
+        detail=RESET_CODE_SESSION if actor.via_reset_code else None,
     )
     if not granted:
         # The denial must stay on the record although the caller's action fails here:
@@ -154,6 +155,7 @@ def audit_disclosures(
                 "at": at, "actor_id": actor.id, "actor_role": ROLE_FOR_PURPOSE[purpose],
                 "action": action, "member_id": member_id, "categories": categories,
                 "purpose": purpose, "screen": screen, "outcome": "allowed",
+                "detail": RESET_CODE_SESSION if actor.via_reset_code else None,
             }
             for member_id, categories in sorted(granted_by_member.items())
             if categories

@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from dashboard.audit import record_event
-from dashboard.auth import Actor, normalize_username
+from dashboard.auth import RESET_CODE_SESSION, Actor, normalize_username
 from dashboard.csv_cells import csv_text
 from dashboard.errors import NotFound, PermissionDenied, ValidationError
 from dashboard.policy import ROLE_FOR_PURPOSE, consent_is_active
@@ -194,7 +194,11 @@ def _accesses(session: Session, *, member_id: int, viewer_id: int | None, since:
     query = (
         select(AuditEvent, viewer.display_name)
         .outerjoin(viewer, viewer.id == AuditEvent.actor_id)
-        .where(AuditEvent.member_id == member_id, AuditEvent.actor_id != member_id)
+        # Others' accesses, and the member's own account read by a session that began
+        # with an administrator's reset code: it may not have been the member.
+        .where(AuditEvent.member_id == member_id,
+               or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id != member_id,
+                   AuditEvent.detail == RESET_CODE_SESSION))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
     if viewer_id is not None:
@@ -206,7 +210,8 @@ def _accesses(session: Session, *, member_id: int, viewer_id: int | None, since:
     if limit is not None:
         query = query.limit(limit)
     return [
-        AccessRow(at=e.at, viewer_id=e.actor_id, viewer_name=name or "a deleted account",
+        AccessRow(at=e.at, viewer_id=e.actor_id, viewer_name=name or ("a deleted account" if e.actor_id is not None
+                                         else "The server's operator"),
                   viewer_role=e.actor_role, action=e.action, categories=e.categories,
                   purpose=e.purpose, screen=e.screen, outcome=e.outcome)
         for e, name in session.execute(query)

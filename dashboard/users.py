@@ -17,6 +17,7 @@ from sqlalchemy import exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dashboard.account_resets import create_reset_code, record_reset
 from dashboard.audit import record_event
 from dashboard.auth import TWO_FACTOR_ROLES, Actor, normalize_username
 from dashboard.errors import PermissionDenied, ValidationError
@@ -220,19 +221,12 @@ def unlock_account(*, session: Session, actor: Actor, user_id: int,
                  at=now, detail=f"user {user_id}")
 
 
-def reset_password(*, session: Session, actor: Actor, user_id: int, temporary_password: str,
-                   now: datetime) -> None:
-    """Set a temporary password that the person must change at their next login."""
+def reset_password(*, session: Session, actor: Actor, user_id: int, now: datetime) -> str:
+    """A single-use code, good for 24 hours, with which the person chooses a new password
+    (dashboard/account_resets.py); returned to be handed over in person, stored only as a
+    hash. The administrator never learns a password that works."""
     _require_admin(actor)
-    problem = password_problem(temporary_password)
-    if problem:
-        raise ValidationError({"temporary_password": problem})
-    user = _target(session, user_id)
-    user.password_hash = hash_password(temporary_password)
-    user.must_change_password = True
-    unlock(user)
-    record_event(session, actor_id=actor.id, actor_role="admin", action="password_reset",
-                 at=now, detail=f"user {user_id}")
+    return create_reset_code(session, actor=actor, user=_target(session, user_id), now=now)
 
 
 def reset_two_factor(*, session: Session, actor: Actor | None, user_id: int,
@@ -253,6 +247,4 @@ def reset_two_factor(*, session: Session, actor: Actor | None, user_id: int,
                               "there is nothing to reset.")
     clear_second_factor(session, user)
     unlock(user)
-    record_event(session, actor_id=actor.id if actor else None,
-                 actor_role="admin" if actor else None, action="two_factor_reset",
-                 at=now, detail=f"user {user_id}" + ("" if actor else " (command line)"))
+    record_reset(session, actor=actor, user=user, kind="two_factor", now=now)

@@ -111,6 +111,36 @@ class RecoveryCode(Base):
     __table_args__ = (Index("ix_recovery_codes_user", "user_id"),)
 
 
+RESET_KINDS = ("password", "two_factor")
+
+
+class AccountReset(Base):
+    """An administrator's (or the server operator's) reset of a person's password or
+    second factor. A password reset gives a single-use code, kept only as an argon2id hash,
+    that lets its holder choose a new password until it expires; the person is told of
+    every reset at their next login (seen_at)."""
+
+    __tablename__ = "account_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    # Who reset, by name as well: the notice must name them even after their account goes.
+    reset_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                              ondelete="SET NULL"))
+    reset_by_name: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    code_hash: Mapped[str | None] = mapped_column(String(255))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", RESET_KINDS), name="kind_known"),
+        Index("ix_account_resets_user", "user_id"),
+    )
+
+
 class MemberProfile(Base):
     __tablename__ = "member_profiles"
 
@@ -155,6 +185,9 @@ class CheckIn(Base):
     # The member's own words: encrypted at rest (models/crypto.py), TEXT in the schema.
     gratitude: Mapped[str | None] = mapped_column(EncryptedText)
     journal: Mapped[str | None] = mapped_column(EncryptedText)
+    # The journal entry is private unless the member shares it with whom they share notes.
+    journal_shared: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=false())
     hard_day: Mapped[bool] = mapped_column(Boolean, default=False)
     hard_day_reason: Mapped[str | None] = mapped_column(EncryptedText)
     is_late: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -345,7 +378,9 @@ class AuditEvent(Base):
     screen: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(8))
     detail: Mapped[str | None] = mapped_column(String(200))
-    # Tamper evidence: an HMAC of this event and the previous event's hash.
+    # Tamper evidence: the event's own HMAC under the audit key, over its id and content,
+    # written with it (dashboard/audit.py). Events of the older hash chain (before
+    # migration 0007) keep the previous event's hash in prev_hash; newer ones leave it NULL.
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     row_hash: Mapped[str | None] = mapped_column(String(64))
 
@@ -357,14 +392,32 @@ class AuditEvent(Base):
     )
 
 
-class AuditChainHead(Base):
-    """The hash of the newest audit event: appending locks this one row, so concurrent
-    transactions chain one after the other, and deleting the newest events is detected."""
+class AuditBatch(Base):
+    """A sealed batch of audit events (dashboard/audit_seal.py), the way a transparency log
+    (RFC 6962) seals its entries: a Merkle root over the events' HMACs, in id order, and a
+    signed head, an HMAC over the log's size, the root and the previous batch's head.
 
-    __tablename__ = "audit_chain_head"
+    `event_ids` names exactly the events sealed, as ranges ("1-40,42-97"): ids of rolled
+    back transactions never exist, and an event that committed late is sealed by a later
+    batch. The first row may be the end of the older hash chain (migration 0007): no
+    Merkle root, its events chained one to the next by `prev_hash`.
+    """
+
+    __tablename__ = "audit_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    last_id: Mapped[int | None] = mapped_column(Integer)
-    last_hash: Mapped[str] = mapped_column(String(64))
+    first_event_id: Mapped[int] = mapped_column(Integer)
+    last_event_id: Mapped[int] = mapped_column(Integer)
+    event_ids: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)  # events sealed so far, this batch's included
+    merkle_root: Mapped[str | None] = mapped_column(String(64))
+    prev_head: Mapped[str | None] = mapped_column(String(64))
+    head: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    __table_args__ = (
+        # One successor per head: two sealers can never fork the log.
+        UniqueConstraint("prev_head", name="uq_audit_batches_prev_head"),
+        Index("ix_audit_batches_sealed_at", "sealed_at"),
+        Index("ix_audit_batches_last_event_id", "last_event_id"),
+    )

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, clock
+from dashboard.account_resets import redeem_reset_code
 from dashboard.config import settings
 from dashboard.web.forms import submit
 from dashboard.web.session import NOTICE_KEY, start_session
@@ -30,6 +31,37 @@ if submitted:
         st.rerun()
     if result is not None:
         st.error(result.error)
+
+with st.expander("I have a reset code"):
+    st.caption("An administrator gives you a reset code in person when you have forgotten "
+               "your password. With it you choose a new one here.")
+    with st.form("reset_code", clear_on_submit=True):
+        reset_username = st.text_input("Your username", max_chars=64, key="reset_username",
+                                       autocomplete="username")
+        code = st.text_input("Reset code", max_chars=64, placeholder="abcd-efgh-jkmn-pqrs",
+                             autocomplete="off")
+        new_password = st.text_input(
+            "New password", type="password", max_chars=128, autocomplete="new-password",
+            help="12 to 128 characters. A short phrase of your own works well; well-known "
+                 "passwords and phrases are refused.")
+        new_password_slot = st.empty()
+        confirm = st.text_input("Confirm new password", type="password", max_chars=128,
+                                autocomplete="new-password")
+        confirm_slot = st.empty()
+        redeemed = st.form_submit_button("Choose the new password")
+    if redeemed:
+        now = clock.now()
+        result = submit(lambda session: redeem_reset_code(
+            session=session, username=reset_username, code=code, new_password=new_password,
+            confirm_password=confirm, settings=settings(), now=now,
+            client_address=st.context.ip_address),
+            errors={"new_password": new_password_slot, "confirm_password": confirm_slot},
+            rerun=False)
+        if result is not None and result.ok:
+            start_session(result.actor, now, via_reset_code=True)
+            st.rerun()
+        if result is not None:
+            st.error(result.error)
 
 summary = st.session_state.get("demo_summary")
 if summary:

@@ -12,6 +12,8 @@ from dashboard.web.database import transaction
 from dashboard.web.forms import show_flash, submit
 from dashboard.web.session import require_role
 
+RESET_CODE_KEY = "users_reset_code"
+
 actor = require_role("admin")
 now = clock.now()
 st.title("Users")
@@ -87,11 +89,22 @@ with manage:
         submit(lambda session: users.reset_two_factor(session=session, actor=actor,
                                                       user_id=user_id, now=now),
                done=f"Two-factor login of {target.username} is reset.")
-    with st.form("reset_password", clear_on_submit=True):
-        temporary = st.text_input("New temporary password", type="password", max_chars=128)
-        reset = st.form_submit_button("Reset password")
-    if reset:
-        submit(lambda session: users.reset_password(
-            session=session, actor=actor, user_id=user_id, temporary_password=temporary,
-            now=now),
-            done=f"{target.username} must choose a new password at their next login.")
+    if st.button("Reset password",
+                 help="Makes a code, good for 24 hours and once, with which the person "
+                      "chooses a new password. You never learn their password, and they "
+                      "are told of the reset at their next login."):
+        submit(lambda session: users.reset_password(session=session, actor=actor,
+                                                    user_id=user_id, now=now),
+               then=lambda code: st.session_state.update(
+                   {RESET_CODE_KEY: (target.username, code)}),
+               done=f"A reset code for {target.username} is ready: see below.")
+    made = st.session_state.get(RESET_CODE_KEY)
+    if made and made[0] == target.username:
+        st.markdown(f"**Reset code for {made[0]}**, shown this once:")
+        st.code(made[1], language=None)
+        st.caption("Hand it to the person yourself, in person or by phone, never by email "
+                   "or chat. On the login screen they choose \"I have a reset code\" and "
+                   "pick a new password. It works once, for 24 hours.")
+        if st.button("I have handed it over", key="reset_code_done"):
+            st.session_state.pop(RESET_CODE_KEY, None)
+            st.rerun()

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import clock
-from dashboard.labels import CATEGORY_LABELS, plural
+from dashboard.labels import ACCESS_ACTION_LABELS, CATEGORY_LABELS, plural
 from dashboard.sharing import (
     accounting_of_disclosures,
     viewers_of_my_data,
@@ -62,8 +62,8 @@ else:
                     "When": moment_label(a.at, actor.timezone, now=now),
                     "Who": a.viewer_name,
                     "As": (a.viewer_role or "").capitalize(),
-                    "What": ", ".join(CATEGORY_LABELS.get(c, c)
-                                      for c in a.categories.split(",") if c),
+                    "What": ACCESS_ACTION_LABELS.get(a.action) or ", ".join(
+                        CATEGORY_LABELS.get(c, c) for c in a.categories.split(",") if c),
                     "Screen": a.screen or "",
                     "Outcome": "Allowed" if a.outcome == "allowed" else "Refused",
                 }

@@ -8,7 +8,7 @@ from dashboard.config import Settings
 from dashboard.errors import ValidationError
 from dashboard.login_throttle import ATTEMPTS_PER_USERNAME, FAILURES_PER_ADDRESS
 from dashboard.passwords import password_context, verify_and_update
-from dashboard.users import reset_password, set_account_active
+from dashboard.users import set_account_active
 from models import AuditEvent, User
 from tests.factories import NOW, PASSWORD, make_user
 
@@ -88,21 +88,6 @@ def test_deactivated_account_cannot_log_in_and_loses_its_session(session_factory
     assert not attempt(session_factory, PASSWORD).ok
     with session_factory.begin() as s:
         assert current_actor(session=s, user_id=alice.id) is None
-
-
-def test_admin_reset_forces_a_change_at_next_login(session_factory, session, alice):
-    admin = make_user(session, "root", "admin")
-    session.commit()
-    with session_factory.begin() as s:
-        reset_password(session=s, actor=admin, user_id=alice.id,
-                       temporary_password="temporary pass 2026", now=NOW)
-    result = attempt(session_factory, "temporary pass 2026")
-    assert result.ok and result.actor.must_change_password
-    with session_factory.begin() as s:
-        change_password(session=s, actor=result.actor, current_password="temporary pass 2026",
-                        new_password="my own new passphrase", confirm_password="my own new passphrase", now=NOW)
-    again = attempt(session_factory, "my own new passphrase")
-    assert again.ok and not again.actor.must_change_password
 
 
 @pytest.mark.parametrize(

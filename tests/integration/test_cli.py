@@ -195,7 +195,7 @@ def test_reset_two_factor_lets_an_only_admin_who_lost_their_phone_back_in(
         assert (user.totp_secret, user.totp_enrolled_at, user.locked_until) == (None, None, None)
         event = session.scalars(select(AuditEvent)
                                 .where(AuditEvent.action == "two_factor_reset")).one()
-        assert (event.actor_id, event.detail) == (None, f"user {user.id} (command line)")
+        assert (event.actor_id, event.member_id, event.detail) == (None, user.id, "command line")
 
     code, out, err = run(["reset-two-factor", "root"], capsys, monkeypatch)
     assert code == 2 and "nothing to reset" in err and err.count("\n") == 1
