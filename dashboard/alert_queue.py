@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
 from dashboard.caseload import ALERTS_SCREEN, PURPOSE, require_counselor
+from dashboard.categories import shown
 from dashboard.flags import SEVERITY_RANK, sweep
 from dashboard.labels import RULE_LABELS
 from dashboard.policy import (
@@ -109,7 +110,7 @@ def alert_queue(
             rule_id=f.rule_id, raised_on=f.raised_on,
             client_today=local_today(tz, now), reason=f.reason,
             # The client's own words (decrypted by the column type) only with notes shared.
-            quoted_text=f.quoted_text if "notes" in shared[f.member_id] else None,
+            quoted_text=shown("flag_quote", shared[f.member_id], f.quoted_text),
             status=f.status, acknowledged_at=f.acknowledged_at,
             outreach_method=f.outreach_method, acknowledged_by_me=f.acknowledged_by_id == actor.id,
         )

@@ -18,6 +18,7 @@ from dashboard.caseload import (
     require_counselor,
     restricted_to,
 )
+from dashboard.categories import category_of
 from dashboard.config import settings
 from dashboard.csv_cells import csv_text
 from dashboard.labels import NOT_SHARED, SEVERITY_LABELS, STEP_LABELS
@@ -29,27 +30,31 @@ from dashboard.timeutil import day_label, local_today
 class TableColumn:
     key: str
     label: str
-    category: str | None  # the consent category it shows; None for the name
+    # The consent category it shows (dashboard/categories.py, by key); None for the name.
+    category: str | None
     help: str
 
 
 TABLE_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("client", "Client", None, "Select a row to open the client's detail."),
-    TableColumn("risk", "Risk", "flags", "Highest severity among the client's open flags."),
-    TableColumn("days_silent", "Days silent", "checkins",
+    TableColumn("risk", "Risk", category_of("risk"),
+                "Highest severity among the client's open flags."),
+    TableColumn("days_silent", "Days silent", category_of("days_silent"),
                 "Days since the last check-in, in the client's own time zone; \"never\" "
                 "when they have not checked in yet."),
-    TableColumn("adherence", "Check-ins 7d", "checkins",
+    TableColumn("adherence", "Check-ins 7d", category_of("adherence"),
                 "Days with a check-in among the last 7 (today counts once the client has "
                 "checked in). Empty when check-ins are not shared."),
-    TableColumn("mood_craving", "Mood / craving", "checkins",
+    TableColumn("mood_craving", "Mood / craving", category_of("mood_craving"),
                 "Mean mood (1 to 5) / highest craving (0 to 10) over the same 7 days; "
                 "\"none\" without a check-in in them."),
-    TableColumn("days_sober", "Days sober", "checkins", "Days since the sobriety date."),
-    TableColumn("step", "Step", "steps", "The lowest of the 12 steps not yet completed."),
-    TableColumn("open_flags", "Open flags", "flags",
+    TableColumn("days_sober", "Days sober", category_of("days_sober"),
+                "Days since the sobriety date."),
+    TableColumn("step", "Step", category_of("step"),
+                "The lowest of the 12 steps not yet completed."),
+    TableColumn("open_flags", "Open flags", category_of("open_flags"),
                 "Flags nobody has acknowledged yet (work them on the Alerts page)."),
-    TableColumn("last_contact", "Last contact", "flags",
+    TableColumn("last_contact", "Last contact", category_of("last_contact"),
                 "The last day someone acknowledged a flag with outreach, or reviewed the "
                 "client's week; \"none\" before the first."),
 )

@@ -60,6 +60,8 @@ class CheckInForm:
     sleep_hours: float | None = None
     gratitude: str | None = None
     journal: str | None = None
+    # Private unless the member shares this entry with the people they share notes with.
+    journal_shared: bool = False
     hard_day: bool = False
     hard_day_reason: str | None = None
 
@@ -115,6 +117,8 @@ def validate_checkin(form: CheckInForm, *, today: date) -> dict[str, str]:
         errors["sleep_hours"] = "Sleep can be from 0 to 24 hours, or left empty."
     if not isinstance(form.hard_day, bool):
         errors["hard_day"] = "Answer yes or no."
+    if not isinstance(form.journal_shared, bool):
+        errors["journal_shared"] = "Tick the box to share this entry, or leave it empty."
     for name, limit in TEXT_LIMITS.items():
         text = _text(getattr(form, name))
         if text is not None and len(text) > limit:
@@ -171,6 +175,7 @@ def save_checkin(*, session: Session, actor: Actor, form: CheckInForm,
         "sleep_hours": None if form.sleep_hours is None else float(form.sleep_hours),
         "gratitude": _text(form.gratitude),
         "journal": _text(form.journal),
+        "journal_shared": form.journal_shared,
         "hard_day": form.hard_day,
         "hard_day_reason": _text(form.hard_day_reason) if form.hard_day else None,
         "updated_at": now,

@@ -4,11 +4,15 @@ Colours are from the Okabe-Ito palette (safe for the common colour-vision
 deficiencies), chosen to keep at least 3:1 contrast on a light and a dark background;
 backgrounds are left transparent so that the theme shows through. Hard days and
 reported use are told apart by the marker's shape as well as its colour.
+
+A sponsor or counselor sees a marker, a count or a hover word only when they share the
+categories of its field (dashboard/categories.py): `categories`, all of them by default
+for the member's own charts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta
 from statistics import fmean
 from typing import Protocol
@@ -16,6 +20,7 @@ from typing import Protocol
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboard.categories import ALL_CATEGORIES, visible
 from dashboard.labels import MOOD_LABELS
 from dashboard.progress import longest_streak
 from dashboard.timeutil import CHART_DAY_FORMAT, CHART_WEEKDAY_FORMAT, day_label
@@ -44,7 +49,18 @@ class CheckInPoint(Protocol):
     mood: int
     craving: int
     used_substances: bool
-    hard_day: bool
+    hard_day: bool | None  # None when hard days are not shared with the reader
+
+
+# The events drawn on a chart: (name, field of dashboard/categories.py, symbol, colour).
+EVENTS = (
+    ("Hard day", "hard_day", HARD_DAY_SYMBOL, HARD_DAY_COLOR),
+    ("Reported use", "used_substances", USE_SYMBOL, USE_COLOR),
+)
+
+
+def _events(categories: Collection[str]) -> list[tuple[str, str, str, str]]:
+    return [event for event in EVENTS if visible(event[1], categories)]
 
 
 def _short_day(day: date) -> str:
@@ -71,17 +87,16 @@ def _base_layout(fig: go.Figure, height: int) -> None:
     )
 
 
-def _event_markers(points: list[CheckInPoint], position, *, plain: bool = False,
-                   size: int = 12) -> list[go.Scatter]:
-    """Markers for hard days and reported use at `position(check_in) -> (x, y)`.
+def _event_markers(points: list[CheckInPoint], position, *, categories: Collection[str],
+                   plain: bool = False, size: int = 12) -> list[go.Scatter]:
+    """Markers for hard days and reported use at `position(check_in) -> (x, y)`, each
+    kind only when `categories` show it.
 
     `plain` draws them white with a black edge, to stand out on coloured cells.
     """
     traces = []
-    for name, symbol, colour, chosen in (
-        ("Hard day", HARD_DAY_SYMBOL, HARD_DAY_COLOR, [c for c in points if c.hard_day]),
-        ("Reported use", USE_SYMBOL, USE_COLOR, [c for c in points if c.used_substances]),
-    ):
+    for name, field, symbol, colour in _events(categories):
+        chosen = [c for c in points if getattr(c, field)]
         xy = [position(c) for c in chosen]
         traces.append(
             go.Scatter(
@@ -101,7 +116,8 @@ def _event_markers(points: list[CheckInPoint], position, *, plain: bool = False,
     return traces
 
 
-def mood_craving_figure(checkins: Sequence[CheckInPoint], *, start: date, end: date) -> go.Figure:
+def mood_craving_figure(checkins: Sequence[CheckInPoint], *, start: date, end: date,
+                        categories: Collection[str] = ALL_CATEGORIES) -> go.Figure:
     """Mood (1-5) above craving (0-10), day by day; a day without a check-in is a gap."""
     points = {c.local_date: c for c in _in_range(checkins, start, end)}
     days = _days(start, end)
@@ -126,7 +142,8 @@ def mood_craving_figure(checkins: Sequence[CheckInPoint], *, start: date, end: d
         ),
         row=2, col=1,
     )
-    for trace in _event_markers(list(points.values()), lambda c: (c.local_date, c.mood)):
+    for trace in _event_markers(list(points.values()), lambda c: (c.local_date, c.mood),
+                                categories=categories):
         fig.add_trace(trace, row=1, col=1)
     _base_layout(fig, height=420)
     fig.update_yaxes(title_text="Mood", range=[0.5, 5.5], tickvals=[1, 2, 3, 4, 5],
@@ -141,8 +158,8 @@ def mood_craving_figure(checkins: Sequence[CheckInPoint], *, start: date, end: d
     return fig
 
 
-def checkin_calendar_figure(checkins: Sequence[CheckInPoint], *, start: date,
-                            end: date) -> go.Figure:
+def checkin_calendar_figure(checkins: Sequence[CheckInPoint], *, start: date, end: date,
+                            categories: Collection[str] = ALL_CATEGORIES) -> go.Figure:
     """A week-by-week calendar: each day a square, coloured by the mood of its check-in."""
     points = {c.local_date: c for c in _in_range(checkins, start, end)}
     first_monday = start - timedelta(days=start.weekday())
@@ -162,8 +179,8 @@ def checkin_calendar_figure(checkins: Sequence[CheckInPoint], *, start: date,
             hover[weekday][week] = f"{_short_day(day)}: no check-in"
             continue
         z[weekday][week] = c.mood
-        extras = [text for flag, text in ((c.hard_day, "hard day"),
-                                          (c.used_substances, "reported use")) if flag]
+        extras = [name.lower() for name, field, _, _ in _events(categories)
+                  if getattr(c, field)]
         hover[weekday][week] = (f"{_short_day(day)}: mood {c.mood} {MOOD_LABELS[c.mood]}, "
                                 f"craving {c.craving}/10" + "".join(f", {e}" for e in extras))
 
@@ -187,7 +204,7 @@ def checkin_calendar_figure(checkins: Sequence[CheckInPoint], *, start: date,
         name="Check-in", colorbar=colorbar,
     ))
     for trace in _event_markers(list(points.values()), lambda c: cell(c.local_date), plain=True,
-                                size=10 if fixed else 8):
+                                size=10 if fixed else 8, categories=categories):
         fig.add_trace(trace)
 
     # A month's name over the week of its first day; the range's own first month only when
@@ -235,16 +252,16 @@ def _count(n: int, singular: str) -> str:
 
 
 def mood_craving_summary(checkins: Sequence[CheckInPoint], *, start: date, end: date,
-                         whose: str = "your") -> str:
+                         whose: str = "your",
+                         categories: Collection[str] = ALL_CATEGORIES) -> str:
     """One sentence saying what the mood and craving chart shows; `whose` is "their" when a
-    sponsor or counselor reads it."""
+    sponsor or counselor reads it, who shares `categories` (hard days are counted only
+    when they show)."""
     points = _in_range(checkins, start, end)
     if not points:
         return f"There are no check-ins {_period(start, end)} yet, so there is nothing to chart."
     mood = fmean(c.mood for c in points)
     craving = fmean(c.craving for c in points)
-    hard = sum(c.hard_day for c in points)
-    used = sum(c.used_substances for c in points)
     trend = ""
     half = len(points) // 2
     if half >= 3:
@@ -253,11 +270,18 @@ def mood_craving_summary(checkins: Sequence[CheckInPoint], *, start: date, end: 
         if abs(later - earlier) >= 1:
             direction = "eased" if later < earlier else "rose"
             trend = f" ({direction} from {earlier:.1f} to {later:.1f} over the period)"
-    use = f"reported use on {_count(used, 'day')}" if used else "no reported use"
+    events = []
+    for _, field, _, _ in _events(categories):
+        days = sum(bool(getattr(c, field)) for c in points)
+        if field == "hard_day":
+            events.append(_count(days, "hard day"))
+        else:
+            events.append(f"reported use on {_count(days, 'day')}" if days
+                          else "no reported use")
     return (
         f"{_sentence_start(_period(start, end))} {whose} mood averaged {mood:.1f} of 5 and {whose} "
-        f"craving {craving:.1f} of 10{trend}, over {_count(len(points), 'check-in')}, with "
-        f"{_count(hard, 'hard day')} and {use}."
+        f"craving {craving:.1f} of 10{trend}, over {_count(len(points), 'check-in')}"
+        + (f", with {' and '.join(events)}." if events else ".")
     )
 
 

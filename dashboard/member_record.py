@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
+from dashboard.categories import shown, visible
 from dashboard.errors import NotFound
 from dashboard.member_views import (
     CheckInView,
@@ -46,7 +47,7 @@ def member_record(
     granted = disclose(session, actor=actor, member_id=member_id, wanted=ALL_CATEGORIES,
                        purpose=purpose, screen=screen, at=now)
     today = local_today(member.timezone, now)
-    notes = "notes" in granted
+    own = actor.id == member_id
 
     checkins = None
     if "checkins" in granted:
@@ -55,13 +56,13 @@ def member_record(
             .where(CheckIn.member_id == member_id, CheckIn.local_date > today - timedelta(days=days))
             .order_by(CheckIn.local_date.desc())
         )
-        checkins = [_checkin_view(c, notes) for c in rows]
+        checkins = [_checkin_view(c, granted, own=own) for c in rows]
 
     steps = None
     if "steps" in granted:
         steps = [
             StepView(step=s.step, status=s.status, started_on=s.started_on,
-                     completed_on=s.completed_on, notes=s.notes if notes else None)
+                     completed_on=s.completed_on, notes=shown("step_notes", granted, s.notes))
             for s in session.scalars(
                 select(StepProgress).where(StepProgress.member_id == member_id)
                 .order_by(StepProgress.step)
@@ -72,7 +73,7 @@ def member_record(
     if "flags" in granted:
         flags = [
             FlagView(id=f.id, rule_id=f.rule_id, severity=f.severity, raised_on=f.raised_on,
-                     reason=f.reason, quoted_text=f.quoted_text if notes else None,
+                     reason=f.reason, quoted_text=shown("flag_quote", granted, f.quoted_text),
                      status=f.status, acknowledged_at=f.acknowledged_at,
                      outreach_method=f.outreach_method, resolved_at=f.resolved_at)
             for f in session.scalars(
@@ -82,7 +83,7 @@ def member_record(
         ]
 
     shared_until = sobriety_history = None
-    if actor.id == member_id:
+    if own:
         sobriety_history = [
             SobrietyDateChangeView(previous_date=r.previous_date, new_date=r.new_date,
                                    changed_at=r.changed_at)
@@ -100,22 +101,28 @@ def member_record(
     return MemberRecord(
         member_id=member_id, display_name=member.display_name, timezone=member.timezone,
         categories=granted, today=today, shared_until=shared_until, days=days,
-        sobriety_date=member.profile.sobriety_date if "checkins" in granted else None,
+        sobriety_date=shown("sobriety_date", granted, member.profile.sobriety_date),
         checkins=checkins, steps=steps, flags=flags, sobriety_history=sobriety_history,
     )
 
 
-def _checkin_view(c: CheckIn, notes: bool) -> CheckInView:
+def _checkin_view(c: CheckIn, granted: frozenset[str], *, own: bool) -> CheckInView:
+    """A check-in as far as `granted` shows it (dashboard/categories.py). A journal entry
+    goes to a viewer only when notes are shared and the member marked that entry shared;
+    the member reads all of theirs."""
     actions = tuple(
         name for name in ("prayer_meditation", "called_support", "read_literature", "step_work")
         if getattr(c, name)
     )
+    journal_visible = visible("journal", granted) and (own or c.journal_shared)
     return CheckInView(
         local_date=c.local_date, mood=c.mood, craving=c.craving,
         used_substances=c.used_substances, meetings=c.meetings, actions=actions,
-        sleep_hours=c.sleep_hours, hard_day=c.hard_day, is_late=c.is_late,
-        gratitude=c.gratitude if notes else None, journal=c.journal if notes else None,
-        hard_day_reason=c.hard_day_reason if notes else None,
+        sleep_hours=c.sleep_hours, hard_day=shown("hard_day", granted, c.hard_day),
+        is_late=c.is_late, gratitude=shown("gratitude", granted, c.gratitude),
+        journal=c.journal if journal_visible else None,
+        hard_day_reason=shown("hard_day_reason", granted, c.hard_day_reason),
+        journal_shared=shown("journal", granted, c.journal_shared),
     )
 
 

@@ -21,12 +21,16 @@ class CheckInView:
     meetings: int
     actions: tuple[str, ...]
     sleep_hours: float | None
-    hard_day: bool
+    # Flags: None unless hard days and flags are shared (dashboard/categories.py).
+    hard_day: bool | None
     is_late: bool
-    # The member's own words: None unless notes are shared.
+    # The member's own words: None unless notes are shared (the hard-day reason: and flags).
     gratitude: str | None
+    # For a viewer: only an entry the member marked shared; the member reads all of theirs.
     journal: str | None
     hard_day_reason: str | None
+    # Whether the member marked the journal entry shared (None when notes are not shared).
+    journal_shared: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -1,48 +1,62 @@
-"""Plain rows for display tables (pages turn them into dataframes)."""
+"""Plain rows for display tables (pages turn them into dataframes).
+
+A column is there only when the reader shares every category its field needs
+(dashboard/categories.py); the member reading their own record shares them all.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
+from dashboard.categories import ALL_CATEGORIES, visible
 from dashboard.labels import MOOD_LABELS, STEP_LABELS, STEP_STATUS_LABELS
 from dashboard.member_views import CheckInView, StepView
-
 
 # Short enough that a day's actions fit a table column without sideways scrolling.
 ACTION_SHORT = {"prayer_meditation": "Prayer", "called_support": "Called", "read_literature": "Read",
                 "step_work": "Steps"}
 
+# (column, field of dashboard/categories.py, cell); a column without a field is the date.
+CHECKIN_COLUMNS: tuple[tuple[str, str | None, Callable[[CheckInView], object]], ...] = (
+    ("Date", None, lambda c: c.local_date),
+    ("Mood", "mood", lambda c: f"{c.mood} {MOOD_LABELS[c.mood]}"),
+    ("Craving", "craving", lambda c: c.craving),
+    ("Used", "used_substances", lambda c: "Yes" if c.used_substances else "No"),
+    ("Meetings", "meetings", lambda c: c.meetings),
+    ("Actions", "actions", lambda c: ", ".join(ACTION_SHORT[a] for a in c.actions)),
+    ("Sleep (h)", "sleep_hours", lambda c: c.sleep_hours),
+    ("Hard day", "hard_day", lambda c: "Yes" if c.hard_day else ""),
+    ("Late", "is_late", lambda c: "Late" if c.is_late else ""),
+    ("Hard-day reason", "hard_day_reason", lambda c: c.hard_day_reason or ""),
+    ("Gratitude", "gratitude", lambda c: c.gratitude or ""),
+    # A viewer's record holds only the entries the member shared; the others are empty.
+    ("Journal", "journal", lambda c: c.journal or ""),
+)
 
-def checkin_rows(checkins: list[CheckInView], *, notes_shared: bool) -> list[dict]:
-    rows = []
-    for c in checkins:
-        row = {
-            "Date": c.local_date,
-            "Mood": f"{c.mood} {MOOD_LABELS[c.mood]}",
-            "Craving": c.craving,
-            "Used": "Yes" if c.used_substances else "No",
-            "Meetings": c.meetings,
-            "Actions": ", ".join(ACTION_SHORT[a] for a in c.actions),
-            "Sleep (h)": c.sleep_hours,
-            "Hard day": "Yes" if c.hard_day else "",
-            "Late": "Late" if c.is_late else "",
-        }
-        if notes_shared:
-            row["Hard-day reason"] = c.hard_day_reason or ""
-            row["Gratitude"] = c.gratitude or ""
-        rows.append(row)
-    return rows
+STEP_COLUMNS: tuple[tuple[str, str, Callable[[StepView], object]], ...] = (
+    ("Step", "step_status", lambda s: s.step),
+    ("About", "step_status", lambda s: STEP_LABELS[s.step]),
+    ("Status", "step_status", lambda s: STEP_STATUS_LABELS[s.status]),
+    ("Started", "step_dates", lambda s: s.started_on),
+    ("Completed", "step_dates", lambda s: s.completed_on),
+    ("Notes", "step_notes", lambda s: s.notes or ""),
+)
 
 
-def step_rows(steps: list[StepView], *, notes_shared: bool) -> list[dict]:
-    rows = []
-    for s in steps:
-        row = {
-            "Step": s.step,
-            "About": STEP_LABELS[s.step],
-            "Status": STEP_STATUS_LABELS[s.status],
-            "Started": s.started_on,
-            "Completed": s.completed_on,
-        }
-        if notes_shared:
-            row["Notes"] = s.notes or ""
-        rows.append(row)
-    return rows
+def _columns(columns, categories: Collection[str]):
+    return [(label, cell) for label, field, cell in columns
+            if field is None or visible(field, categories)]
+
+
+def checkin_rows(checkins: list[CheckInView], *,
+                 categories: Collection[str] = ALL_CATEGORIES) -> list[dict]:
+    """A row per check-in, with the columns `categories` show (all: the member's own)."""
+    columns = _columns(CHECKIN_COLUMNS, categories)
+    return [{label: cell(c) for label, cell in columns} for c in checkins]
+
+
+def step_rows(steps: list[StepView], *,
+              categories: Collection[str] = ALL_CATEGORIES) -> list[dict]:
+    """A row per step, with the columns `categories` show (all: the member's own)."""
+    columns = _columns(STEP_COLUMNS, categories)
+    return [{label: cell(s) for label, cell in columns} for s in steps]

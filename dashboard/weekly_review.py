@@ -17,13 +17,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
+from dashboard.categories import shown
 from dashboard.config import settings
 from dashboard.errors import PermissionDenied, ValidationError
 from dashboard.flags import SEVERITY_RANK, risk_level, sweep
 from dashboard.labels import STEP_LABELS
+from dashboard.member_views import FlagView
 from dashboard.policy import audit_disclosures, disclose, shared_categories_by_member
 from dashboard.progress import milestones_between
-from dashboard.member_views import FlagView
 from dashboard.text import clean_text
 from dashboard.timeutil import day_label, day_range_label, local_today
 from models import CheckIn, Flag, MemberProfile, StepProgress, User, WeeklyReview
@@ -67,7 +68,7 @@ class DayPoint:
     local_date: date
     mood: int
     craving: int
-    hard_day: bool
+    hard_day: bool | None  # None unless hard days and flags are shared
     used_substances: bool
 
 
@@ -86,7 +87,7 @@ class SponseeWeek:
     use_days: list[date] | None = None
     milestones: list[str] | None = None
     chart: list[DayPoint] | None = None
-    # flags (hard-day reasons only with notes)
+    # flags (hard-day reasons only with notes too: dashboard/categories.py)
     hard_days: list[tuple[date, str | None]] | None = None
     open_flags: list[FlagView] | None = None
     risk: str | None = None
@@ -210,7 +211,6 @@ def weekly_review_for(
     for member_id in ids:
         granted = shared[member_id]
         person = people[member_id]
-        notes = "notes" in granted
         today = local_today(person.timezone, now)
         card = SponseeWeek(member_id=member_id, display_name=person.display_name,
                            categories=granted, week_start=monday,
@@ -222,8 +222,9 @@ def weekly_review_for(
             card.highest_craving = max((c.craving for c in week_rows), default=None)
             card.meetings = sum(c.meetings for c in week_rows)
             card.use_days = [c.local_date for c in week_rows if c.used_substances]
-            card.chart = [DayPoint(c.local_date, c.mood, c.craving, c.hard_day,
-                                   c.used_substances) for c in checkins[member_id]]
+            card.chart = [DayPoint(c.local_date, c.mood, c.craving,
+                                   shown("hard_day", granted, c.hard_day), c.used_substances)
+                          for c in checkins[member_id]]
             if person.sobriety_date is not None:
                 card.milestones = [
                     f"reaches {m.label} on "
@@ -232,11 +233,12 @@ def weekly_review_for(
                                                 sunday + timedelta(days=7), schedule)
                 ]
         if "flags" in granted:
-            card.hard_days = [(c.local_date, c.hard_day_reason if notes else None)
+            card.hard_days = [(c.local_date, shown("hard_day_reason", granted, c.hard_day_reason))
                               for c in week_rows if c.hard_day]
             card.open_flags = [
                 FlagView(id=f.id, rule_id=f.rule_id, severity=f.severity, raised_on=f.raised_on,
-                         reason=f.reason, quoted_text=f.quoted_text if notes else None,
+                         reason=f.reason,
+                         quoted_text=shown("flag_quote", granted, f.quoted_text),
                          status=f.status, acknowledged_at=f.acknowledged_at,
                          outreach_method=f.outreach_method, resolved_at=f.resolved_at)
                 for f in open_flags[member_id]

@@ -123,8 +123,16 @@ with st.form(f"checkin_{suffix}", border=True):
     journal = st.text_area("Journal", max_chars=TEXT_LIMITS["journal"],
                            value=(existing.journal or "") if existing else "",
                            height=140, key=f"journal_{suffix}")
-    hint("Optional: anything on your mind. Only people you share notes with can read it.")
+    hint("Optional: anything on your mind. It is private: only you read it, unless you "
+         "share this entry below.")
     slots["journal"] = st.empty()
+    journal_shared = st.checkbox(
+        "Share this entry with the people I share notes with",
+        value=bool(existing.journal_shared) if existing else False,
+        key=f"journal_shared_{suffix}")
+    hint("Leave it unticked and only you read this entry. Ticked, the people you share notes "
+         "with on your Sharing page can read it too.")
+    slots["journal_shared"] = st.empty()
 
     submitted = st.form_submit_button("Save check-in" if not existing else "Save changes",
                                       type="primary", icon=":material/check:")
@@ -134,7 +142,8 @@ if submitted:
     form = CheckInForm(
         local_date=day, mood=mood, craving=craving, used_substances=used == "Yes",
         meetings=meetings, actions=actions, sleep_hours=sleep, gratitude=gratitude,
-        journal=journal, hard_day=hard_day == "Yes", hard_day_reason=reason,
+        journal=journal, journal_shared=journal_shared, hard_day=hard_day == "Yes",
+        hard_day_reason=reason,
     )
 
     def remember(saved) -> None:
@@ -198,7 +207,7 @@ show_flash()
 
 st.subheader("Your last 14 days")
 if record.checkins:
-    st.dataframe(pd.DataFrame(checkin_rows(record.checkins, notes_shared=True)),
+    st.dataframe(pd.DataFrame(checkin_rows(record.checkins, categories=record.categories)),
                  hide_index=True, width="stretch", column_config=day_columns("Date"))
 else:
     st.write("No check-ins in the last 14 days yet. Your first one will show up here.")

@@ -108,14 +108,15 @@ for card in cards:
             else:
                 start = card.week_start - timedelta(weeks=CONTEXT_WEEKS)
                 end = card.week_start + timedelta(days=6)
-                figure = mood_craving_figure(card.chart, start=start, end=end)
+                figure = mood_craving_figure(card.chart, start=start, end=end,
+                                             categories=card.categories)
                 figure.add_vrect(x0=card.week_start - timedelta(hours=12),
                                  x1=end + timedelta(hours=12), fillcolor="#999999",
                                  opacity=0.15, line_width=0)
                 figure.update_layout(height=260)
                 chart(figure, key=f"chart_{card.member_id}",
                       summary=mood_craving_summary(card.chart, start=start, end=end,
-                                                   whose="their")
+                                                   whose="their", categories=card.categories)
                       + " The shaded part is the week under review.")
 
         if card.open_flags:

@@ -61,7 +61,7 @@ def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> N
 
 
 def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datetime) -> None:
-    notes = "notes" in record.categories
+    shared = record.categories
     if record.shared_until is not None:
         st.caption(
             "Shares with you: " + ", ".join(CATEGORY_LABELS[c] for c in sorted(record.categories))
@@ -82,12 +82,13 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
     else:
         end = record.today
         start = end - timedelta(days=record.days - 1)
-        figure = mood_craving_figure(record.checkins, start=start, end=end)
+        figure = mood_craving_figure(record.checkins, start=start, end=end, categories=shared)
         for flag in record.flags or []:
             if start <= flag.raised_on <= end:
                 figure.add_vline(x=flag.raised_on, line_dash="dot", line_width=1,
                                  line_color="#CC79A7" if flag.severity == "high" else "#999999")
-        summary = mood_craving_summary(record.checkins, start=start, end=end, whose="their")
+        summary = mood_craving_summary(record.checkins, start=start, end=end, whose="their",
+                                       categories=shared)
         if record.flags:
             summary += " Dotted lines mark the days a flag was raised."
         chart(figure, summary=summary)
@@ -96,7 +97,7 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
         if not record.checkins:
             st.write("No check-ins in this range.")
         else:
-            st.dataframe(pd.DataFrame(checkin_rows(record.checkins, notes_shared=notes)),
+            st.dataframe(pd.DataFrame(checkin_rows(record.checkins, categories=shared)),
                          hide_index=True, column_config=day_columns("Date"))
 
     st.subheader("Flag history")
@@ -129,5 +130,5 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
     if record.steps is None:
         st.write("Steps: not shared.")
     else:
-        st.dataframe(pd.DataFrame(step_rows(record.steps, notes_shared=notes)), hide_index=True,
+        st.dataframe(pd.DataFrame(step_rows(record.steps, categories=shared)), hide_index=True,
                      column_config=day_columns("Started", "Completed"))

@@ -13,7 +13,7 @@ from tests.factories import PASSWORD, add_checkin, make_user
 
 CHECKIN_LABELS = ["Date", "Mood", "Craving", "Used substances today", "Meetings attended",
                   "Actions done", "Sleep hours", "Hard day", "Hard day reason", "Gratitude",
-                  "Journal"]
+                  "Journal", "Share this entry with the people I share notes with"]
 
 
 @pytest.fixture
@@ -77,6 +77,27 @@ def test_a_check_in_is_saved_then_edited_never_duplicated(new_app, app_db, maria
     [row] = checkins_of(app_db, maria)
     assert (row.local_date, row.mood, row.craving, row.called_support, row.sleep_hours,
             row.gratitude) == (today_for(maria), 2, 3, True, 7.5, "A quiet morning")
+
+
+def test_a_journal_entry_is_shared_only_when_the_box_is_ticked(new_app, app_db, maria):
+    share = "Share this entry with the people I share notes with"
+    at = new_app(maria).run()
+    assert field(at, "checkbox", share).value is False  # private unless the member says so
+    assert any("only you read this entry" in c.value for c in at.caption)
+    field(at, "segmented_control", "Mood").set_value(3)
+    field(at, "text_area", "Journal").set_value("For my sponsor to read")
+    field(at, "checkbox", share).check()
+    save(at)
+    [row] = checkins_of(app_db, maria)
+    assert (row.journal, row.journal_shared) == ("For my sponsor to read", True)
+
+    # The form opens with the entry's choice, and unticking makes it private again.
+    at = new_app(maria).run()
+    assert field(at, "checkbox", share).value is True
+    field(at, "checkbox", share).uncheck()
+    save(at)
+    [row] = checkins_of(app_db, maria)
+    assert (row.journal, row.journal_shared) == ("For my sponsor to read", False)
 
 
 def test_a_database_busy_past_every_retry_is_a_message_and_the_form_keeps_its_values(

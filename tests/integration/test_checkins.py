@@ -63,6 +63,32 @@ def test_saving_today_writes_every_field(session_factory, session, member):
     assert row.created_at == row.updated_at == NOW
 
 
+def test_a_journal_entry_is_private_unless_the_member_shares_it(session_factory, session,
+                                                                 member):
+    with session_factory.begin() as s:
+        save_checkin(session=s, actor=member, form=form(journal="Just for me."), now=NOW)
+    [row] = checkin_rows(session, member.id)
+    assert (row.journal, row.journal_shared) == ("Just for me.", False)
+    with session_factory.begin() as s:
+        save_checkin(session=s, actor=member, form=form(journal="For Sam too.",
+                                                        journal_shared=True), now=NOW)
+    [row] = checkin_rows(session, member.id)
+    assert (row.journal, row.journal_shared) == ("For Sam too.", True)
+    # Saving the day again without the box ticked makes the entry private again.
+    with session_factory.begin() as s:
+        save_checkin(session=s, actor=member, form=form(journal="For Sam too."), now=NOW)
+    [row] = checkin_rows(session, member.id)
+    assert row.journal_shared is False
+
+
+def test_sharing_a_journal_entry_takes_a_yes_or_no(session_factory, session, member):
+    with pytest.raises(ValidationError) as refused, session_factory.begin() as s:
+        save_checkin(session=s, actor=member, form=form(journal="x", journal_shared="yes"),
+                     now=NOW)
+    assert set(refused.value.errors) == {"journal_shared"}
+    assert checkin_rows(session, member.id) == []
+
+
 def test_saving_the_same_day_again_edits_it(session_factory, session, member):
     with session_factory.begin() as s:
         save_checkin(session=s, actor=member, form=form(mood=2, journal="first"), now=NOW)

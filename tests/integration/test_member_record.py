@@ -68,3 +68,62 @@ def test_revoked_member_is_not_found_and_the_attempt_is_audited(session_factory,
                       screen="Client detail", now=NOW)
     event = session.scalars(select(AuditEvent).where(AuditEvent.member_id == cy.id)).one()
     assert (event.outcome, event.actor_id) == ("denied", counselor.id)
+
+
+@pytest.fixture
+def journal_keeper(session):
+    """A member with a shared and a private journal entry, a hard day with a reason and
+    a gratitude, and one viewer per sharing of interest."""
+    member = make_user(session, "jules", "member", name="Jules J.")
+    add_checkin(session, member, TODAY, journal="SHARED ENTRY", journal_shared=True,
+                gratitude="THANKS", hard_day=True, hard_day_reason="WHY HARD")
+    add_checkin(session, member, TODAY - timedelta(days=1), journal="PRIVATE ENTRY")
+    viewers = {}
+    for name, categories in {"notes": ("checkins", "notes"), "plain": ("checkins",),
+                             "flags": ("checkins", "flags"),
+                             "all": ("checkins", "steps", "flags", "notes")}.items():
+        viewers[name] = make_user(session, f"viewer-{name}", "counselor")
+        grant(session, member, viewers[name], *categories, purpose="counseling")
+    session.commit()
+    return member, viewers
+
+
+def read(session_factory, actor, member, purpose="counseling"):
+    with session_factory.begin() as s:
+        return member_record(session=s, actor=actor, member_id=member.id, purpose=purpose,
+                             screen="Client detail", now=NOW)
+
+
+def test_a_viewer_reads_only_the_journal_entries_the_member_shared(session_factory,
+                                                                    journal_keeper):
+    member, viewers = journal_keeper
+    # Notes shared: the entry marked shared, never the private one.
+    assert [c.journal for c in read(session_factory, viewers["notes"], member).checkins] == [
+        "SHARED ENTRY", None]
+    assert [c.journal for c in read(session_factory, viewers["all"], member).checkins] == [
+        "SHARED ENTRY", None]
+    # Notes not shared: not even the entry marked shared.
+    for name in ("plain", "flags"):
+        record = read(session_factory, viewers[name], member)
+        assert [c.journal for c in record.checkins] == [None, None]
+        assert [c.journal_shared for c in record.checkins] == [None, None]
+    # The member reads every entry of theirs, and which ones they shared.
+    own = read(session_factory, member, member, purpose=None)
+    assert [(c.journal, c.journal_shared) for c in own.checkins] == [
+        ("SHARED ENTRY", True), ("PRIVATE ENTRY", False)]
+
+
+def test_hard_days_go_with_flags_and_their_reasons_with_flags_and_notes(session_factory,
+                                                                        journal_keeper):
+    member, viewers = journal_keeper
+    seen = {name: read(session_factory, viewer, member).checkins[0]
+            for name, viewer in viewers.items()}
+    # Check-ins alone: no hard day, not even as a yes/no.
+    assert (seen["plain"].hard_day, seen["plain"].hard_day_reason) == (None, None)
+    # Notes without flags: the member's words, but not the one that says the day was hard.
+    assert (seen["notes"].hard_day, seen["notes"].hard_day_reason,
+            seen["notes"].gratitude) == (None, None, "THANKS")
+    # Flags without notes: the hard day, not its reason.
+    assert (seen["flags"].hard_day, seen["flags"].hard_day_reason,
+            seen["flags"].gratitude) == (True, None, None)
+    assert (seen["all"].hard_day, seen["all"].hard_day_reason) == (True, "WHY HARD")

@@ -124,3 +124,21 @@ def test_summary_speaks_of_the_member_to_a_viewer():
     points = [DayPoint(day, 4, 2, False, False)]
     assert "their mood averaged 4.0 of 5 and their craving" in mood_craving_summary(
         points, start=day, end=day, whose="their")
+
+
+def test_a_reader_without_flags_sees_no_hard_day_in_figures_or_sentence():
+    """Hard days belong to flags (dashboard/categories.py): a reader sharing check-ins alone
+    gets no marker, no hover word and no count of them; reported use stays."""
+    points = [days_ago(1, hard_day=True, used_substances=True), days_ago(2, hard_day=True)]
+    checkins_only = frozenset({"checkins"})
+    for fig in (mood_craving_figure(points, start=START, end=END, categories=checkins_only),
+                checkin_calendar_figure(points, start=START, end=END,
+                                        categories=checkins_only)):
+        assert "Hard day" not in traces(fig) and "Reported use" in traces(fig)
+        assert "hard day" not in fig.to_json().lower()
+    text = mood_craving_summary(points, start=START, end=END, whose="their",
+                                categories=checkins_only)
+    assert "hard day" not in text and text.endswith("with reported use on 1 day.")
+    shared = mood_craving_summary(points, start=START, end=END, whose="their",
+                                  categories={"checkins", "flags"})
+    assert "with 2 hard days and reported use on 1 day." in shared
