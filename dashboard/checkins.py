@@ -193,17 +193,12 @@ def save_checkin(*, session: Session, actor: Actor, form: CheckInForm,
         select(CheckIn).where(CheckIn.id == checkin_id).execution_options(populate_existing=True)
     ).one()
 
-    categories = {"checkins"}
-    if checkin.hard_day:
-        categories.add("flags")
-    if checkin.gratitude or checkin.journal or checkin.hard_day_reason:
-        categories.add("notes")
     for evaluate in flag_evaluators:
         evaluate(session=session, checkin=checkin, now=now)
-    # Last: appending to the audit chain locks its head until the commit, and every other
-    # audited action waits for it (PostgreSQL).
+    # The event says that a check-in was saved, never what it holds: the administrator who
+    # reads the audit log must not learn of a hard day or a relapse from it.
     record_event(session, actor_id=actor.id, actor_role="member", action="checkin_saved",
-                 member_id=actor.id, categories=categories, screen="Today", at=now,
+                 member_id=actor.id, categories=("checkins",), screen="Today", at=now,
                  detail=("edited" if existed else "created")
                  + (", late" if checkin.is_late else ""))
 
@@ -239,7 +234,8 @@ def reset_sobriety_date(*, session: Session, actor: Actor, used_on: date,
     session.add(SobrietyDateChange(member_id=actor.id, previous_date=profile.sobriety_date,
                                    new_date=new_date, changed_at=now))
     profile.sobriety_date = new_date
-    record_event(session, actor_id=actor.id, actor_role="member", action="sobriety_date_reset",
-                 member_id=actor.id, categories=("checkins",), screen="Today", at=now)
+    # "profile updated", not what changed: a new sobriety date tells of a relapse.
+    record_event(session, actor_id=actor.id, actor_role="member", action="profile_updated",
+                 member_id=actor.id, screen="Today", at=now)
     return new_date
 

@@ -56,9 +56,9 @@ def update_step(*, session: Session, actor: Actor, step: int, status: str, notes
     row.status, row.started_on, row.completed_on = status, started_on, completed_on
     row.notes = notes
     row.updated_at = now
+    # Which step and where the member stands on it are theirs, not the audit log's.
     record_event(session, actor_id=actor.id, actor_role="member", action="step_updated",
-                 member_id=actor.id, categories=("steps", "notes") if notes else ("steps",),
-                 screen="Steps", at=now, detail=f"step {step}: {status}")
+                 member_id=actor.id, categories=("steps",), screen="Steps", at=now)
     return row
 
 

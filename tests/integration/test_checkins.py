@@ -253,7 +253,9 @@ def test_flag_evaluators_run_in_the_same_transaction(session_factory, session, m
     assert [r.local_date for r in checkin_rows(session, member.id)] == [TODAY]
 
 
-def test_the_audit_event_holds_no_words_of_the_member(session_factory, session, member):
+def test_the_audit_event_holds_no_words_and_no_clinical_fact(session_factory, session, member):
+    """Its categories used to say "flags" for a hard day, which the administrator's log
+    showed without any consent."""
     words = form(gratitude="gratitude words", journal="journal words", hard_day=True,
                  hard_day_reason="reason words", used_substances=True)
     with session_factory.begin() as s:
@@ -261,7 +263,7 @@ def test_the_audit_event_holds_no_words_of_the_member(session_factory, session, 
     [event] = events(session, "checkin_saved")
     assert (event.actor_id, event.member_id, event.outcome) == (member.id, member.id, "allowed")
     assert "words" not in (event.detail or "")
-    assert set(event.categories.split(",")) == {"checkins", "flags", "notes"}
+    assert event.categories == "checkins"
 
 
 def test_only_members_check_in(session_factory, session):
@@ -293,8 +295,8 @@ def test_reported_use_offers_a_reset_kept_in_the_history(session_factory, sessio
     assert [(h.previous_date, h.new_date) for h in record.sobriety_history] == [
         (date(2025, 6, 1), new_date)]
     assert len(events(session, "view")) == views_before + 1  # one read, one event
-    [event] = events(session, "sobriety_date_reset")
-    assert event.detail is None
+    [event] = events(session, "profile_updated")  # not "sobriety date reset": a relapse
+    assert event.detail is None and event.categories == ""
 
     # Saving the same day again offers nothing more, and a second reset changes nothing.
     with session_factory.begin() as s:

@@ -128,7 +128,7 @@ def test_everything_written_shows_up_in_the_json_export(session_factory, session
     actions = [(e["who"], e["action"], e["screen"]) for e in document["audit_events"]]
     assert ("Sam Sponsor", "view", "Sponsee detail") in actions
     assert ("you", "checkin_saved", "Today") in actions
-    assert ("you", "sobriety_date_reset", "Today") in actions
+    assert ("you", "profile_updated", "Today") in actions
     assert ("you", "data_exported", "My data") in actions
 
 
