@@ -110,13 +110,40 @@ def throttled_message(wait: timedelta) -> str:
             f"{minutes(max(1, -int(-wait.total_seconds() // 60)))} and try again.")
 
 
+@dataclass(frozen=True)
+class PasswordProof:
+    """A password checked against the hash an account had when it was read: the slow
+    part of a login (argon2id, tens of milliseconds), done outside any transaction so that
+    a flood of logins never holds up other people's saves."""
+
+    checked_hash: str | None  # None: no such account (a dummy hash took the same time)
+    valid: bool
+    new_hash: str | None
+
+
+def stored_password_hash(*, session: Session, username: str) -> str | None:
+    return session.scalar(select(User.password_hash)
+                          .where(User.username == normalize_username(username)))
+
+
+def prove_password(*, password: str, stored_hash: str | None) -> PasswordProof:
+    """Check `password` against `stored_hash`; call it outside any transaction."""
+    if stored_hash is None:
+        dummy_verify(password)
+        return PasswordProof(checked_hash=None, valid=False, new_hash=None)
+    valid, new_hash = verify_and_update(password, stored_hash)
+    return PasswordProof(checked_hash=stored_hash, valid=valid, new_hash=new_hash)
+
+
 def log_in(
     *, session: Session, username: str, password: str, settings: Settings, now: datetime,
     client_address: str | None = None, throttle: LoginThrottle = THROTTLE,
+    proof: PasswordProof | None = None,
 ) -> LoginResult:
     """Check a username and password. Failures are counted and audited, never explained.
     `client_address`, where known, lets the throttle stop one address trying many
-    accounts."""
+    accounts. With a `proof` made beforehand against the hash the account still has, no
+    password is hashed here; otherwise it is checked here."""
     name = normalize_username(username)
     wait = throttle.attempt(address=client_address, username=name, now=now)
     if wait is not None:
@@ -125,29 +152,38 @@ def log_in(
                      detail="too many attempts")
         return LoginResult(actor=None, error=throttled_message(wait))
     result = _check_password(session=session, name=name, password=password,
-                             settings=settings, now=now)
+                             settings=settings, now=now, proof=proof)
     if not result.ok:
         throttle.failed(address=client_address, now=now)
     return result
 
 
 def _check_password(*, session: Session, name: str, password: str, settings: Settings,
-                    now: datetime) -> LoginResult:
+                    now: datetime, proof: PasswordProof | None) -> LoginResult:
     user = session.scalar(select(User).where(User.username == name))
 
+    def checked() -> tuple[bool, str | None]:
+        if proof is not None and proof.checked_hash == user.password_hash:
+            return proof.valid, proof.new_hash
+        return verify_and_update(password, user.password_hash)
+
+    def spend_the_time() -> None:
+        if proof is None:
+            dummy_verify(password)
+
     if user is None:
-        dummy_verify(password)
+        spend_the_time()
         record_event(session, actor_id=None, action="login_failed", outcome="denied", at=now,
                      detail="unknown username")
         return LoginResult(actor=None, error=login_failed_message(settings))
 
     if is_locked(user, now):
-        dummy_verify(password)
+        spend_the_time()
         record_event(session, actor_id=user.id, action="login_failed", outcome="denied", at=now,
                      detail="account locked")
         return LoginResult(actor=None, error=login_failed_message(settings))
 
-    valid, new_hash = verify_and_update(password, user.password_hash)
+    valid, new_hash = checked()
     if not valid or not user.is_active:
         detail = "wrong password" if not valid else "account deactivated"
         record_event(session, actor_id=user.id, action="login_failed", outcome="denied", at=now,

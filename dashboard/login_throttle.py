@@ -76,6 +76,12 @@ class LoginThrottle:
                 self._per_username.add(username, now)
             return longest
 
+    def would_refuse(self, *, address: str | None, username: str, now: datetime) -> bool:
+        """Whether `attempt` would refuse now; counts nothing (to skip a hash in vain)."""
+        with self._lock:
+            return (self._per_username.wait(username, now) is not None
+                    or bool(address) and self._per_address.wait(address, now) is not None)
+
     def failed(self, *, address: str | None, now: datetime) -> None:
         if address:
             with self._lock:

@@ -6,6 +6,8 @@ import streamlit as st
 from dashboard import auth, clock
 from dashboard.account_resets import redeem_reset_code
 from dashboard.config import settings
+from dashboard.login_throttle import THROTTLE
+from dashboard.web.database import transaction
 from dashboard.web.forms import submit
 from dashboard.web.session import NOTICE_KEY, start_session
 
@@ -22,9 +24,18 @@ with st.form("login", clear_on_submit=True):
     submitted = st.form_submit_button("Log in", type="primary")
 if submitted:
     now = clock.now()
+    address = st.context.ip_address
+    proof = None
+    if not THROTTLE.would_refuse(address=address, username=auth.normalize_username(username),
+                                 now=now):
+        # The slow hash between two short transactions, never inside the write turn.
+        with transaction() as session:
+            stored = auth.stored_password_hash(session=session, username=username)
+        proof = auth.prove_password(password=password, stored_hash=stored)
     result = submit(lambda session: auth.log_in(session=session, username=username,
                                                 password=password, settings=settings(),
-                                                now=now, client_address=st.context.ip_address),
+                                                now=now, client_address=address,
+                                                proof=proof),
                     rerun=False)
     if result is not None and result.ok:
         start_session(result.actor, now)

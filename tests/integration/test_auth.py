@@ -3,7 +3,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from dashboard.auth import change_password, current_actor, log_in, login_failed_message
+from dashboard.auth import (
+    change_password,
+    current_actor,
+    log_in,
+    login_failed_message,
+    prove_password,
+    stored_password_hash,
+)
 from dashboard.config import Settings
 from dashboard.errors import ValidationError
 from dashboard.login_throttle import ATTEMPTS_PER_USERNAME, FAILURES_PER_ADDRESS
@@ -183,3 +190,37 @@ def test_a_username_hammered_from_many_addresses_is_slowed(session_factory, alic
         attempt(session_factory, f"guess {n}", now=NOW + timedelta(seconds=n))
     result = attempt(session_factory, PASSWORD, now=NOW + timedelta(seconds=30))
     assert not result.ok and "too many login attempts" in result.error
+
+
+def test_a_proof_made_outside_the_transaction_spares_the_hash_inside(session_factory, alice,
+                                                                    monkeypatch):
+    """A flood of logins used to hash inside the write turn, and everyone's saves waited."""
+    with session_factory.begin() as s:
+        stored = stored_password_hash(session=s, username="ALICE")
+    proof = prove_password(password=PASSWORD, stored_hash=stored)
+    unknown = prove_password(password=PASSWORD, stored_hash=None)
+
+    def no_hash_here(*args):
+        raise AssertionError("hashed inside the transaction")
+
+    monkeypatch.setattr("dashboard.auth.verify_and_update", no_hash_here)
+    monkeypatch.setattr("dashboard.auth.dummy_verify", no_hash_here)
+    with session_factory.begin() as s:
+        assert log_in(session=s, username="alice", password=PASSWORD, settings=SETTINGS,
+                      now=NOW, proof=proof).ok
+    with session_factory.begin() as s:
+        assert not log_in(session=s, username="nobody", password=PASSWORD, settings=SETTINGS,
+                          now=NOW, proof=unknown).ok
+
+
+def test_a_proof_of_a_hash_since_replaced_counts_for_nothing(session_factory, session, alice):
+    with session_factory.begin() as s:
+        stored = stored_password_hash(session=s, username="alice")
+    proof = prove_password(password=PASSWORD, stored_hash=stored)
+    with session_factory.begin() as s:
+        change_password(session=s, actor=alice, current_password=PASSWORD,
+                        new_password="my own new passphrase",
+                        confirm_password="my own new passphrase", now=NOW)
+    with session_factory.begin() as s:
+        assert not log_in(session=s, username="alice", password=PASSWORD, settings=SETTINGS,
+                          now=NOW, proof=proof).ok
