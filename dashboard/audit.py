@@ -3,9 +3,10 @@ action it records.
 
 There is deliberately no update or delete function here, and events never carry note
 text, passwords or substance details: only who, whose, which categories, why, where and
-whether it was allowed. Each event carries an HMAC (keyed with the application secret) of
-its content and of the previous event's hash, so an edited, inserted or deleted row shows
-up at that row when the chain is verified (`python -m dashboard verify-audit`).
+whether it was allowed. Each event carries its own HMAC under the audit key, over its id
+and content, from the moment it is written; appends share no lock. A sealer seals the
+events into batches with a Merkle root and a signed head (dashboard/audit_seal.py), and
+`python -m dashboard verify-audit` checks it all (dashboard/audit_verify.py).
 """
 
 from __future__ import annotations
@@ -15,21 +16,21 @@ import hmac
 import json
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from dashboard.config import AUDIT_SECRET_ENV, ConfigError, settings
 from dashboard.secret_files import read_or_create_secret_file
 from dashboard.text import clean_text
-from models import AuditChainHead, AuditEvent
+from models import AuditBatch, AuditEvent
 
 MAX_DETAIL = 200
 GENESIS = "0" * 64
+EVENT_HMAC_VERSION = "event-v2"
 SECRET_FILE = "audit-secret.key"
 _HASHED_FIELDS = ("at", "actor_id", "actor_role", "action", "member_id", "categories",
                   "purpose", "screen", "outcome", "detail")
@@ -75,8 +76,9 @@ def _canonical_time(moment: datetime) -> str:
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def event_hash(secret: bytes, prev_hash: str, event: dict, at: str | None = None) -> str:
-    """The event's HMAC; `at` is its time in canonical form, when the caller has it."""
+def legacy_event_hash(secret: bytes, prev_hash: str, event: dict, at: str | None = None) -> str:
+    """The HMAC of an event of the older hash chain (before migration 0007): over its
+    content and the previous event's hash."""
     content = [prev_hash] + [
         (at or _canonical_time(event["at"])) if name == "at" else event.get(name)
         for name in _HASHED_FIELDS
@@ -84,35 +86,52 @@ def event_hash(secret: bytes, prev_hash: str, event: dict, at: str | None = None
     return hmac.new(secret, _encode(content).encode(), hashlib.sha256).hexdigest()
 
 
-def append_events(executor, rows: list[dict]) -> None:
-    """Chain and insert events (through a Session or a Connection), in order.
+def event_hmac(secret: bytes, event_id: int, event: dict, at: str | None = None) -> str:
+    """An event's own HMAC, over its id and content; `at` is its time in canonical form,
+    when the caller has it. The id binds the content to its place in the log."""
+    content = [EVENT_HMAC_VERSION, event_id] + [
+        (at or _canonical_time(event["at"])) if name == "at" else event.get(name)
+        for name in _HASHED_FIELDS
+    ]
+    return hmac.new(secret, _encode(content).encode(), hashlib.sha256).hexdigest()
 
-    Locks the chain head row, so that concurrent transactions append one after the other.
+
+def _new_ids(executor, count: int) -> list[int]:
+    """Ids for `count` new events. On PostgreSQL from the table's sequence, which hands out
+    ids to concurrent transactions without either waiting; on SQLite, whose transactions
+    write one at a time, after the newest event and the newest sealed id (an id is never
+    used twice, even when the newest events were deleted)."""
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    if bind.dialect.name == "postgresql":
+        return sorted(executor.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) "
+            "FROM generate_series(1, :count)"), {"count": count}).scalars())
+    newest = executor.execute(select(func.max(AuditEvent.id))).scalar_one() or 0
+    sealed = executor.execute(select(func.max(AuditBatch.last_event_id))).scalar_one() or 0
+    start = max(newest, sealed) + 1
+    return list(range(start, start + count))
+
+
+def append_events(executor, rows: list[dict]) -> None:
+    """Insert events (through a Session or a Connection), in order, each with its HMAC.
+
+    No lock is shared with other appends: a sealer chains the events into batches later
+    (dashboard/audit_seal.py).
     """
     if not rows:
         return
     secret = _secret_for(executor)
-    head = executor.execute(
-        select(AuditChainHead.last_hash).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    previous = head or GENESIS
     canonical_times: dict[datetime, str] = {}  # a list screen's events share one time
-    for row in rows:
+    for row, event_id in zip(rows, _new_ids(executor, len(rows)), strict=True):
         at = canonical_times.get(row["at"])
         if at is None:
             at = canonical_times[row["at"]] = _canonical_time(row["at"])
-        row["prev_hash"] = previous
-        row["row_hash"] = previous = event_hash(secret, row["prev_hash"], row, at)
+        row["id"] = event_id
+        row["prev_hash"] = None
+        row["row_hash"] = event_hmac(secret, event_id, row, at)
     # A plain executemany of the table, not the ORM's bulk insert: a caseload appends
-    # thousands of events at once. The newest id is ours: the head's lock keeps every
-    # other append waiting until this transaction ends.
+    # thousands of events at once.
     executor.execute(AuditEvent.__table__.insert(), rows)
-    last_id = select(func.max(AuditEvent.id)).scalar_subquery()
-    if head is None:
-        executor.execute(insert(AuditChainHead).values(id=1, last_id=last_id, last_hash=previous))
-    else:
-        executor.execute(update(AuditChainHead).where(AuditChainHead.id == 1)
-                         .values(last_id=last_id, last_hash=previous))
 
 
 def _event_row(*, at, actor_id, actor_role, action, member_id, categories, purpose, screen,
@@ -155,45 +174,3 @@ def record_events(session: Session, rows: list[dict]) -> None:
                    outcome=row.get("outcome", "allowed"), detail=row.get("detail"))
         for row in rows
     ])
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    intact: bool
-    checked: int
-    unchained: int  # events written before the chain existed
-    problem_id: int | None = None
-    problem: str | None = None
-
-
-def verify_chain(session: Session) -> ChainReport:
-    """Walk the chain in id order; report the first event that was edited, inserted or
-    follows a deleted one, and deleted events at the end."""
-    secret = _secret_for(session)
-    previous = None
-    checked = unchained = 0
-    rows = session.execute(
-        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=5000)
-    ).scalars()
-    for event in rows:
-        if event.row_hash is None and previous is None:
-            unchained += 1
-            continue
-        fields = {name: getattr(event, name) for name in _HASHED_FIELDS}
-        if event.row_hash is None or event.prev_hash is None:
-            return ChainReport(False, checked, unchained, event.id,
-                               "event has no hash: it was inserted outside the application")
-        if event_hash(secret, event.prev_hash, fields) != event.row_hash:
-            return ChainReport(False, checked, unchained, event.id,
-                               "event does not match its hash: it was edited or inserted")
-        expected_previous = previous if previous is not None else GENESIS
-        if event.prev_hash != expected_previous and not (previous is None and unchained):
-            return ChainReport(False, checked, unchained, event.id,
-                               "the event before this one is missing or was replaced")
-        previous = event.row_hash
-        checked += 1
-    head = session.execute(select(AuditChainHead)).scalar_one_or_none()
-    if head is not None and head.last_hash != (previous or GENESIS):
-        return ChainReport(False, checked, unchained, head.last_id,
-                           "events at the end of the trail were deleted")
-    return ChainReport(True, checked, unchained)

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from dashboard.audit import ChainReport, record_event, verify_chain
+from dashboard.audit import record_event
+from dashboard.audit_verify import ChainReport, verify_log
 from dashboard.auth import Actor, normalize_username
 from dashboard.csv_cells import csv_text
 from dashboard.errors import PermissionDenied
@@ -83,11 +84,12 @@ def audit_log(
     return rows
 
 
-def audit_chain_status(*, session: Session, actor: Actor) -> ChainReport:
-    """Whether the audit trail's hash chain is intact (admins only)."""
+def audit_chain_status(*, session: Session, actor: Actor, now: datetime) -> ChainReport:
+    """Whether the audit trail is intact (admins only): every event's HMAC, every sealed
+    batch and the chain of their signed heads, as `python -m dashboard verify-audit`."""
     if not actor.has_role("admin"):
         raise PermissionDenied()
-    return verify_chain(session)
+    return verify_log(session, now=now)
 
 
 def audit_csv(rows: list[AuditRow]) -> str:

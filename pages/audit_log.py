@@ -32,11 +32,12 @@ st.title("Audit log")
 st.write("Every login, account change and access to member data, allowed or refused. "
          "Events are never changed or deleted.")
 
-with st.spinner("Checking the audit trail's hash chain..."), transaction() as session:
-    chain = audit_chain_status(session=session, actor=actor)
+with st.spinner("Checking the audit trail..."), transaction() as session:
+    chain = audit_chain_status(session=session, actor=actor, now=now)
 older = f" {chain.unchained} older events predate the chain." if chain.unchained else ""
+pending = f" {chain.pending} newer events are not sealed yet." if chain.pending else ""
 if chain.intact:
-    st.success(f"The audit trail is intact: {chain.checked} events verified.{older}",
+    st.success(f"The audit trail is intact: {chain.checked} events verified.{pending}{older}",
                icon=":material/verified_user:")
 else:
     st.error(f"The audit trail was tampered with at event {chain.problem_id}: {chain.problem}. "

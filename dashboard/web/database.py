@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashboard import write_turns
+from dashboard.audit_seal import start_audit_sealer
 from dashboard.config import settings
 from dashboard.encryption_keys import configure_keys
 from dashboard.users import has_any_user
@@ -32,6 +33,8 @@ def _session_factory(database_url: str) -> sessionmaker[Session]:
     # start here with a clear error, before any screen reads or writes a note.
     configure_keys(settings=settings(), engine=engine)
     start_wal_checkpointer(engine)
+    # Seals the audit events into signed batches every few seconds; appends never wait on it.
+    start_audit_sealer(engine)
     return make_session_factory(engine)
 
 
