@@ -3,6 +3,8 @@
 Run with `streamlit run dashboard/app.py` from the repository root.
 """
 
+import os
+from contextlib import nullcontext
 from pathlib import Path
 
 import streamlit as st
@@ -10,8 +12,17 @@ import streamlit as st
 from dashboard.web.database import busy_database_message
 from dashboard.web.forms import flash_for_one_run
 from dashboard.web.navigation import navigation_for
-from dashboard.web.session import end_session, session_actor
+from dashboard.web.session import (
+    end_session,
+    session_actor,
+    tell_resets,
+    watch_session_expiry,
+)
 from dashboard.web.widgets import plain
+
+# Every file the app creates (the database and its log files, key files) is readable by its
+# own user only: process state, set before the first run opens anything, not a setting.
+os.umask(0o077)
 
 # A local icon: a page icon named by a font glyph makes every browser fetch it from outside.
 ICON = Path(__file__).resolve().parent / "static" / "icon.png"
@@ -19,12 +30,17 @@ st.set_page_config(page_title="Recovery dashboard", page_icon=str(ICON), layout=
 
 actor = session_actor()
 pages, position = navigation_for(actor)
-if actor is not None and position == "sidebar" and not actor.must_change_password:
-    with st.sidebar:
-        st.caption(f"Logged in as **{plain(actor.display_name)}** ({actor.username})")
-        if st.button("Log out", icon=":material/logout:"):
-            end_session("logged out", notice="You have logged out.")
-            st.rerun()
+if actor is not None and position == "sidebar":
+    tell_resets(actor)
+if actor is not None:
+    with st.sidebar if position == "sidebar" else nullcontext():
+        if position == "sidebar" and not actor.must_change_password:
+            st.caption(f"Logged in as **{plain(actor.display_name)}** ({actor.username})")
+            if st.button("Log out", icon=":material/logout:"):
+                end_session("logged out", notice="You have logged out.")
+                st.rerun()
+        # Ends the session on time even when nobody touches the screen again.
+        watch_session_expiry()
 
 with busy_database_message(), flash_for_one_run():
     st.navigation(pages, position=position).run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -144,21 +145,66 @@ def cmd_reset_two_factor(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_verify_audit(args, settings: Settings) -> int:
-    from dashboard.audit import verify_chain
+def cmd_seal(args, settings: Settings) -> int:
+    from dashboard.audit_seal import seal_all
 
     engine = _engine(settings)
-    with make_session_factory(engine)() as session:
-        report = verify_chain(session)
-    engine.dispose()
+    try:
+        result = seal_all(make_session_factory(engine), now=clock.now(), full=True)
+    finally:
+        engine.dispose()
+    print(f"Sealed {result.events} audit event{'' if result.events == 1 else 's'} in "
+          f"{result.batches} batch{'' if result.batches == 1 else 'es'}.")
+    if result.refused:
+        print(f"error: {len(result.refused)} events were not sealed, their HMAC is wrong or "
+              f"missing (the first: event {result.refused[0]}); run verify-audit",
+              file=sys.stderr)
+        return EXIT_FAILURE
+    return 0
+
+
+def cmd_verify_audit(args, settings: Settings) -> int:
+    from dashboard.audit_verify import (
+        AnchorError,
+        append_anchor,
+        check_anchors,
+        read_anchors,
+        verify_log,
+    )
+
+    anchor_path = Path(args.anchor) if args.anchor else None
+    if anchor_path is not None and not anchor_path.parent.is_dir():
+        raise CommandError(f"the folder {anchor_path.parent} does not exist")
+    try:
+        anchors = read_anchors(anchor_path) if anchor_path is not None else []
+    except AnchorError as error:
+        raise CommandError(str(error), code=EXIT_FAILURE) from None
+    now = clock.now()
+    engine = _engine(settings)
+    try:
+        with make_session_factory(engine)() as session:
+            report = verify_log(session, now=now)
+            cut = check_anchors(session, anchors) if report.intact else None
+    finally:
+        engine.dispose()
     older = f" ({report.unchained} older events predate the chain)" if report.unchained else ""
-    if report.intact:
-        print(f"The audit trail is intact: {report.checked} events verified{older}.")
-        return 0
-    print(f"error: the audit trail was tampered with at event {report.problem_id}: "
-          f"{report.problem} ({report.checked} events verified before it){older}",
-          file=sys.stderr)
-    return EXIT_FAILURE
+    if not report.intact:
+        print(f"error: the audit trail was tampered with at event {report.problem_id}: "
+              f"{report.problem} ({report.checked} events verified before it){older}",
+              file=sys.stderr)
+        return EXIT_FAILURE
+    if cut is not None:
+        print(f"error: the audit trail was tampered with: {cut}", file=sys.stderr)
+        return EXIT_FAILURE
+    pending = (f"; {report.pending} newer events not sealed yet, their HMACs verified"
+               if report.pending else "")
+    print(f"The audit trail is intact: {report.checked} events verified in "
+          f"{report.batches} sealed batches{pending}{older}.")
+    if anchor_path is not None:
+        append_anchor(anchor_path, report.newest, now=now)
+        print(f"Checked {len(anchors)} earlier anchors; anchored the newest head "
+              f"({report.newest.size if report.newest else 0} events) in {anchor_path}.")
+    return 0
 
 
 def cmd_rotate_key(args, settings: Settings) -> int:
@@ -208,16 +254,26 @@ def cmd_backup(args, settings: Settings) -> int:
         raise CommandError(f"{target} exists already; choose a new file name")
     if not target.parent.is_dir():
         raise CommandError(f"the folder {target.parent} does not exist")
-    # SQLite's online backup: a consistent copy while the app keeps running.
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    # The copy holds every member's data: private (0600) from its first byte, whatever the
+    # umask, and never over a file that appeared meanwhile.
     try:
-        destination = sqlite3.connect(target)
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise CommandError(f"{target} exists already; choose a new file name") from None
+    # SQLite's online backup: a consistent copy while the app keeps running.
+    try:
+        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
         try:
-            source.backup(destination)
+            destination = sqlite3.connect(target)
+            try:
+                source.backup(destination)
+            finally:
+                destination.close()
         finally:
-            destination.close()
-    finally:
-        source.close()
+            source.close()
+    except BaseException:
+        target.unlink(missing_ok=True)  # no half copy left behind
+        raise
     print(f"Backed up {source_path} to {target}.")
     # The backup is worthless without the key, and the key must not travel with it.
     print(f"The notes' encryption key is not in the backup: it is in "
@@ -309,9 +365,19 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("username")
     reset.set_defaults(handler=cmd_reset_two_factor)
 
-    verify = commands.add_parser("verify-audit",
-                                 help="check the audit trail's hash chain; names the first bad event")
+    verify = commands.add_parser(
+        "verify-audit",
+        help="check the audit trail's events, sealed batches and signed heads; names the "
+             "first bad event")
+    verify.add_argument("--anchor", metavar="FILE",
+                        help="a file outside the database: check the heads written there "
+                             "before, then add the newest")
     verify.set_defaults(handler=cmd_verify_audit)
+
+    seal = commands.add_parser(
+        "seal", help="seal the audit events due into signed batches (the app does it every "
+                     "few seconds); idempotent")
+    seal.set_defaults(handler=cmd_seal)
 
     rotate = commands.add_parser(
         "rotate-key",
@@ -340,6 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Every file a command creates (the database and its log files, keys, backups) is its
+    # user's alone: process state, not a setting. Put back afterwards for a caller that
+    # runs commands inside its own process.
+    previous_umask = os.umask(0o077)
     try:
         args = build_parser().parse_args(argv)
         # Read once, here, and handed to the command: a bad value stops it before it starts.
@@ -366,3 +436,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    finally:
+        os.umask(previous_umask)

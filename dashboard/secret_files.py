@@ -65,7 +65,7 @@ def create_private_file(path: Path, content: bytes) -> bool:
 
     A hard link of a finished private file fails if the name exists: the complete file
     appears at once, and of two processes only one creates it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if path.exists():
         return False
     written = _write_temporary(path.parent, content)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import threading
 import weakref
 from pathlib import Path
@@ -23,6 +25,11 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 # instead (WalCheckpointer); this is the backstop for a process without one (the CLI).
 SQLITE_AUTOCHECKPOINT_PAGES = 16_000  # 64 MB at 4 KiB pages
 CHECKPOINT_EVERY_SECONDS = 1.0
+# A SQLite database is its owner's alone: member data, and another local user must not read
+# it. The files SQLite adds beside it take the database file's own mode.
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def make_engine(url: str, *, sqlite_write_lock_first: bool = True, **kwargs) -> Engine:
@@ -38,7 +45,7 @@ def make_engine(url: str, *, sqlite_write_lock_first: bool = True, **kwargs) -> 
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(database))
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -60,6 +67,28 @@ def make_engine(url: str, *, sqlite_write_lock_first: bool = True, **kwargs) -> 
                                                      " ".join(from_url or ()),
                                                      connect_args.get("options"), "-c jit=off"]))
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Make sure the SQLite file at `path` is readable by its owner only, before SQLite
+    opens it: a new folder is created 0700 and a new (empty) database file 0600, whatever
+    the process's umask; its -wal and -shm files then take that mode from it. A database
+    of ours that others can read (made before this rule) is made private, with a warning."""
+    path.parent.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+        return
+    except FileExistsError:
+        pass
+    for file in [path, *(path.with_name(path.name + side) for side in SQLITE_SIDE_FILES)]:
+        try:
+            info = file.stat()
+        except FileNotFoundError:
+            continue
+        if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO) and info.st_uid == os.geteuid():
+            os.chmod(file, stat.S_IMODE(info.st_mode) & ~(stat.S_IRWXG | stat.S_IRWXO))
+            logger.warning("%s was readable by other users (mode %o); it is now private",
+                           file, stat.S_IMODE(info.st_mode))
 
 
 def _configure_sqlite(engine: Engine, *, write_lock_first: bool) -> None:

@@ -93,7 +93,7 @@ with st.form("grant_consent"):
                                max_value=today + timedelta(days=MAX_CONSENT_DAYS),
                                help="At most two years. Sharing ends at the end of that day.")
     signature = st.text_input("Type your full name to sign", max_chars=120,
-                              help=f"As on your account: {actor.display_name}")
+                              help=f"As on your account: {plain(actor.display_name)}")
     acknowledged = st.checkbox("I understand that I can stop sharing at any time, and that "
                                "what they already saw cannot be unseen.")
     submitted = st.form_submit_button("Share", type="primary")

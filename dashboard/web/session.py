@@ -7,11 +7,13 @@ status are read again from the database on every run, never cached.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 import streamlit as st
 
 from dashboard import auth, clock
+from dashboard.account_resets import resets_to_tell
 from dashboard.auth import Actor
 from dashboard.config import settings
 from dashboard.web.database import transaction
@@ -24,11 +26,12 @@ NEW_RECOVERY_CODES_KEY = "new_recovery_codes"
 TWO_FACTOR_NOTICE_KEY = "recovery_codes_left"
 
 
-def start_session(actor: Actor, now: datetime) -> None:
+def start_session(actor: Actor, now: datetime, *, via_reset_code: bool = False) -> None:
     # "second_factor": the two-factor set-up (its enrolment time) this session has passed a
     # code of; None until then. Bound to the set-up, so a reset invalidates it.
     st.session_state[AUTH_KEY] = {"user_id": actor.id, "logged_in_at": now, "last_seen_at": now,
-                                  "second_factor": None}
+                                  "second_factor": None, "via_reset_code": via_reset_code,
+                                  "resets_told": False}
     st.session_state.pop(NOTICE_KEY, None)
 
 
@@ -87,7 +90,65 @@ def session_actor() -> Actor | None:
                     notice="You have been logged out. Ask an administrator if this is unexpected.")
         return None
     state["last_seen_at"] = now
-    return actor
+    return replace(actor, via_reset_code=state.get("via_reset_code", False))
+
+
+def tell_resets(actor: Actor) -> None:
+    """Once per session, past the second factor: every reset of this account not told
+    yet, in plain words at the top of the screen."""
+    state = st.session_state[AUTH_KEY]
+    if state.get("resets_told"):
+        return
+    now = clock.now()
+    with transaction() as session:
+        notices = resets_to_tell(session, user_id=actor.id, now=now)
+    state["resets_told"] = True
+    for notice in notices:
+        st.warning(notice.sentence(actor.timezone, now), icon=":material/lock_reset:")
+
+
+# An open screen checks this often whether its session has ended, with nobody touching it;
+# a quarter of the idle limit when that is shorter, so a short limit is kept about as well.
+LONGEST_WATCH = timedelta(seconds=30)
+SHORTEST_WATCH = timedelta(seconds=5)
+
+
+def watch_interval(idle_timeout: timedelta) -> timedelta:
+    """How often the watch of `watch_session_expiry` looks: the screen clears itself at most
+    this long after the session's limit (within a minute, as the idle limit promises)."""
+    return max(SHORTEST_WATCH, min(LONGEST_WATCH, idle_timeout / 4))
+
+
+def end_if_expired() -> bool:
+    """End this browser session if its idle or absolute limit has passed; True if it did.
+
+    Only looks: it reads the clock but never updates `last_seen_at`, so a screen left
+    alone, which calls this on a timer, does not count as activity."""
+    state = st.session_state.get(AUTH_KEY)
+    if not state:
+        return False
+    expired = auth.session_expiry_reason(
+        logged_in_at=state["logged_in_at"], last_seen_at=state["last_seen_at"],
+        settings=settings(), now=clock.now(),
+    )
+    if not expired:
+        return False
+    end_session("session timed out", notice=expired)
+    return True
+
+
+def _expiry_watch() -> None:
+    if end_if_expired():
+        # The whole app, not this fragment: the login screen replaces the data on screen.
+        st.rerun(scope="app")
+
+
+def watch_session_expiry() -> None:
+    """A fragment that draws nothing and reruns on a timer while the screen is open: when the
+    session's time is up it ends the session and reruns the app, so that the data on screen
+    gives way to the login screen without waiting for the next click. Call it once per run
+    while someone is logged in (in the sidebar, or on the main area when there is none)."""
+    st.fragment(_expiry_watch, run_every=watch_interval(settings().idle_timeout))()
 
 
 def require_role(role: str) -> Actor:

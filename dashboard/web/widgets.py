@@ -16,14 +16,21 @@ CONFIDENTIALITY_NOTICE = (
 RISK_COLOURS = {"high": "red", "medium": "orange", "low": "blue", "none": "gray"}
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&])")
+# Markdown makes links of bare web and e-mail addresses by itself (GFM's "autolink
+# literals": http://, https://, www. and name@host), even with their punctuation escaped.
+# A word joiner (U+2060, invisible, no line break) inside each start breaks the pattern:
+# the reader sees the same characters, and no link.
+WORD_JOINER = "\u2060"
+_AUTOLINK_START = re.compile(r"(?i)(https?|www)(?=://|\.)|(?=@)")
 
 
 def plain(text: object) -> str:
     """Text typed by a person, made safe to put inside markdown: shown as typed, never as
-    links, images, colours or icons (an image link would make the viewer's browser call
-    out to a stranger's server)."""
+    links, images, colours or icons (a link or an image link would make the viewer's
+    browser call out to a stranger's server)."""
     one_line = " ".join(str(text).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line)
+    unlinked = _AUTOLINK_START.sub(lambda m: m.group(0) + WORD_JOINER, one_line)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", unlinked)
 
 
 def confidentiality_notice() -> None:

@@ -75,13 +75,15 @@ def _wait_until_healthy(server: Server, process: subprocess.Popen) -> None:
         time.sleep(0.2)  # polling another process's port: there is no event to await
 
 
-def start_server(directory: Path) -> tuple[Server, subprocess.Popen]:
-    """The app on `directory`/browser.db and a free loopback port, once it answers health."""
+def start_server(directory: Path, env: dict[str, str] | None = None
+                 ) -> tuple[Server, subprocess.Popen]:
+    """The app on `directory`/browser.db and a free loopback port, once it answers health;
+    `env`: settings of this server's own (DASHBOARD_IDLE_TIMEOUT_MINUTES, say)."""
     database_url = f"sqlite:///{directory / 'browser.db'}"
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = directory / "streamlit.log"
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {**os.environ, **(env or {}), "DATABASE_URL": database_url}
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",

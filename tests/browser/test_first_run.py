@@ -40,7 +40,7 @@ def open_screen(page: Page, title: str) -> None:
 def log_in(page: Page, username: str, password: str) -> None:
     expect(heading(page, "Log in")).to_be_visible(timeout=FIRST_LOAD_MS)
     wait_until_idle(page)
-    fields = {page.get_by_label("Username"): username,
+    fields = {page.get_by_label("Username", exact=True): username,
               page.get_by_label("Password", exact=True): password}
     for field, value in fields.items():
         field.fill(value)
@@ -130,7 +130,7 @@ def test_a_direct_url_to_a_protected_page_shows_the_login_instead(
     page.goto(f"{admin_server.url}{path}")
 
     expect(heading(page, "Log in")).to_be_visible(timeout=FIRST_LOAD_MS)
-    expect(page.get_by_label("Username")).to_be_visible()
+    expect(page.get_by_label("Username", exact=True)).to_be_visible()
     # The run that drew the login is finished: nothing of the protected page came with it.
     for protected in ("Users", "Audit log", "Caseload", "Today"):
         expect(heading(page, protected)).to_have_count(0)

@@ -3,6 +3,7 @@
 import io
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 
@@ -201,3 +202,45 @@ def test_reset_two_factor_lets_an_only_admin_who_lost_their_phone_back_in(
     assert code == 2 and "nothing to reset" in err and err.count("\n") == 1
     code, out, err = run(["reset-two-factor", "nobody"], capsys, monkeypatch)
     assert code == 2 and "no account with the username 'nobody'" in err
+
+
+def test_init_makes_a_private_folder_and_database(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "fresh" / "dashboard.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    previous = os.umask(0o022)  # a careless shell's
+    try:
+        code, out, err = run(["init"], capsys, monkeypatch)
+        assert code == 0, err
+        assert os.umask(0o022) == 0o022  # the command's own umask did not outlive it
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        with sqlite3.connect(path) as connection:  # its log files, while it is open
+            connection.execute("CREATE TABLE t (n INTEGER)")
+            for side in ("-wal", "-shm"):
+                assert stat.S_IMODE(os.stat(f"{path}{side}").st_mode) == 0o600, side
+    finally:
+        os.umask(previous)
+
+
+def test_a_backup_is_private(cli_db, tmp_path, capsys, monkeypatch):
+    run(["init"], capsys, monkeypatch)
+    target = tmp_path / "copy.db"
+    previous = os.umask(0o022)
+    try:
+        code, out, err = run(["backup", str(target)], capsys, monkeypatch)
+    finally:
+        os.umask(previous)
+    assert code == 0, err
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_an_audit_key_file_others_can_read_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("DASHBOARD_SECRET_KEY")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    key_file = tmp_path / "audit-secret.key"
+    key_file.write_text("0123456789abcdef" * 4 + "\n")
+    os.chmod(key_file, 0o644)
+    code, out, err = run(["create-user", "ada", "--role", "admin"], capsys, monkeypatch,
+                         stdin="a sturdy passphrase\n")
+    assert code == 2 and "Created" not in out
+    assert f"{key_file} is readable by other users" in err and f"chmod 600 {key_file}" in err

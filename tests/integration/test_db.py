@@ -1,7 +1,11 @@
 """models/db.py: how engines are set up, and the background checkpoints of SQLite."""
 
+import os
+import sqlite3
+import stat
 import time
 
+import pytest
 from sqlalchemy import text
 
 from models.db import (
@@ -59,3 +63,36 @@ def test_only_a_sqlite_file_gets_a_checkpointer():
     assert start_wal_checkpointer(make_engine("sqlite://")) is None
     assert start_wal_checkpointer(
         make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")) is None
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def lax_umask():
+    """The umask of a careless shell: what the files' own modes must hold against."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_a_new_sqlite_database_is_private_whatever_the_umask(tmp_path, lax_umask):
+    path = tmp_path / "data" / "dashboard.db"
+    engine = make_engine(f"sqlite:///{path}")
+    assert mode(path.parent) == 0o700 and mode(path) == 0o600
+    with engine.connect() as connection:  # the log files exist while a connection is open
+        connection.execute(text("CREATE TABLE t (n INTEGER)"))
+        connection.commit()
+        sides = [path.with_name(path.name + side) for side in ("-wal", "-shm")]
+        assert [mode(side) for side in sides] == [0o600, 0o600]
+    engine.dispose()
+
+
+def test_a_database_others_could_read_is_made_private(tmp_path, lax_umask, caplog):
+    path = tmp_path / "dashboard.db"
+    sqlite3.connect(path).close()
+    os.chmod(path, 0o644)
+    make_engine(f"sqlite:///{path}").dispose()
+    assert mode(path) == 0o600
+    assert "readable by other users" in caplog.text

@@ -24,6 +24,15 @@ def test_a_new_file_is_private_and_never_overwritten(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["secret.key"]  # no temporary left
 
 
+def test_a_new_folder_for_it_is_private_whatever_the_umask(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        create_private_file(tmp_path / "data" / "secret.key", b"key")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+
+
 def test_replacing_keeps_it_private(tmp_path):
     path = tmp_path / "secret.key"
     create_private_file(path, b"old")
