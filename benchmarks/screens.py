@@ -52,6 +52,7 @@ from benchmarks.report import (
 from benchmarks.timing import StatementCounter, Stopwatch, measure, peak_rss_mb
 from dashboard import clock
 from dashboard.alert_queue import alert_queue
+from dashboard.audit_seal import stop_audit_sealers
 from dashboard.auth import Actor, log_in
 from dashboard.caseload import caseload_for
 from dashboard.checkins import CheckInForm, save_checkin
@@ -259,6 +260,7 @@ def measure_screens(*, engine: Engine, factory: sessionmaker[Session], settings:
         # The Caseload page through AppTest; its floor is the caseload's.
         median, statements = measure_caseload_page(counselor=counselor, runs=runs,
                                                    counter=counter)
+        stop_audit_sealers()  # the page's sealer: its database goes at the end of the run
         for seen in list(counter.engines):
             if seen is not engine:
                 seen.dispose()  # the page's own engine: close it before the database goes

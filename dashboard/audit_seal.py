@@ -294,5 +294,19 @@ class AuditSealer:
                 logger.warning("sealing the audit trail failed", exc_info=True)
 
 
+# The sealers this process started, for `stop_audit_sealers`.
+_started: weakref.WeakSet[AuditSealer] = weakref.WeakSet()
+
+
 def start_audit_sealer(engine: Engine) -> AuditSealer:
-    return AuditSealer(engine).start()
+    sealer = AuditSealer(engine).start()
+    _started.add(sealer)
+    return sealer
+
+
+def stop_audit_sealers() -> None:
+    """Stop every sealer of this process: for a tool or a test that ran the app in its own
+    process and is done with that database (the app's own sealer lives as long as it)."""
+    for sealer in list(_started):
+        sealer.stop()
+        _started.discard(sealer)

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import clock, config
+from dashboard.audit_seal import stop_audit_sealers
 from dashboard.demo import load_demo
 from models.db import make_engine, make_session_factory
 from tests.factories import NOW, set_up_two_factor
@@ -44,9 +45,11 @@ def demo_sqlite_url(demo_template, tmp_path) -> str:
 
 @pytest.fixture
 def app_db(sqlite_url, sqlite_engine):
-    """The database the app under test uses; returns a session factory for arranging data."""
+    """The database the app under test uses; returns a session factory for arranging data.
+    The app's audit sealer stops with the test: it would go on reading the settings."""
     config.put_in_force(replace(config.load_settings(os.environ), database_url=sqlite_url))
-    return make_session_factory(sqlite_engine)
+    yield make_session_factory(sqlite_engine)
+    stop_audit_sealers()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from dashboard.auth import change_password, log_in
 from dashboard.config import Settings
 from dashboard.errors import NotFound, ValidationError
 from dashboard.flags import acknowledge_flag
+from dashboard.login_throttle import THROTTLE
 from dashboard.sharing import grant_consent
 from dashboard.users import create_account
 from dashboard.weekly_review import mark_week_reviewed
@@ -139,9 +140,10 @@ def test_notes_of_viewers_survive_and_are_stored_as_text(session_factory, sessio
 @given(password=hostile_text)
 def test_passwords_survive_login_and_change(session_factory, session, people, caplog, password):
     maria = people[0]
-    # Examples share the account: start each one unlocked.
+    # Examples share the account: start each one unlocked and unthrottled.
     session.execute(update(User).values(failed_logins=0, locked_until=None))
     session.commit()
+    THROTTLE.forget()
     with session_factory.begin() as s:
         result = log_in(session=s, username="maria", password=password, settings=Settings(),
                         now=NOW)
