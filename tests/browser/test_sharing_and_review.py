@@ -59,7 +59,7 @@ def test_member_shares_sponsor_sees_member_revokes_sponsor_loses_sight(
 
     sponsor.goto(people_server.url)
     log_in(sponsor, "sam", PASSWORD)
-    set_up_two_factor(sponsor)  # a sponsor's first login
+    set_up_two_factor(sponsor, PASSWORD)  # a sponsor's first login
     expect(heading(sponsor, "Today")).to_be_visible(timeout=RERUN_MS)
     open_screen(sponsor, "Weekly review")
     expect(heading(sponsor, "Maria Garcia")).to_be_visible(timeout=RERUN_MS)
