@@ -150,7 +150,7 @@ class ResetNotice:
 
     def sentence(self, timezone: str, now: datetime) -> str:
         what = "your password" if self.kind == "password" else "your two-factor login"
-        return (f"{self.by} reset {what} on {moment_label(self.at, timezone, now=now)}. "
+        return (f"{self.by} reset {what} ({moment_label(self.at, timezone, now=now)}). "
                 "If you did not ask for this, tell your counselor or the clinic at once: "
                 "your data may have been opened by someone else.")
 

@@ -33,7 +33,7 @@ def test_a_reset_code_lets_the_member_choose_a_password_and_tells_them(new_app, 
     press(member, "Choose the new password")
     assert titles(member) == ["Today"]
     notices = [w.value for w in member.warning]
-    assert any(n.startswith("An administrator (Ada Admin) reset your password on ")
+    assert any(n.startswith("An administrator (Ada Admin) reset your password (")
                for n in notices)
     member.run()
     assert not any("reset your password" in w.value for w in member.warning)  # told once

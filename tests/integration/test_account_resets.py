@@ -107,8 +107,8 @@ def test_the_member_is_told_of_each_reset_once_by_name(session_factory, people):
     with session_factory.begin() as s:
         notices = resets_to_tell(s, user_id=maria.id, now=NOW)
     sentences = [n.sentence("UTC", NOW) for n in notices]
-    assert sentences[0].startswith("An administrator (Ada Admin) reset your password on ")
-    assert sentences[1].startswith("An administrator (Ada Admin) reset your two-factor login")
+    assert sentences[0].startswith("An administrator (Ada Admin) reset your password (")
+    assert sentences[1].startswith("An administrator (Ada Admin) reset your two-factor login (")
     with session_factory.begin() as s:
         assert resets_to_tell(s, user_id=maria.id, now=NOW) == []
 
