@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from dashboard.audit import record_event
+from dashboard.audit import record_event, record_events
 from dashboard.audit_verify import ChainReport, verify_log
 from dashboard.auth import Actor, normalize_username
 from dashboard.csv_cells import csv_text
@@ -68,6 +68,7 @@ def audit_log(
         query = query.where(AuditEvent.at >= since)
     if until:
         query = query.where(AuditEvent.at < until)
+    found = session.execute(query).all()
     rows = [
         AuditRow(
             id=e.id, at=e.at,
@@ -77,10 +78,18 @@ def audit_log(
             categories=e.categories, purpose=e.purpose, screen=e.screen, outcome=e.outcome,
             detail=e.detail,
         )
-        for e, actor_name, member_name in session.execute(query)
+        for e, actor_name, member_name in found
     ]
     record_event(session, actor_id=actor.id, actor_role="admin", action="audit_log_viewed",
                  screen="Audit log", at=now)
+    # What the administrator saw about each member is theirs to know: one event each, in
+    # their accounting and their "Who viewed my data".
+    record_events(session, [
+        {"at": now, "actor_id": actor.id, "actor_role": "admin",
+         "action": "audit_log_viewed", "member_id": member_id, "screen": "Audit log"}
+        for member_id in sorted({e.member_id for e, _, _ in found
+                                 if e.member_id is not None and e.member_id != actor.id})
+    ])
     return rows
 
 

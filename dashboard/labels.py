@@ -43,7 +43,8 @@ CATEGORY_EXPLANATIONS = {
 
 # What "Who viewed my data" says of an access that is not a read of categories.
 ACCESS_ACTION_LABELS = {"password_reset": "Reset your password",
-                        "two_factor_reset": "Reset your two-factor login"}
+                        "two_factor_reset": "Reset your two-factor login",
+                        "audit_log_viewed": "Saw records of your account in the audit log"}
 
 PURPOSE_LABELS = {"sponsorship": "Sponsorship", "counseling": "Counseling"}
 

@@ -5,6 +5,7 @@ import io
 
 from dashboard.audit import record_event
 from dashboard.audit_log import audit_csv, audit_log
+from dashboard.sharing import accounting_of_disclosures, views_of_my_data
 from tests.factories import NOW, make_user
 
 
@@ -20,3 +21,22 @@ def test_the_csv_holds_the_rows_shown_and_defuses_formulas(session_factory, sess
     assert len(exported) == len(rows) == 3  # two accounts created, one failed login
     assert (exported[0]["actor"], exported[0]["action"], exported[0]["detail"],
             exported[0]["at"]) == ("mallory", "login_failed", "'@SUM(1+1)", NOW.isoformat())
+
+
+def test_what_the_administrator_saw_of_a_member_is_in_their_accounting(session_factory,
+                                                                       session):
+    """An admin's search of the log showed events about a member and left nothing in the
+    member's own record of who looked."""
+    admin = make_user(session, "root", "admin")
+    maria = make_user(session, "maria", "member", name="Maria G.")
+    record_event(session, actor_id=maria.id, actor_role="member", action="checkin_saved",
+                 member_id=maria.id, categories=("checkins",), at=NOW)
+    session.commit()
+    with session_factory.begin() as s:
+        audit_log(session=s, actor=admin, now=NOW, member_username="maria")
+    with session_factory.begin() as s:
+        seen = views_of_my_data(session=s, actor=maria)
+        accounting = accounting_of_disclosures(session=s, actor=maria, now=NOW)
+    assert [(v.viewer_id, v.action, v.screen) for v in seen] == [
+        (admin.id, "audit_log_viewed", "Audit log")]
+    assert "audit_log_viewed" in [r["action"] for r in csv.DictReader(io.StringIO(accounting))]
