@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from benchmarks.login_flood import LoginFlood
 from benchmarks.plans import QueryPlan
 from benchmarks.writes import WriteLoad
 
@@ -63,6 +64,7 @@ class BenchReport:
     load_average: tuple[float, float, float]
     cpus: int
     plans: list[QueryPlan] = field(default_factory=list)
+    login_flood: LoginFlood | None = None
 
     def figure(self, name: str) -> Figure:
         return next(f for f in self.figures if f.name == name)
@@ -98,6 +100,12 @@ class BenchReport:
                 "errors": len(load.errors),
                 "error_messages": sorted(set(load.errors)),
                 "lost_writes": len(load.lost_writes),
+            },
+            "login_flood": None if self.login_flood is None else {
+                "flooders": self.login_flood.flooders,
+                "logins": self.login_flood.logins,
+                "idle_median_save_ms": _rounded(self.login_flood.idle_save_ms),
+                "flooded_median_save_ms": _rounded(self.login_flood.flooded_save_ms),
             },
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "load_average": [round(x, 2) for x in self.load_average],
@@ -155,6 +163,14 @@ def format_report(report: BenchReport) -> str:
             lines.append(f"  error: {message}")
         for problem in load.lost_writes[:5]:
             lines.append(f"  lost: {problem}")
+    flood = report.login_flood
+    if flood is not None:
+        lines += [
+            "",
+            f"Login flood: {flood.flooders} threads logged in {flood.logins:,} times in "
+            f"{flood.seconds:.1f} s; another member's save took {_ms(flood.flooded_save_ms)} ms "
+            f"at the median, against {_ms(flood.idle_save_ms)} ms alone.",
+        ]
     over = [f.label for f in report.figures if f.within_budget is False]
     lines += ["", f"Over budget: {', '.join(over)}." if over else "Every figure is within budget."]
     if report.plans:

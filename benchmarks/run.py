@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from benchmarks.cast import add_bench_counselor, pick_cast
+from benchmarks.cast import BENCH_COUNSELOR, add_bench_counselor, pick_cast
+from benchmarks.login_flood import FLOODERS, saves_under_login_flood
 from benchmarks.report import BenchReport
 from benchmarks.scratch import ScratchDatabase, scratch_database, scratch_settings
 from benchmarks.screens import measure_screens
@@ -17,7 +18,14 @@ from benchmarks.timing import peak_rss_mb
 from benchmarks.writes import find_lost_writes, run_concurrent_checkins
 from dashboard import clock
 from dashboard.config import Settings
-from dashboard.demo import MAX_DAYS, MAX_MEMBERS, MIN_DAYS, MIN_MEMBERS, load_demo
+from dashboard.demo import (
+    DEMO_PASSWORD,
+    MAX_DAYS,
+    MAX_MEMBERS,
+    MIN_DAYS,
+    MIN_MEMBERS,
+    load_demo,
+)
 from dashboard.encryption_keys import configure_keys
 from dashboard.errors import ValidationError
 from models.db import (
@@ -127,9 +135,15 @@ def _run(*, engine: Engine, scratch: ScratchDatabase, settings: Settings, member
                                    shared=cast.shared_writer, seconds=write_seconds, now=now)
     load.lost_writes = find_lost_writes(factory, load)
 
+    flood_seconds = min(write_seconds, 3.0)
+    say(f"One member's saves alone, then under a flood of {FLOODERS} logins")
+    flood = saves_under_login_flood(
+        factory=factory, saver=cast.shared_writer, username=BENCH_COUNSELOR,
+        password=DEMO_PASSWORD, settings=settings, seconds=flood_seconds, now=now)
+
     return BenchReport(
         members=members, days=days, checkins=summary.checkins, database=scratch.dialect,
-        where=scratch.where, runs=runs, figures=figures, write_load=load,
+        where=scratch.where, runs=runs, figures=figures, write_load=load, login_flood=flood,
         peak_rss_mb=peak_rss_mb(), load_average=os.getloadavg(), cpus=os.cpu_count() or 1,
         plans=plans,
     )

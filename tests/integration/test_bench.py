@@ -86,6 +86,11 @@ def _check_report(out: str, result: dict, *, database: str) -> None:
     assert writes["threads"] == 3 and writes["writes"] > 0
     assert writes["errors"] == 0 and writes["lost_writes"] == 0
     assert "0 errors, 0 lost writes" in out
+    # Another member's saves while logins flood in, beside the same saves alone.
+    flood = result["login_flood"]
+    assert flood["flooders"] == 16 and flood["logins"] > 0
+    assert flood["idle_median_save_ms"] > 0 and flood["flooded_median_save_ms"] > 0
+    assert "Login flood: 16 threads logged in" in out
 
 
 def test_bench_at_a_tiny_scale_reports_every_figure(tmp_path, capsys, monkeypatch):
