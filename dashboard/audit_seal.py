@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from dashboard.audit import (
     event_hmac,
 )
 from models import AuditBatch, AuditEvent
-from models.db import make_session_factory
+from models.db import EngineChore, make_session_factory
 
 logger = logging.getLogger(__name__)
 
@@ -251,47 +250,24 @@ def seal_all(session_factory: sessionmaker[Session], *, now: datetime,
             return SealResult(events, batches, tuple(sorted(refused)))
 
 
-class AuditSealer:
+class AuditSealer(EngineChore):
     """Seals the audit trail from a background thread of the app, every few seconds."""
 
+    thread_name = "audit-sealer"
+    failure = "sealing the audit trail failed"
+
     def __init__(self, engine: Engine, *, every_seconds: float = SEAL_EVERY_SECONDS):
-        self._engine = weakref.ref(engine)  # the thread ends with the engine
-        self.every_seconds = every_seconds
-        self.rounds = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
+        super().__init__(engine, every_seconds=every_seconds)
 
-    def start(self) -> AuditSealer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
+    def once(self) -> SealResult:
+        return self.seal_now()
 
     def seal_now(self) -> SealResult:
-        engine = self._engine()
-        if engine is None:
-            raise LookupError("the engine is gone")
+        engine = self.engine()
         if (engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
                 and not Path(engine.url.database).exists()):
             raise LookupError("the database is gone")
-        result = seal_all(make_session_factory(engine), now=clock.now())
-        self.rounds += 1
-        return result
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every_seconds):
-            try:
-                self.seal_now()
-            except LookupError:
-                return
-            except Exception:  # noqa: BLE001 - the next round tries again
-                logger.warning("sealing the audit trail failed", exc_info=True)
+        return seal_all(make_session_factory(engine), now=clock.now())
 
 
 # The sealers this process started, for `stop_audit_sealers`.

@@ -8,6 +8,7 @@ import stat
 import threading
 import weakref
 from pathlib import Path
+from typing import Self
 
 from alembic import command
 from alembic.config import Config
@@ -124,29 +125,22 @@ def wal_checkpoint(engine: Engine, mode: str = "PASSIVE") -> tuple[int, int]:
     return in_log, copied
 
 
-class WalCheckpointer:
-    """Checkpoints a SQLite database from a background thread, so that no person's save
-    or page view pays for it.
+class EngineChore:
+    """Work done for one engine by a background thread every few seconds, until stopped,
+    or until the engine or its database is gone (`once` raises LookupError). Weak on the
+    engine: the thread never keeps a database open."""
 
-    Why: a caseload view writes an audit event per client, and each lands on its own page
-    of the (member, time) index, so one commit adds thousands of pages to the log. With
-    SQLite's default (a checkpoint inside the commit that passes 1,000 pages) nearly every
-    such commit also copied them all back into the database file: measured, 70 ms of a
-    caseload's 280. A PASSIVE checkpoint here never waits for or blocks readers and
-    writers; SQLite releases the GIL while it copies.
-    """
+    thread_name = "engine-chore"
+    failure = "background work on the database failed"
 
-    def __init__(self, engine: Engine, *, every_seconds: float = CHECKPOINT_EVERY_SECONDS):
-        # Weak: the thread ends with the engine, or with the database file it was for.
+    def __init__(self, engine: Engine, *, every_seconds: float):
         self._engine = weakref.ref(engine)
-        self.path = Path(engine.url.database)
         self.every_seconds = every_seconds
-        self.checkpoints = 0
+        self.rounds = 0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sqlite-wal-checkpointer",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
 
-    def start(self) -> WalCheckpointer:
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -158,23 +152,60 @@ class WalCheckpointer:
     def running(self) -> bool:
         return self._thread.is_alive()
 
-    def checkpoint(self) -> tuple[int, int]:
-        """One passive checkpoint now: (pages in the log, pages copied back)."""
+    def engine(self) -> Engine:
         engine = self._engine()
-        if engine is None or not self.path.exists():
-            raise LookupError("the database is gone")
-        result = wal_checkpoint(engine)
-        self.checkpoints += 1
-        return result
+        if engine is None:
+            raise LookupError("the engine is gone")
+        return engine
+
+    def once(self) -> object:
+        raise NotImplementedError
 
     def _run(self) -> None:
         while not self._stop.wait(self.every_seconds):
             try:
-                self.checkpoint()
+                self.once()
             except LookupError:
                 return
-            except Exception:  # noqa: BLE001 - the next commit's backstop still checkpoints
-                logger.warning("background WAL checkpoint failed", exc_info=True)
+            except Exception:  # noqa: BLE001 - the next round tries again
+                logger.warning(self.failure, exc_info=True)
+            else:
+                self.rounds += 1
+
+
+class WalCheckpointer(EngineChore):
+    """Checkpoints a SQLite database from a background thread, so that no person's save
+    or page view pays for it.
+
+    Why: a caseload view writes an audit event per client, and each lands on its own page
+    of the (member, time) index, so one commit adds thousands of pages to the log. With
+    SQLite's default (a checkpoint inside the commit that passes 1,000 pages) nearly every
+    such commit also copied them all back into the database file: measured, 70 ms of a
+    caseload's 280. A PASSIVE checkpoint here never waits for or blocks readers and
+    writers; SQLite releases the GIL while it copies.
+    """
+
+    thread_name = "sqlite-wal-checkpointer"
+    # The next commit's backstop (wal_autocheckpoint) still checkpoints.
+    failure = "background WAL checkpoint failed"
+
+    def __init__(self, engine: Engine, *, every_seconds: float = CHECKPOINT_EVERY_SECONDS):
+        super().__init__(engine, every_seconds=every_seconds)
+        self.path = Path(engine.url.database)
+
+    @property
+    def checkpoints(self) -> int:
+        return self.rounds
+
+    def once(self) -> tuple[int, int]:
+        return self.checkpoint()
+
+    def checkpoint(self) -> tuple[int, int]:
+        """One passive checkpoint now: (pages in the log, pages copied back)."""
+        engine = self.engine()
+        if not self.path.exists():
+            raise LookupError("the database is gone")
+        return wal_checkpoint(engine)
 
 
 def start_wal_checkpointer(engine: Engine) -> WalCheckpointer | None:
