@@ -74,6 +74,9 @@ class User(Base):
     __table_args__ = (
         CheckConstraint("username = lower(username)", name="username_lowercase"),
         CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
+        # An id is never given twice (migration 0009): a deleted account's audit events
+        # must never become someone else's.
+        {"sqlite_autoincrement": True},
     )
 
     @property

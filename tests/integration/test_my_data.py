@@ -8,14 +8,17 @@ import zipfile
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import String, Text, func, select
+from alembic import command
+from sqlalchemy import String, Text, func, select, text
 
 from dashboard.checkins import CheckInForm, reset_sobriety_date, save_checkin
 from dashboard.errors import NotFound, PermissionDenied, ValidationError
 from dashboard.member_record import member_record
 from dashboard.my_data import COLUMNS, delete_account, export_member_data
+from dashboard.sharing import views_of_my_data
 from dashboard.steps import update_step
 from models import AuditEvent, Base, CheckIn, Consent, Flag, User, WeeklyReview
+from models.db import alembic_config, make_engine
 from tests.factories import NOW, PASSWORD, add_checkin, grant, make_user
 
 TODAY = NOW.date()
@@ -251,3 +254,49 @@ def test_the_only_administrator_cannot_delete_their_account(session_factory, ses
                        password=PASSWORD, now=NOW)
     session.rollback()
     assert session.get(User, root.id) is None
+
+
+def test_a_new_account_never_gets_a_deleted_accounts_id(session_factory, session, world):
+    """On SQLite the next account used to get the deleted newest one's id, and with it the
+    deleted member's "Who viewed my data" and history."""
+    newest = make_user(session, "zoe", "member", name="Zoe Z.")
+    session.commit()
+    with session_factory.begin() as s:
+        delete_account(session=s, actor=newest, confirmation="delete my account",
+                       password=PASSWORD, now=NOW)
+    newcomer = make_user(session, "yan", "member", name="Yan Y.")
+    session.commit()
+    assert newcomer.id > newest.id
+    with session_factory.begin() as s:
+        assert views_of_my_data(session=s, actor=newcomer) == []
+        export = export_member_data(session=s, actor=newcomer, now=NOW)
+    assert export.counts()["audit_events"] == len(session.scalars(select(AuditEvent).where(
+        AuditEvent.member_id == newcomer.id)).all())
+
+
+def test_the_upgrade_sets_ids_above_every_id_the_audit_trail_names(tmp_path):
+    """A database of migration 0008 whose newest account was deleted: after the upgrade the
+    next account's id lies above the deleted one, and nothing else changed."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    config = alembic_config(engine)
+    command.upgrade(config, "0008")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO users (id, username, display_name, password_hash, created_at) "
+            "VALUES (1, 'ann', 'Ann', 'x', :now), (2, 'bob', 'Bob', 'x', :now)"), {"now": NOW})
+        connection.execute(text(
+            "INSERT INTO member_profiles (user_id, sobriety_date) VALUES (1, '2026-01-01')"))
+        connection.execute(text("INSERT INTO audit_events (id, at, actor_id, member_id, action, "
+                                "categories, outcome) VALUES (1, :now, 1, 3, 'view', "
+                                "'checkins', 'allowed')"), {"now": NOW})
+    command.upgrade(config, "head")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO users (username, display_name, password_hash, created_at) "
+            "VALUES ('cy', 'Cy', 'x', :now)"), {"now": NOW})
+        assert connection.execute(text("SELECT id FROM users WHERE username = 'cy'")
+                                  ).scalar_one() == 4  # above member 3 of the audit trail
+        assert connection.execute(text("SELECT count(*) FROM member_profiles")).scalar() == 1
+        assert connection.execute(text("PRAGMA foreign_key_check")).fetchall() == []
+    engine.dispose()
