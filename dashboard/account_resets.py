@@ -37,13 +37,12 @@ from dashboard.passwords import (
     verify_and_update,
 )
 from dashboard.timeutil import moment_label
+from dashboard.two_factor import RECOVERY_ALPHABET as CODE_ALPHABET
 from models import AccountReset, User
 
 CODE_LIFETIME = timedelta(hours=24)
-CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # nothing to mistake when read aloud
+# In the recovery codes' letters (nothing to mistake when read aloud), four groups of four.
 CODE_GROUPS, GROUP_LENGTH = 4, 4
-# Written into the audit event of every read of a session that began with a reset code.
-RESET_SESSION_DETAIL = "session began with a reset code"
 CODE_REFUSED = ("That reset code did not work: it may be mistyped, used already or more "
                 "than 24 hours old. Ask an administrator for a new one.")
 

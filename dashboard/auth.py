@@ -22,8 +22,8 @@ from dashboard.lockout import (
     count_failure,
     is_locked,
     lockout_minutes,
-    minutes,
     minutes_left,
+    minutes_rounded_up,
 )
 from dashboard.login_throttle import THROTTLE, LoginThrottle
 from dashboard.passwords import (
@@ -107,7 +107,7 @@ class LoginResult:
 
 def throttled_message(wait: timedelta) -> str:
     return ("There have been too many login attempts. For everyone's safety, wait "
-            f"{minutes(max(1, -int(-wait.total_seconds() // 60)))} and try again.")
+            f"{minutes_rounded_up(wait)} and try again.")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ forms buys no extra guesses.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -28,9 +28,14 @@ def lockout_minutes(settings: Settings) -> str:
     return minutes(int(settings.lockout_duration.total_seconds() // 60))
 
 
+def minutes_rounded_up(wait: timedelta) -> str:
+    """A wait in whole minutes, rounded up, at least one: "3 minutes"."""
+    return minutes(max(1, -int(-wait.total_seconds() // 60)))
+
+
 def minutes_left(user: User, now: datetime) -> str:
-    """How long the account's lock still lasts, in words, rounded up: "3 minutes"."""
-    return minutes(max(1, -int(-(user.locked_until - now).total_seconds() // 60)))
+    """How long the account's lock still lasts, in words: "3 minutes"."""
+    return minutes_rounded_up(user.locked_until - now)
 
 
 def is_locked(user: User, now: datetime) -> bool:
