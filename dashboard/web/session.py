@@ -76,12 +76,7 @@ def session_actor() -> Actor | None:
     if not state:
         return None
     now = clock.now()
-    expired = auth.session_expiry_reason(
-        logged_in_at=state["logged_in_at"], last_seen_at=state["last_seen_at"],
-        settings=settings(), now=now,
-    )
-    if expired:
-        end_session("session timed out", notice=expired)
+    if end_if_expired(now):
         return None
     with transaction() as session:
         actor = auth.current_actor(session=session, user_id=state["user_id"])
@@ -119,7 +114,7 @@ def watch_interval(idle_timeout: timedelta) -> timedelta:
     return max(SHORTEST_WATCH, min(LONGEST_WATCH, idle_timeout / 4))
 
 
-def end_if_expired() -> bool:
+def end_if_expired(now: datetime) -> bool:
     """End this browser session if its idle or absolute limit has passed; True if it did.
 
     Only looks: it reads the clock but never updates `last_seen_at`, so a screen left
@@ -129,7 +124,7 @@ def end_if_expired() -> bool:
         return False
     expired = auth.session_expiry_reason(
         logged_in_at=state["logged_in_at"], last_seen_at=state["last_seen_at"],
-        settings=settings(), now=clock.now(),
+        settings=settings(), now=now,
     )
     if not expired:
         return False
@@ -138,7 +133,7 @@ def end_if_expired() -> bool:
 
 
 def _expiry_watch() -> None:
-    if end_if_expired():
+    if end_if_expired(clock.now()):
         # The whole app, not this fragment: the login screen replaces the data on screen.
         st.rerun(scope="app")
 
