@@ -10,9 +10,9 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.server import Server, create_user_with_cli, start_server, stop
 from tests.browser.test_first_run import (
-    FIRST_LOAD_MS,
     RERUN_MS,
     heading,
+    log_in,
     wait_until_idle,
 )
 
@@ -43,11 +43,7 @@ def test_an_idle_screen_gives_way_to_the_login_without_a_click(
 
 def _left_alone_until_logged_out(page: Page, one_minute_server: Server) -> None:
     page.goto(one_minute_server.url)
-    expect(heading(page, "Log in")).to_be_visible(timeout=FIRST_LOAD_MS)
-    wait_until_idle(page)
-    page.get_by_label("Username", exact=True).fill(MEMBER)
-    page.get_by_label("Password", exact=True).fill(MEMBER_PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
+    log_in(page, MEMBER, MEMBER_PASSWORD)
     expect(heading(page, "Today")).to_be_visible(timeout=RERUN_MS)
     wait_until_idle(page)
     expect(page.get_by_test_id("stSidebar")).to_contain_text(MEMBER_NAME)

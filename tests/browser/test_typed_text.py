@@ -21,6 +21,7 @@ from tests.browser.test_first_run import (
     FIRST_LOAD_MS,
     RERUN_MS,
     heading,
+    log_in,
     open_screen,
     wait_until_idle,
 )
@@ -60,11 +61,7 @@ def alerts_server(tmp_path) -> Iterator[Server]:
 
 def test_alerts_show_a_members_addresses_without_links(page: Page, alerts_server: Server):
     page.goto(alerts_server.url)
-    expect(heading(page, "Log in")).to_be_visible(timeout=FIRST_LOAD_MS)
-    wait_until_idle(page)
-    page.get_by_label("Username", exact=True).fill(COUNSELOR)
-    page.get_by_label("Password", exact=True).fill(COUNSELOR_PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
+    log_in(page, COUNSELOR, COUNSELOR_PASSWORD)
     expect(heading(page, "Two-factor login")).to_be_visible(timeout=RERUN_MS)
     page.get_by_label("Authentication code").fill(code_at(TOTP_SECRET, clock.now()))
     page.get_by_role("button", name="Verify").click()
