@@ -50,7 +50,6 @@ from benchmarks.report import (
     FigureSpec,
 )
 from benchmarks.timing import StatementCounter, Stopwatch, measure, peak_rss_mb
-from dashboard import clock
 from dashboard.alert_queue import alert_queue
 from dashboard.audit_seal import stop_audit_sealers
 from dashboard.auth import Actor, log_in
@@ -59,7 +58,9 @@ from dashboard.checkins import CheckInForm, save_checkin
 from dashboard.config import Settings
 from dashboard.demo import DEMO_PASSWORD
 from dashboard.member_record import member_record
+from dashboard.sqlite_owner import release_all
 from dashboard.timeutil import local_today
+from dashboard.web.session import session_record
 from dashboard.weekly_review import iso_week_of, weekly_review_for
 from models import Flag, User
 
@@ -98,12 +99,9 @@ def measure_caseload_page(*, counselor: Actor, runs: int,
 
     def run(index: int, watch: Stopwatch) -> None:
         at = AppTest.from_file(str(APP_ENTRY), default_timeout=PAGE_TIMEOUT_SECONDS)
-        # Logged in just now: the page reads the clock itself, as in the app.
-        logged_in = clock.now()
-        at.session_state["auth"] = {"user_id": counselor.id, "logged_in_at": logged_in,
-                                    "last_seen_at": logged_in,
-                                    # passed at login, for the set-up the account has
-                                    "second_factor": counselor.two_factor_enrolled_at}
+        # Logged in just now, past the second factor of the set-up the account has.
+        at.session_state["auth"] = session_record(
+            counselor.id, second_factor=counselor.two_factor_enrolled_at)
         at.run()
         if at.exception:
             raise BenchError(f"the app failed before the Caseload page with "
@@ -261,6 +259,7 @@ def measure_screens(*, engine: Engine, factory: sessionmaker[Session], settings:
         median, statements = measure_caseload_page(counselor=counselor, runs=runs,
                                                    counter=counter)
         stop_audit_sealers()  # the page's sealer: its database goes at the end of the run
+        release_all()  # and the page's claim on the scratch SQLite file
         for seen in list(counter.engines):
             if seen is not engine:
                 seen.dispose()  # the page's own engine: close it before the database goes

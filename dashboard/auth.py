@@ -222,14 +222,18 @@ def current_actor(*, session: Session, user_id: int) -> Actor | None:
     return actor_from_user(user)
 
 
-def session_expiry_reason(
-    *, logged_in_at: datetime, last_seen_at: datetime, settings: Settings, now: datetime
-) -> str | None:
-    """Why a browser session has ended, or None while it is still valid."""
-    if now - logged_in_at >= settings.absolute_timeout:
+def session_expiry_reason(*, age: timedelta, idle: timedelta, settings: Settings) -> str | None:
+    """Why a browser session has ended, or None while it is still valid.
+
+    `age` is the time since login and `idle` the time since the person last did something,
+    both measured on the monotonic clock (dashboard.clock.elapsed_seconds), so that a step
+    of the wall clock neither stretches a session nor cuts it short. A negative duration
+    can only come from a clock that is not monotonic: the session ends, as in any doubt.
+    """
+    if age >= settings.absolute_timeout or age < timedelta(0):
         hours = int(settings.absolute_timeout.total_seconds() // 3600)
         return f"For your privacy you are logged out after {hours} hours. Please log in again."
-    if now - last_seen_at >= settings.idle_timeout:
+    if idle >= settings.idle_timeout or idle < timedelta(0):
         minutes = int(settings.idle_timeout.total_seconds() // 60)
         return (
             f"For your privacy you were logged out after {minutes} minutes without activity. "

@@ -2,8 +2,8 @@
 
 Deny by default. A viewer sees a member only through an active consent that names
 them, for the purpose of the screen they are on (sponsorship or counseling), only
-the categories consented, only between signing and expiry or revocation, and only
-while they still hold the role that purpose needs. Every disclosure, allowed or
+the categories consented, only between signing and expiry and never once revoked, and
+only while they still hold the role that purpose needs. Every disclosure, allowed or
 denied, is audited here, in the caller's transaction.
 """
 
@@ -27,10 +27,16 @@ SHARE_COLUMN = {category: getattr(Consent, f"share_{category}") for category in 
 
 
 def consent_is_active(at: datetime) -> ColumnElement[bool]:
+    """Signed, started and not yet expired at `at`, and never revoked.
+
+    Revocation is a state, not a time: a revoked consent never grants again, whatever the
+    clock says. A host clock that steps back an hour must not reopen what a member closed
+    five minutes ago. Start and expiry stay times, which a member chose as dates.
+    """
     return and_(
         Consent.starts_at <= at,
         Consent.expires_at > at,
-        or_(Consent.revoked_at.is_(None), Consent.revoked_at > at),
+        Consent.revoked_at.is_(None),
     )
 
 

@@ -10,7 +10,9 @@ for members. The rules:
 - Ten recovery codes are made at enrolment, shown once and stored as argon2id hashes
   (the same `CryptContext` as passwords); each works once.
 - Wrong codes count in `users.failed_logins` with the passwords' threshold and lock
-  duration (`Settings.lockout_attempts`, `Settings.lockout_duration`).
+  duration (`Settings.lockout_attempts`, `Settings.lockout_duration`). A right code from
+  a clock that is off (the phone's or the server's, by up to `SKEW_STEPS` steps) is
+  refused, said so, and not counted: the person knows the secret, the clocks disagree.
 - Every attempt is audited; the audit never holds a code or the secret.
 
 Every function takes `now` so tests can move the clock; pages pass nothing and get the
@@ -20,7 +22,6 @@ one, so the failure count and its audit event are committed with the action.
 
 from __future__ import annotations
 
-import hmac
 import io
 import re
 import secrets
@@ -49,13 +50,18 @@ from dashboard.passwords import (
     hash_password,
     password_context,
 )
+from dashboard.totp_codes import (
+    DIGITS,
+    STEP_SECONDS,
+    clean_code,
+    clock_skew_message,
+    clock_skew_steps,
+    matching_step,
+    replayed,
+)
 from models import User
 from models.entities import RecoveryCode
 
-STEP_SECONDS = 30
-DIGITS = 6
-# Codes of one step before or after the current one are accepted too (RFC 6238 section 6).
-DRIFT_STEPS = 1
 RECOVERY_CODE_COUNT = 10
 # Lower-case letters and digits without the look-alikes 0/o, 1/l/i: 31 symbols, so a code
 # of 10 carries about 49 bits, shown as two groups of five.
@@ -83,46 +89,6 @@ ACCOUNT_GONE_MESSAGE = "Your account could not be found; please log in again."
 def is_required(roles: frozenset[str]) -> bool:
     """Whether accounts with these roles must use two-factor login."""
     return bool(roles & TWO_FACTOR_ROLES)
-
-
-# --- time steps and codes -------------------------------------------------------------
-
-
-def time_step(now: datetime) -> int:
-    """The RFC 6238 time step of a moment: 30-second periods since the Unix epoch."""
-    return int(now.timestamp()) // STEP_SECONDS
-
-
-def code_at(secret: str, now: datetime, *, steps: int = 0) -> str:
-    """The code an authenticator app shows at `now` (or `steps` periods away from it)."""
-    return pyotp.TOTP(secret, interval=STEP_SECONDS, digits=DIGITS).generate_otp(
-        time_step(now) + steps)
-
-
-def _clean_code(code: str) -> str | None:
-    """The 6 digits typed (spaces allowed, as apps show "123 456"), or None if malformed."""
-    cleaned = _SPACES_AND_DASHES.sub("", code or "")
-    return cleaned if len(cleaned) == DIGITS and cleaned.isascii() and cleaned.isdigit() else None
-
-
-def _matching_step(secret: str, code: str, now: datetime, *, after: int | None) -> int | None:
-    """The earliest step within the drift window whose code is `code` and that comes after
-    `after` (the last step accepted), or None."""
-    totp = pyotp.TOTP(secret, interval=STEP_SECONDS, digits=DIGITS)
-    current = time_step(now)
-    for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):
-        if after is not None and step <= after:
-            continue
-        if hmac.compare_digest(totp.generate_otp(step).encode(), code.encode()):
-            return step
-    return None
-
-
-def _replayed(secret: str, code: str, now: datetime, *, after: int | None) -> bool:
-    """Whether `code` is right for a step in the window that was already used (for the audit)."""
-    if after is None:
-        return False
-    return _matching_step(secret, code, now, after=None) is not None
 
 
 # --- recovery codes -------------------------------------------------------------------
@@ -229,15 +195,17 @@ def confirm_enrolment(
                                  action="turn on two-factor login", settings=settings, now=now)
     if refused:
         raise ValidationError({"password": refused})
-    cleaned = _clean_code(code)
+    cleaned = clean_code(code)
     if cleaned is None:
         raise ValidationError({"code": CODE_FORMAT_MESSAGE})
     try:
-        step = _matching_step(secret, cleaned, now, after=None)
+        step = matching_step(secret, cleaned, now, after=None)
     except ValueError:  # not base32: never from start_enrolment
         step = None
     if step is None:
-        raise ValidationError({"code": ENROL_CODE_MESSAGE})
+        skew = clock_skew_steps(secret, cleaned, now, after=None)
+        raise ValidationError({"code": ENROL_CODE_MESSAGE if skew is None
+                               else clock_skew_message(skew)})
     user.totp_secret = secret
     user.totp_enrolled_at = now
     user.totp_last_step = step
@@ -281,7 +249,9 @@ def _check_second_factor(
 ) -> SecondFactorResult:
     """The shared frame of both kinds of code: account state, lockout, counting, audit.
 
-    `attempt(user)` returns (accepted, audit detail, message on failure).
+    `attempt(user)` returns (accepted, audit detail, message on failure) or, for a failure
+    that must not count toward the lockout (a right code from a clock that is off), a
+    fourth item False.
     """
     user = _user_for_update(session, actor.id)
     if user is None or not user.is_active:
@@ -297,10 +267,12 @@ def _check_second_factor(
                      at=now, detail=f"{kind}: account locked")
         return SecondFactorResult(ok=False, error=locked_message(user, now), locked=True)
 
-    accepted, detail, message = attempt(user)
+    accepted, detail, message, *counts = attempt(user)
     if not accepted:
         record_event(session, actor_id=user.id, action="second_factor_failed", outcome="denied",
                      at=now, detail=f"{kind}: {detail}")
+        if counts == [False]:
+            return SecondFactorResult(ok=False, error=message)
         if count_failure(session, user, settings=settings, now=now, failures="failed logins"):
             return SecondFactorResult(ok=False, error=locked_message(user, now), locked=True)
         return SecondFactorResult(
@@ -321,14 +293,18 @@ def verify_second_factor(
     Malformed input (not 6 digits) raises ValidationError and is not counted: it cannot be
     right, and counting a slip of the finger would only lock people out.
     """
-    cleaned = _clean_code(code)
+    cleaned = clean_code(code)
     if cleaned is None:
         raise ValidationError({"code": CODE_FORMAT_MESSAGE})
 
     def attempt(user: User):
-        step = _matching_step(user.totp_secret, cleaned, now, after=user.totp_last_step)
+        step = matching_step(user.totp_secret, cleaned, now, after=user.totp_last_step)
         if step is None:
-            replay = _replayed(user.totp_secret, cleaned, now, after=user.totp_last_step)
+            skew = clock_skew_steps(user.totp_secret, cleaned, now, after=user.totp_last_step)
+            if skew is not None:
+                return (False, f"clock off by {skew * STEP_SECONDS:+d} s",
+                        clock_skew_message(skew), False)
+            replay = replayed(user.totp_secret, cleaned, now, after=user.totp_last_step)
             return (False, "code used before" if replay else "wrong code",
                     "That code did not work. Enter the newest code that your authenticator "
                     "app shows for this account: each code works only once.")
@@ -411,10 +387,10 @@ def regenerate_recovery_codes(
         raise ValidationError(ACCOUNT_GONE_MESSAGE)
     if user.totp_enrolled_at is None or user.totp_secret is None:
         raise ValidationError("Two-factor login is not set up for your account.")
-    cleaned = _clean_code(code)
+    cleaned = clean_code(code)
     if cleaned is None:
         raise ValidationError({"code": CODE_FORMAT_MESSAGE})
-    step = _matching_step(user.totp_secret, cleaned, now, after=user.totp_last_step)
+    step = matching_step(user.totp_secret, cleaned, now, after=user.totp_last_step)
     if step is None:
         raise ValidationError({"code": "That code did not work. Enter the newest code that "
                                        "your authenticator app shows: each code works only once."})

@@ -287,7 +287,8 @@ class Consent(Base):
         return frozenset(c for c in CATEGORIES if getattr(self, f"share_{c}"))
 
     def status_at(self, at: datetime) -> str:
-        if self.revoked_at is not None and self.revoked_at <= at:
+        # Revoked is a state whatever `at` is (see dashboard/policy.consent_is_active).
+        if self.revoked_at is not None:
             return "revoked"
         if at >= self.expires_at:
             return "expired"

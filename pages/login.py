@@ -38,7 +38,7 @@ if submitted:
                                                 proof=proof),
                     rerun=False)
     if result is not None and result.ok:
-        start_session(result.actor, now)
+        start_session(result.actor)
         st.rerun()
     if result is not None:
         st.error(result.error)
@@ -69,7 +69,7 @@ with st.expander("I have a reset code"):
             errors={"new_password": new_password_slot, "confirm_password": confirm_slot},
             rerun=False)
         if result is not None and result.ok:
-            start_session(result.actor, now, via_reset_code=True)
+            start_session(result.actor, via_reset_code=True)
             st.rerun()
         if result is not None:
             st.error(result.error)

@@ -21,7 +21,7 @@ PASSWORD = "a sturdy test passphrase"
 # data they make is "now" for the test that makes it.
 NOW = clock.now()
 # The authenticator secret of test users who have two-factor login (staff, by default):
-# tests compute its codes with dashboard.two_factor.code_at(TOTP_SECRET, moment).
+# tests compute its codes with dashboard.totp_codes.code_at(TOTP_SECRET, moment).
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 

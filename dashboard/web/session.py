@@ -1,8 +1,9 @@
 """The browser session's login state: who is logged in, since when, and whether their
 second factor has passed.
 
-The session holds only the user id and a few timestamps; the role and the account's
-status are read again from the database on every run, never cached.
+The session holds only the user id and two readings of the monotonic clock (when the
+person logged in, when they last did something); the role and the account's status are
+read again from the database on every run, never cached.
 """
 
 from __future__ import annotations
@@ -26,12 +27,21 @@ NEW_RECOVERY_CODES_KEY = "new_recovery_codes"
 TWO_FACTOR_NOTICE_KEY = "recovery_codes_left"
 
 
-def start_session(actor: Actor, now: datetime, *, via_reset_code: bool = False) -> None:
-    # "second_factor": the two-factor set-up (its enrolment time) this session has passed a
-    # code of; None until then. Bound to the set-up, so a reset invalidates it.
-    st.session_state[AUTH_KEY] = {"user_id": actor.id, "logged_in_at": now, "last_seen_at": now,
-                                  "second_factor": None, "via_reset_code": via_reset_code,
-                                  "resets_told": False}
+def session_record(user_id: int, *, second_factor: datetime | None = None,
+                   via_reset_code: bool = False) -> dict:
+    """What a browser session keeps of its login, logged in just now.
+
+    "logged_in_clock" and "last_seen_clock" are readings of the monotonic clock, in seconds.
+    "second_factor": the two-factor set-up (its enrolment time) this session has passed a
+    code of; None until then. Bound to the set-up, so a reset invalidates it."""
+    started = clock.elapsed_seconds()
+    return {"user_id": user_id, "logged_in_clock": started, "last_seen_clock": started,
+            "second_factor": second_factor, "via_reset_code": via_reset_code,
+            "resets_told": False}
+
+
+def start_session(actor: Actor, *, via_reset_code: bool = False) -> None:
+    st.session_state[AUTH_KEY] = session_record(actor.id, via_reset_code=via_reset_code)
     st.session_state.pop(NOTICE_KEY, None)
 
 
@@ -75,8 +85,7 @@ def session_actor() -> Actor | None:
     state = st.session_state.get(AUTH_KEY)
     if not state:
         return None
-    now = clock.now()
-    if end_if_expired(now):
+    if end_if_expired():
         return None
     with transaction() as session:
         actor = auth.current_actor(session=session, user_id=state["user_id"])
@@ -84,7 +93,7 @@ def session_actor() -> Actor | None:
         end_session("account deactivated",
                     notice="You have been logged out. Ask an administrator if this is unexpected.")
         return None
-    state["last_seen_at"] = now
+    state["last_seen_clock"] = clock.elapsed_seconds()
     return replace(actor, via_reset_code=state.get("via_reset_code", False))
 
 
@@ -114,17 +123,19 @@ def watch_interval(idle_timeout: timedelta) -> timedelta:
     return max(SHORTEST_WATCH, min(LONGEST_WATCH, idle_timeout / 4))
 
 
-def end_if_expired(now: datetime) -> bool:
+def end_if_expired() -> bool:
     """End this browser session if its idle or absolute limit has passed; True if it did.
 
-    Only looks: it reads the clock but never updates `last_seen_at`, so a screen left
+    Only looks: it reads the clock but never updates "last_seen_clock", so a screen left
     alone, which calls this on a timer, does not count as activity."""
     state = st.session_state.get(AUTH_KEY)
     if not state:
         return False
+    reading = clock.elapsed_seconds()
     expired = auth.session_expiry_reason(
-        logged_in_at=state["logged_in_at"], last_seen_at=state["last_seen_at"],
-        settings=settings(), now=now,
+        age=timedelta(seconds=reading - state["logged_in_clock"]),
+        idle=timedelta(seconds=reading - state["last_seen_clock"]),
+        settings=settings(),
     )
     if not expired:
         return False
@@ -133,7 +144,7 @@ def end_if_expired(now: datetime) -> bool:
 
 
 def _expiry_watch() -> None:
-    if end_if_expired(clock.now()):
+    if end_if_expired():
         # The whole app, not this fragment: the login screen replaces the data on screen.
         st.rerun(scope="app")
 

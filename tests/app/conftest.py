@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import clock, config
+from dashboard import config
 from dashboard.audit_seal import stop_audit_sealers
 from dashboard.demo import load_demo
+from dashboard.web.session import session_record
 from models.db import make_engine, make_session_factory
 from tests.factories import NOW, set_up_two_factor
 
@@ -66,10 +67,8 @@ def new_app(app_db):
             if second_factor and actor.needs_second_factor and passed is None:
                 with app_db.begin() as session:
                     passed = set_up_two_factor(session, actor.id)
-            now = clock.now()
-            at.session_state["auth"] = {"user_id": actor.id, "logged_in_at": now,
-                                        "last_seen_at": now,
-                                        "second_factor": passed if second_factor else None}
+            at.session_state["auth"] = session_record(
+                actor.id, second_factor=passed if second_factor else None)
         return at
 
     return build

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dashboard import clock
+from dashboard.totp_codes import code_at
 from dashboard.web.navigation import ROLE_SECTIONS
-from dashboard.two_factor import code_at
 from models import User
 from tests.app.conftest import no_exception, shown, titles
 from tests.factories import NOW, PASSWORD, TOTP_SECRET, make_user
@@ -127,7 +127,7 @@ def test_idle_session_is_logged_out(new_app, app_db):
     with app_db.begin() as session:
         actor = make_user(session, "maria", "member")
     at = new_app(actor)
-    at.session_state["auth"]["last_seen_at"] = clock.now() - timedelta(minutes=16)
+    at.session_state["auth"]["last_seen_clock"] -= timedelta(minutes=16).total_seconds()
     at.run()
     assert titles(at) == ["Log in"]
     assert "15 minutes" in at.info[0].value

@@ -3,13 +3,15 @@ screen, and only looks (a screen left alone does not count as activity)."""
 
 from datetime import timedelta
 
+import pytest
 import streamlit
+import time_machine
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from dashboard import clock
 from dashboard.web import session as session_module
-from dashboard.web.session import AUTH_KEY, NOTICE_KEY, watch_interval
+from dashboard.web.session import AUTH_KEY, NOTICE_KEY, session_record, watch_interval
 from models import AuditEvent
 from tests.app.conftest import no_exception, titles
 from tests.factories import make_user
@@ -22,11 +24,16 @@ def _watch_script():
     watch_session_expiry()
 
 
+def back_in_time(record: dict, *, idle: timedelta) -> dict:
+    """A session record as it was `idle` ago on the monotonic clock."""
+    record["logged_in_clock"] -= idle.total_seconds()
+    record["last_seen_clock"] -= idle.total_seconds()
+    return record
+
+
 def watched(actor, *, idle: timedelta) -> AppTest:
     at = AppTest.from_function(_watch_script, default_timeout=30)
-    now = clock.now()
-    at.session_state[AUTH_KEY] = {"user_id": actor.id, "logged_in_at": now - idle,
-                                  "last_seen_at": now - idle, "second_factor": None}
+    at.session_state[AUTH_KEY] = back_in_time(session_record(actor.id), idle=idle)
     return at
 
 
@@ -40,10 +47,10 @@ def test_the_watch_leaves_a_session_within_its_limit_as_it_was(app_db):
     with app_db.begin() as session:
         maria = make_user(session, "maria", "member")
     at = watched(maria, idle=timedelta(minutes=14, seconds=59))
-    seen = at.session_state[AUTH_KEY]["last_seen_at"]
+    seen = at.session_state[AUTH_KEY]["last_seen_clock"]
     no_exception(at.run())
     # Still logged in, and the look did not count as activity.
-    assert at.session_state[AUTH_KEY]["last_seen_at"] == seen
+    assert at.session_state[AUTH_KEY]["last_seen_clock"] == seen
     assert logouts(app_db) == []
 
 
@@ -60,7 +67,7 @@ def test_the_watch_ends_a_session_at_its_absolute_limit(app_db):
     with app_db.begin() as session:
         maria = make_user(session, "maria", "member")
     at = watched(maria, idle=timedelta(0))
-    at.session_state[AUTH_KEY]["logged_in_at"] = clock.now() - timedelta(hours=12)
+    at.session_state[AUTH_KEY]["logged_in_clock"] -= timedelta(hours=12).total_seconds()
     no_exception(at.run())
     assert AUTH_KEY not in at.session_state
     assert "12 hours" in at.session_state[NOTICE_KEY]
@@ -82,7 +89,7 @@ def test_the_app_draws_the_watch_and_an_expired_session_shows_the_login_only(
     # The run drew the watch on its timer, which looked and kept the session.
     assert timers == [("_expiry_watch", timedelta(seconds=30))]
     assert AUTH_KEY in at.session_state
-    at.session_state[AUTH_KEY]["last_seen_at"] = clock.now() - timedelta(minutes=15)
+    at.session_state[AUTH_KEY]["last_seen_clock"] -= timedelta(minutes=15).total_seconds()
     no_exception(at.run())
     assert titles(at) == ["Log in"]
     assert "Maria Garcia" not in str([m.value for m in at.markdown])
@@ -93,3 +100,22 @@ def test_the_watch_looks_often_enough_to_clear_the_screen_within_a_minute():
     assert watch_interval(timedelta(minutes=15)) == timedelta(seconds=30)
     assert watch_interval(timedelta(minutes=1)) == timedelta(seconds=15)
     assert watch_interval(timedelta(seconds=8)) == timedelta(seconds=5)
+
+
+@pytest.mark.parametrize("step", [timedelta(hours=13), -timedelta(hours=13)])
+def test_a_step_of_the_wall_clock_neither_ends_nor_stretches_a_session(
+        new_app, app_db, monkeypatch, step):
+    """Session limits count on the monotonic clock: a wall clock set 13 hours forward does
+    not end a session a minute old, and one set back does not keep an idle one open."""
+    with app_db.begin() as session:
+        maria = make_user(session, "maria", "member", name="Maria Garcia")
+    reading = clock.elapsed_seconds()
+    monkeypatch.setattr(clock, "elapsed_seconds", lambda: reading)
+    at = new_app(maria)
+    back_in_time(at.session_state[AUTH_KEY], idle=timedelta(minutes=1))
+    with time_machine.travel(clock.now() + step, tick=True):
+        no_exception(at.run())
+        assert titles(at) == ["Today"]
+        back_in_time(at.session_state[AUTH_KEY], idle=timedelta(minutes=15))
+        no_exception(at.run())
+        assert titles(at) == ["Log in"]

@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
+import time_machine
 from sqlalchemy import select
 
 from dashboard import clock
 from dashboard.member_record import member_record
-from models import Consent
+from models import CATEGORIES, Consent
 from tests.app.conftest import by_label, no_exception, shown, titles
 from tests.factories import NOW, grant, make_user
 
@@ -93,6 +94,31 @@ def test_sponsor_loses_the_member_on_the_next_run_after_revocation(new_app, app_
     sponsor.run()
     assert "Maria Garcia" not in [shown(s.value) for s in sponsor.subheader]
     assert "No sponsee shares" in sponsor.info[0].value
+
+
+def test_a_clock_that_steps_back_an_hour_does_not_reopen_a_revoked_consent(new_app, app_db):
+    """The member stops sharing through Sharing; the host's clock then steps back an hour,
+    and the sponsor's next screen must still show nothing of her."""
+    with app_db.begin() as session:
+        maria = make_user(session, "maria", "member", name="Maria Garcia")
+        sam = make_user(session, "sam", "member", "sponsor", name="Sam S.")
+        now = clock.now()
+        grant(session, maria, sam, *CATEGORIES, starts_at=now - timedelta(days=30),
+              expires_at=now + timedelta(days=30))
+    member = open_sharing(new_app, maria)
+    by_label(member.button, "Stop sharing").click().run()
+    no_exception(by_label(member.button, "Yes, stop sharing").click().run())
+    with time_machine.travel(clock.now() - timedelta(hours=1), tick=True):
+        sponsor = no_exception(new_app(sam).run())
+        sponsor.switch_page("../pages/weekly_review.py").run()
+        no_exception(sponsor)
+        assert "Maria Garcia" not in [shown(s.value) for s in sponsor.subheader]
+        assert "No sponsee shares" in sponsor.info[0].value
+        sponsor.switch_page("../pages/sponsee_detail.py").run()
+        no_exception(sponsor)
+        on_screen = [*(m.value for m in sponsor.markdown), *(m.value for m in sponsor.info),
+                     *(o for box in sponsor.selectbox for o in box.options)]
+        assert on_screen and not any("Maria" in shown(text) for text in on_screen)
 
 
 def test_who_viewed_my_data_lists_the_sponsors_view(new_app, app_db):

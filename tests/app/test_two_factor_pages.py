@@ -11,8 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import clock
 from dashboard.auth import actor_from_user
-from dashboard.two_factor import code_at, confirm_enrolment
+from dashboard.totp_codes import code_at
+from dashboard.two_factor import confirm_enrolment
 from dashboard.web.navigation import ROLE_SECTIONS
+from dashboard.web.session import session_record
 from models import User
 from models.entities import RecoveryCode
 from tests.app.conftest import by_label, no_exception, shown, titles
@@ -95,9 +97,7 @@ def test_each_role_page_itself_refuses_a_session_whose_second_factor_is_pending(
         actor = make_user(session, "someone", *({role, "member"} if role == "sponsor"
                                                 else {role}), two_factor=True)
     at = AppTest.from_file(str(PAGES / screen), default_timeout=30)
-    now = clock.now()
-    at.session_state["auth"] = {"user_id": actor.id, "logged_in_at": now, "last_seen_at": now,
-                                "second_factor": None}
+    at.session_state["auth"] = session_record(actor.id)
     at.run()
     assert [e.value for e in at.error] == ["This page is not available to your account."]
     assert not at.dataframe and not at.metric

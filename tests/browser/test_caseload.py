@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from dashboard import clock
 from dashboard.flags import RULES, Day, FlagThresholds
 from dashboard.timeutil import local_today
-from dashboard.two_factor import code_at
+from dashboard.totp_codes import code_at
 from models import Consent, Flag, User
 from models.db import make_engine
 from tests.browser.server import REPO_ROOT, start_server, stop

@@ -13,7 +13,7 @@ from dashboard import clock
 from dashboard.auth import actor_from_user
 from dashboard.flags import evaluate_checkin
 from dashboard.timeutil import local_today
-from dashboard.two_factor import code_at
+from dashboard.totp_codes import code_at
 from models import User
 from models.db import make_engine, make_session_factory
 from tests.browser.server import Server, create_user_with_cli, start_server, stop

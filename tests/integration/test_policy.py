@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from dashboard.errors import NotFound
 from dashboard.policy import allowed_categories, disclose, visible_members
-from models import AuditEvent, UserRole
+from models import CATEGORIES, AuditEvent, UserRole
 from tests.factories import NOW, grant, make_user
 
 
@@ -47,15 +47,23 @@ def test_union_over_active_consents(session, people):
     assert allowed(session, counselor, member) == {"checkins", "steps"}
 
 
-def test_expiry_and_revocation_end_access_at_that_instant(session, people):
-    member, sponsor, counselor, _ = people
+def test_expiry_ends_access_at_that_instant(session, people):
+    member, sponsor, _, _ = people
     grant(session, member, sponsor, "checkins", expires_at=NOW)
-    grant(session, member, counselor, "checkins", purpose="counseling",
-          revoked_at=NOW + timedelta(seconds=1))
     assert allowed(session, sponsor, member, at=NOW - timedelta(seconds=1)) == {"checkins"}
     assert allowed(session, sponsor, member, at=NOW) == frozenset()
-    assert allowed(session, counselor, member, at=NOW) == {"checkins"}
-    assert allowed(session, counselor, member, at=NOW + timedelta(seconds=1)) == frozenset()
+
+
+def test_a_revoked_consent_never_grants_again_whatever_the_clock_says(session, people):
+    """A host clock an hour behind read the revocation of five minutes ago as still in the
+    future and handed the sponsor 22 check-ins, notes included."""
+    member, sponsor, counselor, _ = people
+    grant(session, member, sponsor, *CATEGORIES, revoked_at=NOW - timedelta(minutes=5))
+    grant(session, member, counselor, "checkins", purpose="counseling",
+          revoked_at=NOW + timedelta(seconds=1))
+    for behind in (timedelta(0), timedelta(hours=1), timedelta(days=30)):
+        assert allowed(session, sponsor, member, at=NOW - behind) == frozenset()
+        assert allowed(session, counselor, member, at=NOW - behind) == frozenset()
 
 
 def test_consent_is_not_valid_before_it_starts(session, people):

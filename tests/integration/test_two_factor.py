@@ -12,13 +12,12 @@ from sqlalchemy import delete, func, inspect, select, text
 from dashboard.auth import actor_from_user, current_actor, log_in
 from dashboard.config import Settings
 from dashboard.errors import PermissionDenied, ValidationError
+from dashboard.totp_codes import code_at, time_step
 from dashboard.two_factor import (
     RECOVERY_CODE_COUNT,
-    code_at,
     confirm_enrolment,
     regenerate_recovery_codes,
     start_enrolment,
-    time_step,
     turn_off,
     two_factor_status,
     use_recovery_code,
@@ -195,13 +194,38 @@ def test_a_code_one_step_off_is_accepted(session_factory, session, carla, steps)
     assert code(session_factory, carla, code_at(TOTP_SECRET, LATER, steps=steps)).ok
 
 
-def test_a_code_two_steps_old_is_refused(session_factory, session, carla):
+def test_a_code_two_steps_old_is_refused_as_expired_without_counting(session_factory, session,
+                                                                     carla):
     stale = code_at(TOTP_SECRET, LATER, steps=-2)
     assert stale not in {code_at(TOTP_SECRET, LATER, steps=s) for s in (-1, 0, 1)}
     result = code(session_factory, carla, stale)
-    assert not result.ok
+    assert not result.ok and not result.locked
+    assert "just expired" in result.error and "does not count" in result.error
+    assert user(session, carla).failed_logins == 0
     assert events(session, carla.id)[-1] == ("second_factor_failed", "denied",
-                                             "authenticator code: wrong code")
+                                             "authenticator code: clock off by -60 s")
+
+
+@pytest.mark.parametrize(("steps", "words"), [(-10, "5 minutes behind"),
+                                              (16, "8 minutes ahead of")])
+def test_a_right_code_from_a_clock_that_is_off_is_explained_and_never_locks(
+        session_factory, session, carla, steps, words):
+    """A phone whose clock is minutes off makes right codes: they are refused, the skew is
+    said in words, and no number of them locks the account."""
+    for attempt in range(SETTINGS.lockout_attempts + 2):
+        now = LATER + timedelta(seconds=30 * attempt)
+        result = code(session_factory, carla, code_at(TOTP_SECRET, now, steps=steps), now=now)
+        assert not result.ok and not result.locked
+        assert words in result.error and "does not count" in result.error
+    assert user(session, carla).failed_logins == 0
+
+
+def test_a_code_hours_off_counts_as_a_wrong_code(session_factory, session, carla):
+    far = code_at(TOTP_SECRET, LATER, steps=-240)
+    assert far not in {code_at(TOTP_SECRET, LATER, steps=s) for s in range(-20, 21)}
+    result = code(session_factory, carla, far)
+    assert not result.ok and "4 more wrong tries" in result.error
+    assert user(session, carla).failed_logins == 1
 
 
 def test_a_malformed_code_is_explained_and_not_counted(session_factory, session, carla):

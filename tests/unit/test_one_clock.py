@@ -30,7 +30,7 @@ def wall_clock_reads(path: Path) -> list[str]:
 
 
 def test_only_the_clock_module_reads_the_wall_clock():
-    assert wall_clock_reads(THE_CLOCK) == ["dashboard/clock.py:16 datetime.now()"]
+    assert [read.split(" ")[1] for read in wall_clock_reads(THE_CLOCK)] == ["datetime.now()"]
     reads = [read for path in APP_CODE if path != THE_CLOCK for read in wall_clock_reads(path)]
     assert reads == []
 

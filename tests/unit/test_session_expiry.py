@@ -1,14 +1,13 @@
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from dashboard.auth import session_expiry_reason
 from dashboard.config import Settings
 
-LOGIN = datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)
-
 
 def reason(last_seen_after, now_after, settings=Settings()):
-    return session_expiry_reason(logged_in_at=LOGIN, last_seen_at=LOGIN + last_seen_after,
-                                 settings=settings, now=LOGIN + now_after)
+    """Logged in at 0, last active at `last_seen_after`, checked at `now_after`."""
+    return session_expiry_reason(age=now_after, idle=now_after - last_seen_after,
+                                 settings=settings)
 
 
 def test_active_session_stays():
@@ -28,3 +27,10 @@ def test_timeouts_are_configurable():
     settings = Settings(idle_timeout=timedelta(minutes=5), absolute_timeout=timedelta(hours=1))
     assert "5 minutes" in reason(timedelta(0), timedelta(minutes=5), settings)
     assert "1 hours" in reason(timedelta(minutes=58), timedelta(hours=1), settings)
+
+
+def test_a_clock_that_runs_backwards_ends_the_session():
+    """Durations come from the monotonic clock; a negative one means a clock that is not,
+    and in doubt the session ends."""
+    assert reason(timedelta(minutes=1), timedelta(seconds=30)) is not None
+    assert reason(timedelta(0), timedelta(seconds=-1)) is not None

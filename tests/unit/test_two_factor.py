@@ -8,14 +8,11 @@ import pytest
 
 from dashboard import two_factor
 from dashboard.auth import Actor
+from dashboard.totp_codes import clean_code, code_at, matching_step, time_step
 from dashboard.two_factor import (
-    _clean_code,
     _clean_recovery_code,
-    _matching_step,
-    code_at,
     new_recovery_code,
     start_enrolment,
-    time_step,
 )
 
 NOW = datetime(2026, 11, 26, 15, 0, 10, tzinfo=timezone.utc)
@@ -46,7 +43,7 @@ def test_codes_match_what_an_authenticator_app_shows():
 @pytest.mark.parametrize("steps", [-1, 0, 1])
 def test_one_step_of_clock_drift_either_way_is_accepted(steps):
     code = code_at(SECRET, NOW, steps=steps)
-    assert _matching_step(SECRET, code, NOW, after=None) == time_step(NOW) + steps
+    assert matching_step(SECRET, code, NOW, after=None) == time_step(NOW) + steps
 
 
 @pytest.mark.parametrize("steps", [-3, -2, 2, 3])
@@ -55,14 +52,14 @@ def test_codes_two_or_more_steps_away_are_refused(steps):
     # A code of another step may equal one in the window by chance (1 in a million):
     # the secret and time here are fixed, and these are not such a case.
     assert code not in {code_at(SECRET, NOW, steps=s) for s in (-1, 0, 1)}
-    assert _matching_step(SECRET, code, NOW, after=None) is None
+    assert matching_step(SECRET, code, NOW, after=None) is None
 
 
 def test_a_code_of_the_last_accepted_step_or_older_is_refused():
     current = time_step(NOW)
-    assert _matching_step(SECRET, code_at(SECRET, NOW), NOW, after=current) is None
-    assert _matching_step(SECRET, code_at(SECRET, NOW, steps=-1), NOW, after=current) is None
-    assert _matching_step(SECRET, code_at(SECRET, NOW, steps=1), NOW,
+    assert matching_step(SECRET, code_at(SECRET, NOW), NOW, after=current) is None
+    assert matching_step(SECRET, code_at(SECRET, NOW, steps=-1), NOW, after=current) is None
+    assert matching_step(SECRET, code_at(SECRET, NOW, steps=1), NOW,
                           after=current) == current + 1
 
 
@@ -70,12 +67,12 @@ def test_a_code_of_the_last_accepted_step_or_older_is_refused():
     ("123456", "123456"), (" 123 456 ", "123456"), ("123-456", "123456"),
 ])
 def test_codes_may_be_typed_with_spaces_or_a_dash(typed, clean):
-    assert _clean_code(typed) == clean
+    assert clean_code(typed) == clean
 
 
 @pytest.mark.parametrize("typed", ["", "12345", "1234567", "12345a", "١٢٣٤٥٦", "abcdef"])
 def test_anything_but_six_digits_is_not_a_code(typed):
-    assert _clean_code(typed) is None
+    assert clean_code(typed) is None
 
 
 def test_recovery_codes_are_ten_unambiguous_characters_in_two_groups():
