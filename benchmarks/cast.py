@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, func, select
 
 from benchmarks.floors import zones_in_use
-from dashboard import two_factor
+from dashboard import totp_codes, two_factor
 from dashboard.auth import Actor, actor_from_user
 from dashboard.demo import DEMO_PASSWORD
 from dashboard.policy import consent_is_active
@@ -55,7 +55,7 @@ def add_bench_counselor(engine: Engine, *, now: datetime) -> int:
         actor = actor_from_user(session.get(User, counselor.id))
         enrolment = two_factor.start_enrolment(actor=actor)
         two_factor.confirm_enrolment(session=session, actor=actor, secret=enrolment.secret,
-                                     code=two_factor.code_at(enrolment.secret, now),
+                                     code=totp_codes.code_at(enrolment.secret, now),
                                      password=DEMO_PASSWORD, now=now)
         sponsors = select(UserRole.user_id).where(UserRole.role == "sponsor")
         members = session.execute(

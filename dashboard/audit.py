@@ -23,8 +23,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from dashboard.config import AUDIT_SECRET_ENV, ConfigError, settings
-from dashboard.secret_files import read_or_create_secret_file
+from dashboard.config import AUDIT_SECRET_ENV, MIN_AUDIT_SECRET_BYTES, ConfigError, settings
+from dashboard.secret_files import create_private_file, read_private_file
 from dashboard.text import clean_text
 from models import AuditBatch, AuditEvent
 
@@ -44,22 +44,71 @@ def _clean_detail(detail: str | None) -> str | None:
     return clean_text(detail)[:MAX_DETAIL]
 
 
+def audit_key_file(database_url: str) -> Path | None:
+    """The audit key file of a SQLite database file (beside it); None for other databases."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).resolve().parent / SECRET_FILE
+
+
+def check_audit_secret(secret: bytes, *, where: str) -> bytes:
+    """`secret` if it is long enough to key the trail; ConfigError otherwise. A short key
+    (or an empty file, which a crash while creating it leaves) would let anyone recompute
+    every HMAC."""
+    if len(secret) < MIN_AUDIT_SECRET_BYTES:
+        raise ConfigError(f"the audit key in {where} is {len(secret)} characters long; it "
+                          f"must be at least {MIN_AUDIT_SECRET_BYTES} (64 hex digits, as "
+                          "`python -c \"import secrets; print(secrets.token_hex(32))\"` prints)")
+    return secret
+
+
+def read_audit_key_file(path: Path) -> bytes:
+    """The key in an audit key file; ConfigError if it is missing, unsafe, empty or short."""
+    secret = read_private_file(path, what="The audit key file").strip()
+    return check_audit_secret(secret, where=f"the file {path}")
+
+
+def create_audit_key_file(path: Path) -> bool:
+    """A new random audit key in `path` unless the file exists; True if this call made it.
+    Only for a database whose trail has no event yet (dashboard/key_guard.py decides)."""
+    return create_private_file(path, secrets.token_hex(32).encode() + b"\n")
+
+
+def use_audit_secret(database_url: str, secret: bytes) -> None:
+    """Sign this database's events with `secret` from now on (checked at start by
+    dashboard/key_guard.py, which read it from its file)."""
+    _secrets[database_url] = secret
+
+
 def audit_secret(database_url: str) -> bytes:
-    """The key of the audit chain: DASHBOARD_SECRET_KEY, or for a SQLite file a key file
-    beside it (created once, readable by its owner only). Never inside the database."""
+    """The key of the audit chain: DASHBOARD_SECRET_KEY, or for a SQLite file the key file
+    beside it. Never inside the database, and never created here: a missing key file is
+    an error, not a reason to start a new trail under a new key. Once read, the key is
+    kept: a file removed while the dashboard runs does not stop it (it is warned about)."""
     configured = settings().audit_secret
     if configured:
         return configured
     if database_url in _secrets:
         return _secrets[database_url]
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+    path = audit_key_file(database_url)
+    if path is None:
         raise ConfigError(f"{AUDIT_SECRET_ENV} must be set: it keys the tamper-evident audit "
                           "trail")
-    path = Path(url.database).resolve().parent / SECRET_FILE
-    _secrets[database_url] = read_or_create_secret_file(
-        path, make=lambda: secrets.token_hex(32).encode(), what="The audit key file")
+    _secrets[database_url] = read_audit_key_file(path)
     return _secrets[database_url]
+
+
+def signed_with(secret: bytes, event: AuditEvent) -> bool:
+    """Whether `event`'s HMAC (or, for the older chain, its hash) was made with `secret`."""
+    if event.row_hash is None:
+        return False
+    fields = {name: getattr(event, name) for name in _HASHED_FIELDS}
+    if event.prev_hash is not None:
+        expected = legacy_event_hash(secret, event.prev_hash, fields)
+    else:
+        expected = event_hmac(secret, event.id, fields)
+    return hmac.compare_digest(expected, event.row_hash)
 
 
 def _secret_for(executor) -> bytes:

@@ -112,9 +112,14 @@ def _check_batches(secret: bytes, batches: list[AuditBatch]):
 
 
 def verify_log(session: Session, *, now: datetime,
-               unsealed_limit: timedelta = UNSEALED_LIMIT) -> ChainReport:
-    """Check the whole trail; report the first event or batch found tampered with."""
-    secret = _secret_for(session)
+               unsealed_limit: timedelta | None = UNSEALED_LIMIT,
+               secret: bytes | None = None) -> ChainReport:
+    """Check the whole trail; report the first event or batch found tampered with.
+
+    `secret`: the audit key, when it is not the session's database's own (a backup copy is
+    checked with the key of the database it was copied from). `unsealed_limit=None`: an
+    unsealed event with a right HMAC is pending however old (a copy seals nothing)."""
+    secret = secret if secret is not None else _secret_for(session)
     batches = list(session.scalars(select(AuditBatch).order_by(AuditBatch.id)))
     signed = [b for b in batches if b.merkle_root is not None]
     newest = (Head(batches[-1].id, batches[-1].size, batches[-1].merkle_root,
@@ -128,7 +133,7 @@ def verify_log(session: Session, *, now: datetime,
     try:
         legacy, intervals = _check_batches(secret, batches)
         _check_events(session, secret, legacy, intervals, signed, counts,
-                      overdue=now - unsealed_limit)
+                      overdue=None if unsealed_limit is None else now - unsealed_limit)
     except _Tampered as found:
         return report(False, found.event_id, found.problem)
     return report(True)
@@ -180,7 +185,7 @@ def _check_events(session, secret, legacy, intervals, signed, counts, *, overdue
                                         "was deleted")
             trees[batch_id].add(bytes.fromhex(event.row_hash))
             counts["checked"] += 1
-        elif event.at < overdue:
+        elif overdue is not None and event.at < overdue:
             raise _Tampered(event.id, f"event {event.id} was never sealed: it was inserted "
                                       "without the key, or kept from the sealer")
         else:

@@ -20,11 +20,17 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from dashboard import clock, config
 from dashboard.config import ConfigError, Settings
-from dashboard.encryption_keys import configure_keys, key_location
 from dashboard.errors import ValidationError
+from dashboard.faults import DATABASE_UNREACHABLE, DISK_FULL, fault_of
+from dashboard.key_guard import open_keys
 from models import ROLES
 from models.crypto import EncryptionError
-from models.db import make_engine, make_session_factory, upgrade_to_head
+from models.db import (
+    make_engine,
+    make_session_factory,
+    schema_is_current,
+    upgrade_to_head,
+)
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 1
@@ -44,15 +50,60 @@ class _Parser(argparse.ArgumentParser):
                            if " " in self.prog else f"{message} (see --help)")
 
 
-def _engine(settings: Settings, *, check_notes: bool = True):
-    engine = make_engine(settings.database_url)
-    upgrade_to_head(engine)
-    configure_keys(settings=settings, engine=engine, check_notes=check_notes)
+def _engine(settings: Settings, *, check_notes: bool = True, read_only: bool = False,
+            sets_up: bool = False):
+    """The database of `settings` at the newest schema, with its keys opened and checked
+    (dashboard/key_guard.py).
+
+    `read_only`, for a command that only reads: the schema is not upgraded (it must be the
+    newest already), and nothing is written to the database's disk, so that the command
+    works on a full disk. `sets_up`, for the commands that set up a new database (init,
+    create-user, demo): only they may create its key files; no other command ever does."""
+    if read_only:
+        engine = _read_only_engine(settings)
+        if not schema_is_current(engine):
+            engine.dispose()
+            raise CommandError("the database is not at the newest schema yet; run "
+                               "`python -m dashboard init` to upgrade it, then this again",
+                               code=EXIT_FAILURE)
+    else:
+        engine = make_engine(settings.database_url)
+        upgrade_to_head(engine)
+    try:
+        open_keys(settings=settings, engine=engine, now=clock.now(), may_create=sets_up,
+                  record=not read_only, check_notes=check_notes, progress=_encryption_progress)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 
+def _encryption_progress(done: int, total: int) -> None:
+    """The upgrade's encryption of notes stored unencrypted, on a terminal."""
+    if sys.stderr.isatty():
+        print(f"\rEncrypting notes stored unencrypted: {done:,} of {total:,}", end="",
+              file=sys.stderr, flush=True)
+        if done >= total:
+            print(file=sys.stderr)
+
+
+def _sqlite_file(settings: Settings) -> Path | None:
+    """The database's file when it is a SQLite file; None for any other database."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def _read_only_engine(settings: Settings):
+    path = _sqlite_file(settings)
+    if path is not None and not path.exists():
+        raise CommandError(f"there is no database at {path}")
+    return make_engine(settings.database_url, read_only=True)
+
+
 def cmd_init(args, settings: Settings) -> int:
-    engine = _engine(settings)
+    engine = _engine(settings, sets_up=True)
     print(f"The database at {make_url(settings.database_url).render_as_string()} "
           "is at the newest schema.")
     engine.dispose()
@@ -82,7 +133,7 @@ def cmd_create_user(args, settings: Settings) -> int:
             sobriety_date = date.fromisoformat(args.sobriety_date)
         except ValueError:
             raise CommandError("--sobriety-date must be a date like 2025-03-14") from None
-    engine = _engine(settings)
+    engine = _engine(settings, sets_up=True)
     with make_session_factory(engine).begin() as session:
         user_id = create_account(
             session=session, actor=None, username=args.username,
@@ -99,7 +150,7 @@ def cmd_create_user(args, settings: Settings) -> int:
 def cmd_demo(args, settings: Settings) -> int:
     from dashboard.demo import load_demo
 
-    engine = _engine(settings)
+    engine = _engine(settings, sets_up=True)
 
     def progress(fraction: float, message: str) -> None:
         if sys.stderr.isatty():
@@ -180,7 +231,7 @@ def cmd_verify_audit(args, settings: Settings) -> int:
     except AnchorError as error:
         raise CommandError(str(error), code=EXIT_FAILURE) from None
     now = clock.now()
-    engine = _engine(settings)
+    engine = _engine(settings, read_only=True)
     try:
         with make_session_factory(engine)() as session:
             report = verify_log(session, now=now)
@@ -243,10 +294,11 @@ def cmd_rotate_key(args, settings: Settings) -> int:
 
 
 def cmd_backup(args, settings: Settings) -> int:
-    url = make_url(settings.database_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+    from dashboard import backup
+
+    source_path = _sqlite_file(settings)
+    if source_path is None:
         raise CommandError("backup copies a SQLite database file; for PostgreSQL use pg_dump")
-    source_path = Path(url.database)
     if not source_path.exists():
         raise CommandError(f"there is no database at {source_path}")
     target = Path(args.path)
@@ -254,31 +306,19 @@ def cmd_backup(args, settings: Settings) -> int:
         raise CommandError(f"{target} exists already; choose a new file name")
     if not target.parent.is_dir():
         raise CommandError(f"the folder {target.parent} does not exist")
-    # The copy holds every member's data: private (0600) from its first byte, whatever the
-    # umask, and never over a file that appeared meanwhile.
+    # Read only, and no keys configured: a backup must work on a full disk, at an older
+    # schema (before an upgrade), and with the notes' key lost: when it matters most.
+    engine = _read_only_engine(settings)
     try:
-        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        raise CommandError(f"{target} exists already; choose a new file name") from None
-    # SQLite's online backup: a consistent copy while the app keeps running.
-    try:
-        source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
-        try:
-            destination = sqlite3.connect(target)
-            try:
-                source.backup(destination)
-            finally:
-                destination.close()
-        finally:
-            source.close()
-    except BaseException:
-        target.unlink(missing_ok=True)  # no half copy left behind
-        raise
+        checked = backup.back_up(source=engine, target=target, now=clock.now(),
+                                 audit_secret=backup.source_audit_secret(settings=settings))
+    except backup.BackupError as error:
+        raise CommandError(str(error), code=EXIT_FAILURE) from None
+    finally:
+        engine.dispose()
     print(f"Backed up {source_path} to {target}.")
-    # The backup is worthless without the key, and the key must not travel with it.
-    print(f"The notes' encryption key is not in the backup: it is in "
-          f"{key_location(settings=settings)}. Keep a copy of it apart from the "
-          "backup; without it no note of the backup can be read.")
+    print(checked.summary())
+    print(backup.key_reminder(settings=settings))
     return 0
 
 
@@ -405,15 +445,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _failure_line(error: BaseException, *, database_url: str | None) -> str:
+    """A failure of the database or the disk in one line: a full disk or an unreachable
+    server in plain words (dashboard/faults.py), anything else with the database's or the
+    system's own reason, which is what an administrator at the command line needs."""
+    fault = fault_of(error, database_url=database_url)
+    if fault is not None and fault.kind == DISK_FULL:
+        return fault.message(for_admin=True)
+    reason = _first_line(error.orig if isinstance(error, OperationalError) else error)
+    if fault is not None and fault.kind == DATABASE_UNREACHABLE:
+        return f"{fault.message(for_admin=True)} (The database said: {reason.rstrip('.')}.)"
+    if isinstance(error, OperationalError):
+        return f"cannot use the database: {reason}"
+    return f"{type(error).__name__}: {reason}"
+
+
+def _first_line(error: BaseException | None) -> str:
+    lines = str(error).strip().splitlines() if error is not None else []
+    return lines[0] if lines else "unknown error"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Every file a command creates (the database and its log files, keys, backups) is its
     # user's alone: process state, not a setting. Put back afterwards for a caller that
     # runs commands inside its own process.
     previous_umask = os.umask(0o077)
+    settings = None
     try:
         args = build_parser().parse_args(argv)
         # Read once, here, and handed to the command: a bad value stops it before it starts.
-        return args.handler(args, config.settings())
+        settings = config.settings()
+        return args.handler(args, settings)
     except CommandError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.code
@@ -426,12 +488,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EncryptionError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILURE
-    except OperationalError as error:
-        reason = str(error.orig).splitlines()[0] if error.orig else "unknown error"
-        print(f"error: cannot use the database: {reason}", file=sys.stderr)
-        return EXIT_FAILURE
     except (SQLAlchemyError, OSError, sqlite3.Error) as error:
-        print(f"error: {type(error).__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
+        database_url = settings.database_url if settings is not None else None
+        print(f"error: {_failure_line(error, database_url=database_url)}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -62,8 +62,10 @@ _FLAG_THRESHOLD_ENV = {
     "DASHBOARD_FLAG_SILENT_DAYS": ("silent_days", int),
     "DASHBOARD_FLAG_CRAVING_RISE": ("craving_rise", float),
 }
-# The key of the audit trail's hash chain (dashboard/audit.py).
+# The key of the audit trail's hash chain (dashboard/audit.py): at least 32 bytes, as many
+# as the HMAC's output; a generated key file holds 64 hex digits.
 AUDIT_SECRET_ENV = "DASHBOARD_SECRET_KEY"
+MIN_AUDIT_SECRET_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,20 @@ def parse_encryption_keys(raw: str) -> tuple[bytes, ...]:
     return keys
 
 
+def parse_audit_secret(raw: str) -> bytes | None:
+    """The audit key of DASHBOARD_SECRET_KEY, None when unset; a short one is refused: with
+    a key anyone can guess, anyone can recompute every HMAC of the trail."""
+    secret = raw.strip().encode()
+    if not secret:
+        return None
+    if len(secret) < MIN_AUDIT_SECRET_BYTES:
+        raise ConfigError(
+            f"{AUDIT_SECRET_ENV} is {len(secret)} characters long; it must be at least "
+            f"{MIN_AUDIT_SECRET_BYTES} (64 hex digits, as `python -c \"import secrets; "
+            f"print(secrets.token_hex(32))\"` prints)")
+    return secret
+
+
 def parse_flag_thresholds(env: Mapping[str, str]) -> FlagThresholds:
     values = {}
     for name, (field_name, kind) in _FLAG_THRESHOLD_ENV.items():
@@ -154,7 +170,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         lockout_duration=timedelta(minutes=_positive_int(env, "DASHBOARD_LOCKOUT_MINUTES", 15)),
         milestones=milestones,
         encryption_keys=parse_encryption_keys(env.get(ENCRYPTION_KEYS_ENV) or ""),
-        audit_secret=(env.get(AUDIT_SECRET_ENV) or "").encode() or None,
+        audit_secret=parse_audit_secret(env.get(AUDIT_SECRET_ENV) or ""),
         flag_thresholds=parse_flag_thresholds(env),
     )
 

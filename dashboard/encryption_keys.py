@@ -19,7 +19,7 @@ Nothing here ever prints, logs or puts in an error message a key or a note.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from dashboard.audit import record_event
+from dashboard.key_fingerprints import NOTES, known_fingerprints, record_fingerprints
 from dashboard.config import ENCRYPTION_KEYS_ENV, ConfigError, Settings
 from dashboard.secret_files import create_private_file, read_private_file, replace_private_file
 from models import Base, crypto
@@ -111,12 +112,15 @@ def replace_key_file(*, path: Path, keys: tuple[bytes, ...]) -> None:
 # Configuration.
 
 
-def load_keys(*, settings: Settings, engine: Engine | None = None) -> KeySource:
+def load_keys(*, settings: Settings, engine: Engine | None = None,
+              may_create: bool = True) -> KeySource:
     """The keys for this database, creating the embedded key file on first use.
 
-    With `engine`, a missing key file is created only if the database holds no encrypted
-    note yet: a restored database whose key file was left behind must stop with a clear
-    error, not start writing notes under a new key beside notes nothing can open.
+    A missing key file is created only when `may_create` (never by a read-only command)
+    and, with `engine`, only for a database that never had a key: no encrypted note and
+    no key fingerprint recorded. A restored database whose key file was left behind must
+    stop with a clear error, not start writing notes under a new key beside notes nothing
+    can open.
     """
     if settings.encryption_keys:
         return KeySource(keys=settings.encryption_keys, key_file=None)
@@ -130,27 +134,38 @@ def load_keys(*, settings: Settings, engine: Engine | None = None) -> KeySource:
         )
     created = False
     if not path.exists():
-        if engine is not None and any(
-            crypto.looks_like_token(stored) for stored in _sample_stored_notes(engine)
-        ):
+        if engine is not None and _had_a_key(engine):
             raise ConfigError(
-                f"there is no key file at {path}, yet the database holds encrypted notes: "
+                f"there is no key file at {path}, yet this database was written with one: "
                 "restore the key file that belongs to this database (backups do not "
                 f"contain it), or set {ENCRYPTION_KEYS_ENV}"
             )
+        if not may_create:
+            raise ConfigError(
+                f"there is no key file at {path}; this command never creates one (start the "
+                "dashboard, or run `python -m dashboard init`, to set up a new database)")
         created = create_key_file(path=path)
     return KeySource(keys=read_key_file(path=path), key_file=path, created=created)
 
 
+def _had_a_key(engine: Engine) -> bool:
+    """Whether notes of this database were ever encrypted: a key fingerprint recorded, or
+    an encrypted note stored."""
+    with engine.connect() as connection:
+        if known_fingerprints(connection, NOTES):
+            return True
+    return any(crypto.looks_like_token(stored) for stored in _sample_stored_notes(engine))
+
+
 def configure_keys(*, settings: Settings, engine: Engine | None = None,
-                   check_notes: bool = True) -> KeySource:
+                   check_notes: bool = True, may_create: bool = True) -> KeySource:
     """Configure this process's keyring for the database of `settings`; once per process.
 
     With `engine` (after the schema upgrade) and `check_notes`, one stored note per
     column is decrypted at once, so that a wrong key stops the start with a clear error
     instead of failing on some screen later, or worse, writing new notes under it.
     """
-    source = load_keys(settings=settings, engine=engine)
+    source = load_keys(settings=settings, engine=engine, may_create=may_create)
     _activate(source)
     if engine is not None and check_notes:
         try:
@@ -220,14 +235,14 @@ class Reencryption:
     were_unencrypted: int  # of those, stored as plain text before encryption at rest
 
 
-def reencrypt_notes(*, connection: Connection,
-                    batch_rows: int = REENCRYPT_BATCH_ROWS) -> Reencryption:
+def reencrypt_notes(*, connection: Connection, batch_rows: int = REENCRYPT_BATCH_ROWS,
+                    progress: Callable[[int], None] | None = None) -> Reencryption:
     """Re-encrypt with the newest key every stored note that is under an older key (or
     not encrypted at all), in the caller's transaction; notes already under the newest
     key are left as they are, so a second run changes nothing.
 
     Raises NoteDecryptionError at the first note no key opens; the caller's rollback
-    then leaves every note as it was.
+    then leaves every note as it was. `progress(checked)` is told after each batch.
     """
     checked = reencrypted = were_unencrypted = 0
     for table, columns in _encrypted_columns_by_table().items():
@@ -276,6 +291,8 @@ def reencrypt_notes(*, connection: Connection,
                     )
             if changes:
                 connection.execute(statement, changes)
+            if progress is not None:
+                progress(checked)
             last_key = tuple(rows[-1]._mapping[c.name] for c in key_columns)
     return Reencryption(checked=checked, reencrypted=reencrypted,
                         were_unencrypted=were_unencrypted)
@@ -313,6 +330,7 @@ def rotate_key(*, settings: Settings, engine: Engine, now: datetime) -> Rotation
             # token or, for notes from before encryption, the plain text.
             connection.exec_driver_sql("PRAGMA secure_delete = ON")
         result = reencrypt_notes(connection=connection)
+        record_fingerprints(connection, NOTES, source.keys, now=now)
         record_event(session, actor_id=None, action="notes_reencrypted", at=now,
                      detail=f"{result.reencrypted} of {result.checked} encrypted values "
                             "re-encrypted with the newest key")

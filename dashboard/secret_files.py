@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from dashboard.config import ConfigError
@@ -84,9 +83,3 @@ def replace_private_file(path: Path, content: bytes) -> None:
     written = _write_temporary(path.parent, content)
     os.replace(written, path)
     _sync_folder(path.parent)
-
-
-def read_or_create_secret_file(path: Path, *, make: Callable[[], bytes], what: str) -> bytes:
-    """The secret in `path`, created with `make()` the first time; stripped of whitespace."""
-    create_private_file(path, make())
-    return read_private_file(path, what=what).strip()

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import stat
 import threading
+import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Self
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -26,6 +30,23 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 # instead (WalCheckpointer); this is the backstop for a process without one (the CLI).
 SQLITE_AUTOCHECKPOINT_PAGES = 16_000  # 64 MB at 4 KiB pages
 CHECKPOINT_EVERY_SECONDS = 1.0
+# PostgreSQL: how long a connection attempt, and one statement, may take before they fail
+# with a message instead of leaving a page spinning. The app's statements take
+# milliseconds; a minute leaves room for the largest upgrade and re-encryption batches.
+POSTGRESQL_CONNECT_TIMEOUT_SECONDS = 5
+POSTGRESQL_STATEMENT_TIMEOUT_MS = 60_000
+# SQLite reuses its write-ahead log file after a checkpoint instead of shrinking it, so one
+# burst of writes (a demo load, a day of caseload views) would keep its largest size on
+# disk for good. Each time the log starts over, SQLite cuts the file back to this size: on
+# a disk that fills up, that space is the room the next saves need.
+SQLITE_JOURNAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
+# Emptying the log (a TRUNCATE checkpoint) waits for the write lock, and new writers wait
+# behind it: when idle, the checkpointer tries that briefly and leaves it to a later round
+# rather than make a save wait.
+TRUNCATE_BUSY_TIMEOUT_MS = 100
+# A background chore that fails every second (a full disk) logs the failure with its
+# traceback once, then the same failure at most this often, as one line with its count.
+REPEATED_FAILURE_LOG_SECONDS = 300.0
 # A SQLite database is its owner's alone: member data, and another local user must not read
 # it. The files SQLite adds beside it take the database file's own mode.
 PRIVATE_FOLDER_MODE = 0o700
@@ -33,27 +54,44 @@ PRIVATE_FILE_MODE = 0o600
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-def make_engine(url: str, *, sqlite_write_lock_first: bool = True, **kwargs) -> Engine:
+def make_engine(url: str, *, sqlite_write_lock_first: bool = True, read_only: bool = False,
+                **kwargs) -> Engine:
     """Create the engine for a database URL, with the settings each backend needs.
 
     On SQLite every transaction takes the write lock when it begins (see below);
     `sqlite_write_lock_first=False` gives plain deferred transactions, for a
     read-mostly inspector such as a test's assertions.
+
+    `read_only=True` is for commands that only read (verifying, backing up): on SQLite the
+    database file must exist, and nothing is written to its disk, not even SQLite's own
+    -shm file, so that they work on a full disk; on PostgreSQL every transaction is read
+    only. The engine's URL stays the database's own (its key files are found from it).
     """
     # No statement parameters in error messages or logs: they may be a member's notes.
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
+        is_file = bool(database) and database != ":memory:" and not database.startswith("file:")
+        if read_only:
+            if not is_file:
+                raise ValueError(f"a read-only engine needs a SQLite file, not {url}")
+            kwargs["creator"] = lambda: connect_read_only(Path(database))
+        elif is_file:
             private_sqlite_file(Path(database))
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
             **kwargs,
         )
-        _configure_sqlite(engine, write_lock_first=sqlite_write_lock_first)
+        _configure_sqlite(engine, write_lock_first=sqlite_write_lock_first and not read_only,
+                          read_only=read_only)
         return engine
+    if read_only:
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args["options"] = " ".join(filter(None, [
+            connect_args.get("options"), "-c default_transaction_read_only=on"]))
+        kwargs["connect_args"] = connect_args
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # A bare postgresql:// URL means psycopg 3, the driver this project ships.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
@@ -64,9 +102,14 @@ def make_engine(url: str, *, sqlite_write_lock_first: bool = True, **kwargs) -> 
     if from_url is not None:
         url = make_url(url).difference_update_query(["options"]).render_as_string(
             hide_password=False)
-    connect_args["options"] = " ".join(filter(None, [from_url if isinstance(from_url, str) else
-                                                     " ".join(from_url or ()),
-                                                     connect_args.get("options"), "-c jit=off"]))
+    connect_args["options"] = " ".join(filter(None, [
+        from_url if isinstance(from_url, str) else " ".join(from_url or ()),
+        connect_args.get("options"), "-c jit=off",
+        f"-c statement_timeout={POSTGRESQL_STATEMENT_TIMEOUT_MS}"]))
+    # A dead or unreachable host fails a page in seconds instead of hanging it (the
+    # operating system's own connect timeout is minutes); a URL's own value wins.
+    if "connect_timeout" not in make_url(url).query:
+        connect_args.setdefault("connect_timeout", POSTGRESQL_CONNECT_TIMEOUT_SECONDS)
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
@@ -92,17 +135,53 @@ def private_sqlite_file(path: Path) -> None:
                            file, stat.S_IMODE(info.st_mode))
 
 
-def _configure_sqlite(engine: Engine, *, write_lock_first: bool) -> None:
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection to the SQLite file at `path` that writes nothing to the database's disk.
+
+    A reader of a database in WAL mode uses its shared-memory index (the -shm file), and
+    one that finds it missing or short (no process has the database open) grows it: on a
+    full disk that fails as "disk I/O error". Then the connection reads as SQLite reads a
+    database on read-only media: the index opened read-only, or rebuilt in the reader's
+    own memory from the log when no other process keeps it."""
+    location = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        return _opened_for_reading(location)
+    except sqlite3.OperationalError as error:
+        code = getattr(error, "sqlite_errorcode", 0) & 0xFF  # the primary code
+        if code not in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL):
+            raise
+    return _opened_for_reading(f"{location}&readonly_shm=1")
+
+
+def _opened_for_reading(location: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(location, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                 check_same_thread=False)
+    try:
+        # SQLite opens the -shm file at the first read, not on connecting.
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _configure_sqlite(engine: Engine, *, write_lock_first: bool, read_only: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy's "begin" hook below decide how transactions start.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
+        if read_only:
+            # None of the settings below: they are about writing, and setting the journal
+            # mode may itself write to the database file.
+            cursor.execute("PRAGMA query_only=ON")
+        else:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
+            cursor.execute(f"PRAGMA journal_size_limit={SQLITE_JOURNAL_SIZE_LIMIT_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -112,14 +191,23 @@ def _configure_sqlite(engine: Engine, *, write_lock_first: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_lock_first else "BEGIN")
 
 
-def wal_checkpoint(engine: Engine, mode: str = "PASSIVE") -> tuple[int, int]:
+def wal_checkpoint(engine: Engine, mode: str = "PASSIVE", *,
+                   busy_timeout_ms: int | None = None) -> tuple[int, int]:
     """Copy a SQLite database's write-ahead log into its file now, outside any transaction:
-    (pages in the log, pages copied back). TRUNCATE waits for readers and empties the log."""
+    (pages in the log, pages copied back). TRUNCATE waits for readers and empties the log;
+    `busy_timeout_ms` bounds that wait (the log is then left as it is)."""
     if mode not in ("PASSIVE", "FULL", "RESTART", "TRUNCATE"):
         raise ValueError(f"not a checkpoint mode: {mode}")
     connection = engine.raw_connection()
     try:
-        _busy, in_log, copied = connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+        if busy_timeout_ms is not None:
+            connection.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        try:
+            _busy, in_log, copied = connection.execute(
+                f"PRAGMA wal_checkpoint({mode})").fetchone()
+        finally:
+            if busy_timeout_ms is not None:  # the pooled connection goes back as it came
+                connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     finally:
         connection.close()
     return in_log, copied
@@ -137,6 +225,7 @@ class EngineChore:
         self._engine = weakref.ref(engine)
         self.every_seconds = every_seconds
         self.rounds = 0
+        self.failures = FailureLog(self.failure)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
 
@@ -161,16 +250,62 @@ class EngineChore:
     def once(self) -> object:
         raise NotImplementedError
 
+    def run_round(self) -> bool:
+        """One round of the chore now; False once its engine or database is gone."""
+        try:
+            self.once()
+        except LookupError:
+            return False
+        except Exception as error:  # noqa: BLE001 - the next round tries again
+            self.failures.failed(error)
+        else:
+            self.rounds += 1
+            self.failures.succeeded()
+        return True
+
     def _run(self) -> None:
         while not self._stop.wait(self.every_seconds):
-            try:
-                self.once()
-            except LookupError:
+            if not self.run_round():
                 return
-            except Exception:  # noqa: BLE001 - the next round tries again
-                logger.warning(self.failure, exc_info=True)
-            else:
-                self.rounds += 1
+
+
+class FailureLog:
+    """The log of a failure that repeats every round of a chore (a full disk fails each
+    checkpoint until there is room), without a traceback a second: the first failure with
+    its traceback, the same failure again at most once every `quiet_seconds` as one line
+    with how many times it happened, and one line when the chore works again."""
+
+    def __init__(self, failure: str, *, quiet_seconds: float = REPEATED_FAILURE_LOG_SECONDS,
+                 seconds: Callable[[], float] = time.monotonic):
+        self.failure = failure  # what failed, in words: "background WAL checkpoint failed"
+        self.quiet_seconds = quiet_seconds
+        self._seconds = seconds
+        self._ongoing: str | None = None  # the failure that keeps happening, in one line
+        self._in_a_row = 0
+        self._since_logged = 0
+        self._logged_at = 0.0
+
+    def failed(self, error: Exception) -> None:
+        lines = str(error).strip().splitlines()
+        said = f"{type(error).__name__}: {lines[0] if lines else ''}"
+        now = self._seconds()
+        if said != self._ongoing:
+            self._ongoing, self._in_a_row, self._since_logged, self._logged_at = said, 1, 0, now
+            logger.warning(self.failure, exc_info=error)
+            return
+        self._in_a_row += 1
+        self._since_logged += 1
+        if now - self._logged_at >= self.quiet_seconds:
+            logger.warning("%s again, %d times since the last report (%d in a row): %s",
+                           self.failure, self._since_logged, self._in_a_row, said)
+            self._since_logged, self._logged_at = 0, now
+
+    def succeeded(self) -> None:
+        if self._ongoing is None:
+            return
+        # At the failures' own level: whoever saw them must see that they ended.
+        logger.warning("%s %d times in a row, and works again", self.failure, self._in_a_row)
+        self._ongoing = None
 
 
 class WalCheckpointer(EngineChore):
@@ -192,13 +327,40 @@ class WalCheckpointer(EngineChore):
     def __init__(self, engine: Engine, *, every_seconds: float = CHECKPOINT_EVERY_SECONDS):
         super().__init__(engine, every_seconds=every_seconds)
         self.path = Path(engine.url.database)
+        self._previous: tuple | None = None  # the log as the previous round left it
 
     @property
     def checkpoints(self) -> int:
         return self.rounds
 
     def once(self) -> tuple[int, int]:
-        return self.checkpoint()
+        in_log, copied = self.checkpoint()
+        # Idle: the whole log was copied back already in the previous round and nothing
+        # was written since (the log file was not touched: a save of as many pages as the
+        # one before leaves the same counts). The file then holds nothing the database
+        # needs: empty it, so that its space is free for whatever needs it next (the log
+        # reuses its file, and never shrinks by itself below SQLITE_JOURNAL_SIZE_LIMIT_BYTES).
+        state = (in_log, copied, self._log_file_written())
+        idle = in_log > 0 and copied == in_log and state == self._previous
+        self._previous = state
+        if idle:
+            self.truncate()
+        return in_log, copied
+
+    def _log_file_written(self) -> tuple[int, int] | None:
+        try:
+            info = self.path.with_name(self.path.name + "-wal").stat()
+        except FileNotFoundError:
+            return None
+        return info.st_size, info.st_mtime_ns
+
+    def truncate(self) -> bool:
+        """Empty the log file now, unless a writer holds the database for more than a
+        moment (then a later round does it); True if it was emptied."""
+        in_log, _copied = wal_checkpoint(self.engine(), "TRUNCATE",
+                                          busy_timeout_ms=TRUNCATE_BUSY_TIMEOUT_MS)
+        self._previous = None
+        return in_log == 0
 
     def checkpoint(self) -> tuple[int, int]:
         """One passive checkpoint now: (pages in the log, pages copied back)."""

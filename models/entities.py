@@ -425,3 +425,24 @@ class AuditBatch(Base):
         Index("ix_audit_batches_sealed_at", "sealed_at"),
         Index("ix_audit_batches_last_event_id", "last_event_id"),
     )
+
+
+KEY_KINDS = ("audit", "notes")
+
+
+class KeyFingerprint(Base):
+    """A key this database was written with, by its fingerprint (dashboard/key_guard.py):
+    the audit key ("audit") or a key of the notes encrypted at rest ("notes"). The key
+    itself is never in the database."""
+
+    __tablename__ = "key_fingerprints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("kind", "fingerprint"),
+        CheckConstraint("kind IN ('audit', 'notes')", name="kind_known"),
+    )

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import config
 from dashboard.audit_seal import stop_audit_sealers
 from dashboard.demo import load_demo
+from dashboard.sqlite_owner import release_all
 from dashboard.web.session import session_record
 from models.db import make_engine, make_session_factory
 from tests.factories import NOW, set_up_two_factor
@@ -47,10 +48,12 @@ def demo_sqlite_url(demo_template, tmp_path) -> str:
 @pytest.fixture
 def app_db(sqlite_url, sqlite_engine):
     """The database the app under test uses; returns a session factory for arranging data.
-    The app's audit sealer stops with the test: it would go on reading the settings."""
+    The app's audit sealer stops with the test: it would go on reading the settings; and
+    the app's claim on the file goes too, or each test would leave a lock file open."""
     config.put_in_force(replace(config.load_settings(os.environ), database_url=sqlite_url))
     yield make_session_factory(sqlite_engine)
     stop_audit_sealers()
+    release_all()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from alembic import command
+from cryptography.fernet import Fernet
 from sqlalchemy import func, select, text
 
 from dashboard.audit import audit_secret, legacy_event_hash, record_event, record_events
@@ -21,8 +22,10 @@ from dashboard.audit_verify import (
     read_anchors,
     verify_log,
 )
+from dashboard.config import Settings
+from dashboard.key_guard import open_keys
 from models import AuditBatch, AuditEvent
-from models.db import alembic_config, make_engine, make_session_factory
+from models.db import alembic_config, make_engine, make_session_factory, upgrade_to_head
 from tests.factories import NOW
 
 LATER = NOW + SEALING_DELAY + timedelta(seconds=1)
@@ -308,10 +311,15 @@ def test_the_older_hash_chain_stays_verifiable(tmp_path):
 def test_the_key_of_an_embedded_database_is_a_private_file_beside_it(tmp_path, monkeypatch):
     monkeypatch.delenv("DASHBOARD_SECRET_KEY")
     url = f"sqlite:///{tmp_path / 'data' / 'dashboard.db'}"
-    first = audit_secret(url)
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    open_keys(settings=Settings(database_url=url, encryption_keys=(Fernet.generate_key(),)),
+              engine=engine, now=NOW)
     key_file = tmp_path / "data" / "audit-secret.key"
     assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
-    assert audit_secret(url) == first and len(first) == 64
+    first = audit_secret(url)
+    assert first == key_file.read_bytes().strip() and len(first) == 64
+    engine.dispose()
 
 
 def test_postgresql_needs_the_key_in_the_environment(monkeypatch):

@@ -42,8 +42,9 @@ def test_init_on_an_unreachable_database_is_one_line(capsys, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     code, out, err = run(["init"], capsys, monkeypatch)
     assert code == 1
-    assert err.startswith("error: cannot use the database") and err.count("\n") == 1
-    assert "Traceback" not in err
+    assert err.startswith("error: The dashboard cannot reach its database right now.")
+    assert "Check that the database server is running" in err and "refused" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_create_user_reads_the_password_from_stdin(cli_db, capsys, monkeypatch):
@@ -122,6 +123,122 @@ def test_backup_makes_a_consistent_copy(cli_db, tmp_path, capsys, monkeypatch):
     assert code == 0, err
     with sqlite3.connect(target) as copy:
         assert copy.execute("SELECT username FROM users").fetchall() == [("ada",)]
+        events = copy.execute("SELECT count(*) FROM audit_events").fetchone()[0]
+    assert events > 0
+    assert (f"Verified the copy: integrity check passed, audit trail intact ({events} "
+            f"event{'' if events == 1 else 's'}).") in out
+
+
+def test_a_database_being_written_is_copied_whole(cli_db, tmp_path, capsys, monkeypatch):
+    import threading
+
+    run(["init"], capsys, monkeypatch)
+    path = cli_db.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as database:
+        database.execute("CREATE TABLE filler (n INTEGER, words TEXT)")
+    stop = threading.Event()
+
+    def keep_saving():  # the app, saving while the backup runs
+        with sqlite3.connect(path, timeout=15) as database:
+            n = 0
+            while not stop.is_set():
+                n += 1
+                database.execute("INSERT INTO filler VALUES (?, ?)", (n, "x" * 2000))
+                database.commit()
+
+    writer = threading.Thread(target=keep_saving)
+    writer.start()
+    try:
+        code, out, err = run(["backup", str(tmp_path / "copy.db")], capsys, monkeypatch)
+    finally:
+        stop.set()
+        writer.join()
+    assert code == 0, err
+    assert "integrity check passed, audit trail intact" in out
+    with sqlite3.connect(tmp_path / "copy.db") as copy:  # saves in order, none torn
+        rows = copy.execute("SELECT n FROM filler ORDER BY n").fetchall()
+    assert [n for (n,) in rows] == list(range(1, len(rows) + 1))
+
+
+def test_the_backup_reminder_names_both_keys_in_the_environment(cli_db, tmp_path, capsys,
+                                                                monkeypatch):
+    run(["init"], capsys, monkeypatch)
+    code, out, err = run(["backup", str(tmp_path / "copy.db")], capsys, monkeypatch)
+    assert code == 0, err
+    assert ("The keys are not in the backup: the notes' encryption key is in the "
+            "environment variable DASHBOARD_ENCRYPTION_KEYS, the audit key in the environment "
+            "variable DASHBOARD_SECRET_KEY.") in out
+
+
+def test_the_backup_reminder_names_both_key_files(tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o700)
+    monkeypatch.delenv("DASHBOARD_SECRET_KEY")
+    monkeypatch.delenv("DASHBOARD_ENCRYPTION_KEYS")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{folder / 'dashboard.db'}")
+    audit_key = folder / "audit-secret.key"
+    audit_key.write_text("0123456789abcdef" * 4 + "\n")
+    os.chmod(audit_key, 0o600)
+    assert run(["init"], capsys, monkeypatch)[0] == 0
+    code, out, err = run(["backup", str(tmp_path / "copy.db")], capsys, monkeypatch)
+    assert code == 0, err
+    assert (f"the notes' encryption key is in the key file {folder / 'encryption.key'}, "
+            f"the audit key in the key file {audit_key}.") in out
+    assert "Keep a copy of both apart from the backup" in out
+    assert "audit trail intact" in out  # checked with the key beside the database
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.db", "data"]  # no key there
+
+
+def test_a_copy_that_fails_the_integrity_check_is_removed(cli_db, tmp_path, capsys,
+                                                          monkeypatch):
+    from dashboard import backup
+
+    run(["create-user", "ada", "--role", "admin"], capsys, monkeypatch,
+        stdin="a sturdy passphrase\n")
+    copy_whole = backup._copy
+
+    def copy_torn(source, target):  # a page of the copy overwritten, as a bad disk might
+        copy_whole(source, target)
+        with open(target, "r+b") as file:
+            file.seek(4096 * 3)
+            file.write(b"\xff" * 4096)
+
+    monkeypatch.setattr(backup, "_copy", copy_torn)
+    target = tmp_path / "copy.db"
+    code, out, err = run(["backup", str(target)], capsys, monkeypatch)
+    assert code == 1 and out == ""
+    assert err.startswith("error: the copy failed SQLite's integrity check (")
+    assert "so it was removed" in err and err.count("\n") == 1
+    assert list(tmp_path.glob("copy.db*")) == []
+
+
+def test_a_copy_whose_audit_trail_does_not_verify_is_removed(cli_db, tmp_path, capsys,
+                                                             monkeypatch):
+    run(["create-user", "ada", "--role", "admin"], capsys, monkeypatch,
+        stdin="a sturdy passphrase\n")
+    with sqlite3.connect(cli_db.removeprefix("sqlite:///")) as database:
+        database.execute("UPDATE audit_events SET detail = 'edited' WHERE id = 1")
+    target = tmp_path / "copy.db"
+    code, out, err = run(["backup", str(target)], capsys, monkeypatch)
+    assert code == 1 and out == ""
+    assert err.startswith("error: the copy's audit trail does not verify at event 1 (")
+    assert "verify-audit" in err and err.count("\n") == 1
+    assert list(tmp_path.glob("copy.db*")) == []
+
+
+def test_a_database_at_an_older_schema_is_backed_up_but_not_upgraded(cli_db, tmp_path, capsys,
+                                                                      monkeypatch):
+    path = cli_db.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as database:
+        database.execute("CREATE TABLE notes_of_old (words TEXT)")
+    code, out, err = run(["backup", str(tmp_path / "copy.db")], capsys, monkeypatch)
+    assert code == 0, err
+    assert "integrity check passed; its audit trail is checked once the database" in out
+    code, out, err = run(["verify-audit"], capsys, monkeypatch)
+    assert code == 1 and "run `python -m dashboard init`" in err and err.count("\n") == 1
+    with sqlite3.connect(path) as database:  # read only: nothing was upgraded
+        assert database.execute("SELECT name FROM sqlite_master").fetchall() == [
+            ("notes_of_old",)]
 
 
 def test_backup_bad_targets(cli_db, tmp_path, capsys, monkeypatch):

@@ -9,7 +9,6 @@ import pytest
 from dashboard.config import ConfigError
 from dashboard.secret_files import (
     create_private_file,
-    read_or_create_secret_file,
     read_private_file,
     replace_private_file,
 )
@@ -56,10 +55,3 @@ def test_an_empty_or_missing_file_is_refused(tmp_path):
         read_private_file(empty, what="The key file")
     with pytest.raises(ConfigError, match="does not exist"):
         read_private_file(tmp_path / "none.key", what="The key file")
-
-
-def test_a_secret_is_made_once_and_read_back(tmp_path):
-    path = tmp_path / "audit-secret.key"
-    first = read_or_create_secret_file(path, make=lambda: b"abc\n", what="The audit key file")
-    again = read_or_create_secret_file(path, make=lambda: b"other", what="The audit key file")
-    assert first == again == b"abc"
