@@ -9,9 +9,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.web.database import busy_database_message
+from dashboard.web.drafts import drop_typed_text, keep_typed_text
+from dashboard.web.faults import told_plainly, warn_of_missing_key_files
 from dashboard.web.forms import flash_for_one_run
-from dashboard.web.navigation import navigation_for
+from dashboard.web.navigation import navigation_for, unavailable_pages
 from dashboard.web.session import (
     end_session,
     session_actor,
@@ -28,19 +29,29 @@ os.umask(0o077)
 ICON = Path(__file__).resolve().parent / "static" / "icon.png"
 st.set_page_config(page_title="Recovery dashboard", page_icon=str(ICON), layout="wide")
 
-actor = session_actor()
-pages, position = navigation_for(actor)
-if actor is not None and position == "sidebar":
-    tell_resets(actor)
-if actor is not None:
-    with st.sidebar if position == "sidebar" else nullcontext():
-        if position == "sidebar" and not actor.must_change_password:
-            st.caption(f"Logged in as **{plain(actor.display_name)}** ({actor.username})")
-            if st.button("Log out", icon=":material/logout:"):
-                end_session("logged out", notice="You have logged out.")
-                st.rerun()
-        # Ends the session on time even when nobody touches the screen again.
-        watch_session_expiry()
-
-with busy_database_message(), flash_for_one_run():
-    st.navigation(pages, position=position).run()
+# Before anything reads the database: what is being typed survives a run that fails.
+keep_typed_text()
+routed, actor = False, None
+with told_plainly(st.container()) as outcome:
+    actor = session_actor()
+    pages, position = navigation_for(actor)
+    if actor is not None and position == "sidebar":
+        tell_resets(actor)
+        warn_of_missing_key_files(actor)
+    if actor is not None:
+        with st.sidebar if position == "sidebar" else nullcontext():
+            if position == "sidebar" and not actor.must_change_password:
+                st.caption(f"Logged in as **{plain(actor.display_name)}** ({actor.username})")
+                if st.button("Log out", icon=":material/logout:"):
+                    end_session("logged out", notice="You have logged out.")
+                    st.rerun()
+            # Ends the session on time even when nobody touches the screen again.
+            watch_session_expiry()
+    with flash_for_one_run():
+        page = st.navigation(pages, position=position)
+        routed = True
+        page.run()
+if not routed:
+    st.navigation(unavailable_pages(), position="hidden").run()
+if outcome.fault is None and actor is not None:
+    drop_typed_text()

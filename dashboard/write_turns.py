@@ -157,24 +157,38 @@ def is_busy(error: BaseException) -> bool:
     return False
 
 
-def retry_when_busy(action: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
+def retry_when_busy(action: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS,
+                    also_retry: Callable[[BaseException], bool] | None = None) -> T:
     """Run `action` (a whole transaction: it opens, writes and commits) again while the
-    database answers busy, up to `attempts` times in all; then the error goes through."""
+    database answers busy, up to `attempts` times in all; then the error goes through.
+
+    `also_retry(error)` names other failures worth another try, with longer pauses: a
+    connection dropped by a database restart, for an action that may safely run twice
+    (an upsert such as a check-in save)."""
     for attempt in range(1, attempts + 1):
         try:
             return action()
         except Exception as error:
-            if attempt == attempts or not is_busy(error):
+            if attempt == attempts:
                 raise
-            # A short random pause, so that two retrying writers do not collide again.
-            time.sleep(random.uniform(0.01, 0.05) * attempt)
+            if is_busy(error):
+                # A short random pause, so that two retrying writers do not collide again.
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+            elif also_retry is not None and also_retry(error):
+                # A restarting server takes a second or two to take connections again.
+                time.sleep(min(2.0, 0.25 * 2 ** attempt))
+            else:
+                raise
     raise AssertionError("unreachable")
 
 
-def run_transaction(session_factory: sessionmaker[Session], action: Callable[[Session], T]) -> T:
+def run_transaction(session_factory: sessionmaker[Session], action: Callable[[Session], T], *,
+                    also_retry: Callable[[BaseException], bool] | None = None) -> T:
     """`action(session)` as one transaction taken in turn, run again while the database
-    answers busy: how the app saves what a person typed."""
+    answers busy (or `also_retry` says so): how the app saves what a person typed."""
     def attempt() -> T:
         with serialized_transaction(session_factory) as session:
             return action(session)
-    return retry_when_busy(attempt)
+    # A dropped connection gets the pauses of a server restart: 0.5, 1, 2 and 2 s.
+    return retry_when_busy(attempt, also_retry=also_retry,
+                           attempts=RETRY_ATTEMPTS if also_retry is None else 5)

@@ -8,6 +8,7 @@ from dashboard.account_resets import redeem_reset_code
 from dashboard.config import settings
 from dashboard.login_throttle import THROTTLE
 from dashboard.web.database import transaction
+from dashboard.web.drafts import kept_from_before_a_restart
 from dashboard.web.forms import submit
 from dashboard.web.session import NOTICE_KEY, start_session
 
@@ -15,6 +16,10 @@ st.title("Log in")
 notice = st.session_state.pop(NOTICE_KEY, None)
 if notice:
     st.info(notice)
+elif kept_from_before_a_restart():
+    st.info("The dashboard was restarted, so you were logged out and nothing was saved. Log "
+            "in again: what you typed is kept, and back in the form once you are in. Check "
+            "the choices you had made, then save.", icon=":material/restart_alt:")
 
 # Cleared after every try, so a typed password never stays on the screen.
 with st.form("login", clear_on_submit=True):

@@ -18,6 +18,7 @@ from dashboard.member_record import member_record
 from dashboard.record_tables import checkin_rows
 from dashboard.timeutil import day_label
 from dashboard.web.database import transaction
+from dashboard.web.drafts import typed_key, typed_or
 from dashboard.web.forms import show_flash, submit
 from dashboard.web.session import require_role
 from dashboard.web.widgets import crisis_resources, date_field, day_columns
@@ -47,8 +48,9 @@ def hint(text: str) -> None:
     st.caption(text)
 
 
-day = date_field("Date", value=today, min_value=today - timedelta(days=BACKFILL_DAYS),
-                    max_value=today)
+day = date_field("Date", value=typed_or(typed_key("checkin_day"), today),
+                 min_value=today - timedelta(days=BACKFILL_DAYS), max_value=today,
+                 key=typed_key("checkin_day"))
 hint(f"Today, or a day of the past {BACKFILL_DAYS} days you missed; those are marked as late.")
 slots = {"local_date": st.empty()}
 existing = by_day.get(day)
@@ -58,78 +60,87 @@ if day != today:
         else " It will be marked as filled in late, which is fine."))
 
 suffix = day.isoformat()  # each day's form starts from that day's own check-in
+
+
+def field(name: str, default):
+    """A field's key, and the value it starts from: what was typed before a failed save,
+    or that day's check-in (dashboard/web/drafts.py)."""
+    key = typed_key(f"{name}_{suffix}")
+    return key, typed_or(key, default)
+
+
 with st.form(f"checkin_{suffix}", border=True):
+    key, start = field("mood", existing.mood if existing else None)
     mood = st.segmented_control(
         "Mood", options=list(MOOD_LABELS), format_func=lambda m: f"{m} {MOOD_LABELS[m]}",
-        default=existing.mood if existing else None, key=f"mood_{suffix}")
+        default=start, key=key)
     hint("How you feel overall, from 1 (very low) to 5 (great).")
     slots["mood"] = st.empty()
 
     left, right = st.columns(2, gap="large")
     with left:
-        craving = st.slider("Craving", min_value=0, max_value=10,
-                            value=existing.craving if existing else 0, key=f"craving_{suffix}")
+        key, start = field("craving", existing.craving if existing else 0)
+        craving = st.slider("Craving", min_value=0, max_value=10, value=start, key=key)
         hint("0 means no craving at all, 10 the strongest you can imagine.")
         slots["craving"] = st.empty()
     with right:
+        key, start = field("used", YES_NO[int(existing.used_substances) if existing else 0])
         used = st.radio("Used substances today", YES_NO, horizontal=True,
-                        index=int(existing.used_substances) if existing else 0,
-                        key=f"used_{suffix}")
+                        index=YES_NO.index(start), key=key)
         hint("An honest answer helps you and the people who support you.")
         slots["used_substances"] = st.empty()
 
     left, right = st.columns(2, gap="large")
     with left:
+        key, start = field("meetings", existing.meetings if existing else 0)
         meetings = st.number_input("Meetings attended", min_value=0, max_value=10, step=1,
-                                   value=existing.meetings if existing else 0,
-                                   key=f"meetings_{suffix}")
+                                   value=start, key=key)
         hint("Meetings of any kind, in person or online.")
         slots["meetings"] = st.empty()
     with right:
+        key, start = field("sleep", existing.sleep_hours if existing else None)
         sleep = st.number_input("Sleep hours", min_value=0.0, max_value=24.0, step=0.5,
-                                value=existing.sleep_hours if existing else None,
-                                format="%.1f", placeholder="Not recorded",
-                                key=f"sleep_{suffix}")
+                                value=start, format="%.1f", placeholder="Not recorded",
+                                key=key)
         hint("Last night's sleep, if you keep track; otherwise leave it empty.")
         slots["sleep_hours"] = st.empty()
 
+    key, start = field("actions", list(existing.actions) if existing else [])
     actions = st.pills("Actions done", options=list(ACTION_LABELS),
                        format_func=ACTION_LABELS.get, selection_mode="multi",
-                       default=list(existing.actions) if existing else [],
-                       key=f"actions_{suffix}")
+                       default=start, key=key)
     hint("Tap each one you did; tap again to undo.")
     slots["actions"] = st.empty()
 
     left, right = st.columns(2, gap="large")
     with left:
-        hard_day = st.radio("Hard day", YES_NO, horizontal=True,
-                            index=int(existing.hard_day) if existing else 0,
-                            key=f"hard_{suffix}")
+        key, start = field("hard", YES_NO[int(existing.hard_day) if existing else 0])
+        hard_day = st.radio("Hard day", YES_NO, horizontal=True, index=YES_NO.index(start),
+                            key=key)
         hint("Say Yes on a day that felt hard, whatever the reason.")
         slots["hard_day"] = st.empty()
     with right:
+        key, start = field("reason", (existing.hard_day_reason or "") if existing else "")
         reason = st.text_area("Hard day reason", max_chars=TEXT_LIMITS["hard_day_reason"],
-                              value=(existing.hard_day_reason or "") if existing else "",
-                              height=80, key=f"reason_{suffix}")
+                              value=start, height=80, key=key)
         hint("Optional: what made it hard. Only people you share notes with can read it.")
         slots["hard_day_reason"] = st.empty()
 
-    gratitude = st.text_area("Gratitude", max_chars=TEXT_LIMITS["gratitude"],
-                             value=(existing.gratitude or "") if existing else "",
-                             height=80, key=f"gratitude_{suffix}")
+    key, start = field("gratitude", (existing.gratitude or "") if existing else "")
+    gratitude = st.text_area("Gratitude", max_chars=TEXT_LIMITS["gratitude"], value=start,
+                             height=80, key=key)
     hint("Optional: something you are grateful for today.")
     slots["gratitude"] = st.empty()
 
-    journal = st.text_area("Journal", max_chars=TEXT_LIMITS["journal"],
-                           value=(existing.journal or "") if existing else "",
-                           height=140, key=f"journal_{suffix}")
+    key, start = field("journal", (existing.journal or "") if existing else "")
+    journal = st.text_area("Journal", max_chars=TEXT_LIMITS["journal"], value=start,
+                           height=140, key=key)
     hint("Optional: anything on your mind. It is private: only you read it, unless you "
          "share this entry below.")
     slots["journal"] = st.empty()
-    journal_shared = st.checkbox(
-        "Share this entry with the people I share notes with",
-        value=bool(existing.journal_shared) if existing else False,
-        key=f"journal_shared_{suffix}")
+    key, start = field("journal_shared", bool(existing.journal_shared) if existing else False)
+    journal_shared = st.checkbox("Share this entry with the people I share notes with",
+                                 value=start, key=key)
     hint("Leave it unticked and only you read this entry. Ticked, the people you share notes "
          "with on your Sharing page can read it too.")
     slots["journal_shared"] = st.empty()
@@ -160,8 +171,9 @@ if submitted:
         else:
             st.session_state.pop(RESET_OFFER_KEY, None)
 
+    # A check-in save is an upsert of that day's check-in: safe to try again.
     submit(lambda session: save_checkin(session=session, actor=actor, form=form, now=now),
-           errors=slots, message_slot=form_message, then=remember)
+           errors=slots, message_slot=form_message, then=remember, idempotent=True)
 
 saved = st.session_state.pop(SAVED_KEY, None)
 offer = st.session_state.get(RESET_OFFER_KEY)

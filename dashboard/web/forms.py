@@ -26,7 +26,8 @@ PAGE = "page"  # the place of a confirmation shown at the top of its screen
 def submit(work: Callable[[Session], T], *, done: str | Callable[[T], str] | None = None,
            place: Hashable = PAGE, then: Callable[[T], None] | None = None,
            errors: Mapping[str, Any] | None = None, message_slot: Any = None,
-           refused: str | None = None, rerun: bool = True) -> T | None:
+           refused: str | None = None, rerun: bool = True,
+           idempotent: bool = False) -> T | None:
     """Run `work(session)` as one transaction (again if the database was busy).
 
     On success: `then(result)` keeps what the next run needs, `done` (or `done(result)`)
@@ -34,10 +35,13 @@ def submit(work: Callable[[Session], T], *, done: str | Callable[[T], str] | Non
     False; the result is returned when it does not. On invalid input: each message goes to
     the slot of its field in `errors`, the others to `message_slot` (or the screen), and
     None is returned. When what the action was about is gone or no longer allowed (the
-    member stopped sharing, say): `refused`, or the service's own message.
+    member stopped sharing, say): `refused`, or the service's own message. An
+    `idempotent` action (an upsert) is tried again when the database connection dropped.
+    Any other failure of the database goes to the app's one handler (dashboard/web/faults.py)
+    with the form still on screen, as typed.
     """
     try:
-        result = run_transaction(work)
+        result = run_transaction(work, idempotent=idempotent)
     except ValidationError as error:
         show_errors(error, errors=errors, message_slot=message_slot)
         return None

@@ -94,3 +94,16 @@ def navigation_for(actor: Actor | None) -> tuple[list | dict, str]:
         return [_page(CHANGE_PASSWORD, default=True)], "sidebar"
     return {section: [_page(screen) for screen in screens]
             for section, screens in menu_for(actor.roles).items()}, "sidebar"
+
+
+def _nothing_more() -> None:
+    """The page of a run whose failure was already told (dashboard/web/faults.py)."""
+
+
+def unavailable_pages() -> list[st.Page]:
+    """Pages for a run that could not find out who is logged in (the database is down): at
+    every address, so that the person stays where they are, with nothing more drawn."""
+    addresses = [Path(screen.file).stem for screen in (*PROTECTED, LOGIN, SETUP,
+                                                        CHANGE_PASSWORD, TWO_FACTOR)]
+    return [st.Page(_nothing_more, title="Recovery dashboard", url_path=address,
+                    default=index == 0) for index, address in enumerate(addresses)]

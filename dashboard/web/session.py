@@ -18,6 +18,7 @@ from dashboard.account_resets import resets_to_tell
 from dashboard.auth import Actor
 from dashboard.config import settings
 from dashboard.web.database import transaction
+from dashboard.web.faults import told_plainly
 
 AUTH_KEY = "auth"
 # A message for the login screen: why the person was logged out.
@@ -69,15 +70,18 @@ def two_factor_screen_needed(actor: Actor) -> bool:
 
 def end_session(reason: str, notice: str | None = None) -> None:
     state = st.session_state.get(AUTH_KEY)
-    if state:
-        with transaction() as session:
-            auth.log_out(session=session, actor_id=state["user_id"], reason=reason,
-                         now=clock.now())
-    # Clear everything the session kept: nothing of this person stays behind.
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
-    if notice:
-        st.session_state[NOTICE_KEY] = notice
+    try:
+        if state:
+            with transaction() as session:
+                auth.log_out(session=session, actor_id=state["user_id"], reason=reason,
+                             now=clock.now())
+    finally:
+        # Clear everything the session kept: nothing of this person stays behind, even
+        # when the database could not record the logout.
+        for key in list(st.session_state.keys()):
+            del st.session_state[key]
+        if notice:
+            st.session_state[NOTICE_KEY] = notice
 
 
 def session_actor() -> Actor | None:
@@ -144,7 +148,9 @@ def end_if_expired() -> bool:
 
 
 def _expiry_watch() -> None:
-    if end_if_expired():
+    with told_plainly() as outcome:
+        ended = end_if_expired()
+    if outcome.fault is None and ended:
         # The whole app, not this fragment: the login screen replaces the data on screen.
         st.rerun(scope="app")
 

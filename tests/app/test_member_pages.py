@@ -119,11 +119,38 @@ def test_a_database_busy_past_every_retry_is_a_message_and_the_form_keeps_its_va
     field(at, "segmented_control", "Mood").set_value(4)
     field(at, "text_area", "Journal").set_value("Worth keeping")
     save(at)
-    assert len(attempts) == 3  # tried again before giving up
+    assert len(attempts) == 5  # tried again before giving up
     assert [e.value for e in at.error] == [
-        "The database is busy right now, so nothing was changed. Please try again in a moment."]
+        "The database is busy right now. Nothing was changed. Please try again in a moment."]
     assert field(at, "text_area", "Journal").value == "Worth keeping"
     assert checkins_of(app_db, maria) == []
+
+
+def test_a_save_whose_connection_dropped_is_tried_again(new_app, app_db, maria, monkeypatch):
+    """A check-in save is an upsert: when PostgreSQL restarts under it, the save runs again
+    on a new connection instead of failing."""
+    from sqlalchemy.exc import OperationalError
+
+    import dashboard.checkins
+
+    class Dropped(Exception):
+        sqlstate = "57P01"  # terminating connection due to administrator command
+
+    real_save, attempts = dashboard.checkins.save_checkin, []
+
+    def dropped_once(**kwargs):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OperationalError("INSERT", {}, Dropped("terminating connection"))
+        return real_save(**kwargs)
+
+    monkeypatch.setattr(dashboard.checkins, "save_checkin", dropped_once)
+    at = new_app(maria).run()
+    field(at, "segmented_control", "Mood").set_value(4)
+    field(at, "text_area", "Journal").set_value("Saved despite the restart")
+    save(at)
+    assert len(attempts) == 2 and not at.error
+    assert [c.journal for c in checkins_of(app_db, maria)] == ["Saved despite the restart"]
 
 
 def test_fields_at_their_edges_and_invalid_values_are_explained(new_app, app_db, maria):

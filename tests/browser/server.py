@@ -75,14 +75,15 @@ def _wait_until_healthy(server: Server, process: subprocess.Popen) -> None:
         time.sleep(0.2)  # polling another process's port: there is no event to await
 
 
-def start_server(directory: Path, env: dict[str, str] | None = None
-                 ) -> tuple[Server, subprocess.Popen]:
-    """The app on `directory`/browser.db and a free loopback port, once it answers health;
-    `env`: settings of this server's own (DASHBOARD_IDLE_TIMEOUT_MINUTES, say)."""
+def start_server(directory: Path, env: dict[str, str] | None = None, *,
+                 port: int | None = None) -> tuple[Server, subprocess.Popen]:
+    """The app on `directory`/browser.db and a free loopback port (or `port`, to start it
+    again where a browser had it), once it answers health; `env`: settings of this
+    server's own (DASHBOARD_IDLE_TIMEOUT_MINUTES, say)."""
     database_url = f"sqlite:///{directory / 'browser.db'}"
-    port = _free_port()
+    port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = directory / "streamlit.log"
+    log = directory / f"streamlit-{port}-{time.monotonic_ns()}.log"
     env = {**os.environ, **(env or {}), "DATABASE_URL": database_url}
     with log.open("wb") as log_file:
         process = subprocess.Popen(

@@ -1,0 +1,113 @@
+"""What a person typed survives a run that fails, and a restart of the app's process.
+
+A form's values reach the server when its button is pressed. If that run fails before
+the form is drawn again (the database is down, so even the login check fails), Streamlit
+forgets the values of every widget the run did not draw: the check-in typed over ten
+minutes would be gone. So the widgets of such forms carry keys made by `typed_key`, and
+at the start of every run, before anything reads the database, `keep_typed_text` copies
+their values aside; the next run that draws the form again starts each widget from the
+copy (`typed_or`). A run that draws a logged-in person's screen to the end drops it.
+
+When the process itself restarted, the new one knows neither the session nor the form:
+pressing Save brings the login screen. The values the browser sent with that press are
+still in the run, though, and `keep_typed_text` keeps those of typed fields too (words,
+numbers, ticks: what can be read back without the form). Each typed key names the person
+who typed (`typed:<user id>:...`), so after the login only that person's own form gets
+them back; nobody else is ever shown them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from streamlit.runtime.state import get_session_state
+from streamlit.runtime.state.common import is_element_id, user_key_from_element_id
+
+from dashboard.web.session import AUTH_KEY
+
+PREFIX = "typed:"
+DRAFTS_KEY = "typed_drafts"
+# The kinds of widget value that read back as themselves, with no form to interpret them.
+_PLAIN_VALUES = ("string_value", "bool_value", "int_value", "double_value")
+
+
+def _owner() -> int | None:
+    return (st.session_state.get(AUTH_KEY) or {}).get("user_id")
+
+
+def typed_key(name: str) -> str:
+    """The widget key of a field whose input must survive a failed run or a restart."""
+    return f"{PREFIX}{_owner()}:{name}"
+
+
+def _owner_of(key: str) -> int | None:
+    owner = key[len(PREFIX):].split(":", 1)[0]
+    return int(owner) if owner.isdigit() else None
+
+
+def _sent_before_a_restart() -> dict[str, Any]:
+    """Typed fields whose values the browser sent but that this process never drew: the
+    form a person filled in before the process restarted. Streamlit has no public way to
+    read them; its session state's widget states hold them, undecoded."""
+    try:
+        sent = get_session_state().get_widget_states()
+    except Exception:  # noqa: BLE001 - a Streamlit without it: nothing to keep, no failure
+        return {}
+    found = {}
+    for state in sent:
+        key = user_key_from_element_id(state.id) if is_element_id(state.id) else None
+        if key is None or not key.startswith(PREFIX) or key in st.session_state:
+            continue
+        kind = state.WhichOneof("value")
+        if kind in _PLAIN_VALUES:
+            found[key] = getattr(state, kind)
+    return found
+
+
+def keep_typed_text() -> None:
+    """Copy the values of this session's typed fields aside, before the run can fail."""
+    owner = _owner()
+    drafts = st.session_state.get(DRAFTS_KEY)
+    if owner is None:
+        restarted = _sent_before_a_restart()
+        if restarted:
+            owners = {_owner_of(key) for key in restarted}
+            if len(owners) == 1:
+                st.session_state[DRAFTS_KEY] = {"owner": owners.pop(), "values": restarted,
+                                                "restarted": True}
+        return
+    if drafts is None or drafts["owner"] != owner:
+        drafts = {"owner": owner, "values": {}, "restarted": False}
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(PREFIX) and _owner_of(key) == owner:
+            drafts["values"][key] = st.session_state[key]
+    st.session_state[DRAFTS_KEY] = drafts
+
+
+def kept_from_before_a_restart() -> bool:
+    """Whether values typed before the process restarted wait for their owner's login."""
+    drafts = st.session_state.get(DRAFTS_KEY)
+    return bool(drafts and drafts.get("restarted") and drafts["values"])
+
+
+def typed_or(key: str, default: Any) -> Any:
+    """The value a field starts from: what its owner typed before a run failed, when
+    Streamlit has forgotten it, otherwise `default`."""
+    drafts = st.session_state.get(DRAFTS_KEY)
+    if not drafts or key in st.session_state or drafts["owner"] != _owner():
+        return default
+    value = drafts["values"].get(key, default)
+    if default is None or value is None or type(value) is type(default):
+        return value
+    # A number comes back from the browser as a float or an int, whatever the field takes.
+    numbers = (int, float)
+    if (isinstance(default, numbers) and isinstance(value, numbers)
+            and not isinstance(default, bool) and not isinstance(value, bool)):
+        return type(default)(value)
+    return default  # a value of another kind (a choice sent as its position): not guessed
+
+
+def drop_typed_text() -> None:
+    """The screen was drawn to the end: its fields hold their values themselves again."""
+    st.session_state.pop(DRAFTS_KEY, None)
