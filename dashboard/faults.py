@@ -159,7 +159,7 @@ def fault_of(error: BaseException, *, database_url: str | None = None) -> Fault 
     if is_disconnect(error):
         return Fault(
             DATABASE_UNREACHABLE, "The dashboard cannot reach its database right now.",
-            "Please try again in a minute; what you typed is kept on this screen.",
+            "Please try again in a minute: what you typed is kept, and comes back in the form.",
             "Check that the database server is running and reachable from this host (the "
             "address is DATABASE_URL); the dashboard reconnects by itself.")
     if isinstance(error, ConfigError):

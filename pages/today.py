@@ -18,7 +18,7 @@ from dashboard.member_record import member_record
 from dashboard.record_tables import checkin_rows
 from dashboard.timeutil import day_label
 from dashboard.web.database import transaction
-from dashboard.web.drafts import typed_key, typed_or
+from dashboard.web.drafts import given_back, typed_key, typed_or
 from dashboard.web.forms import show_flash, submit
 from dashboard.web.session import require_role
 from dashboard.web.widgets import crisis_resources, date_field, day_columns
@@ -59,6 +59,7 @@ if day != today:
         " It already has a check-in: saving changes it." if existing
         else " It will be marked as filled in late, which is fine."))
 
+given_back_notice = st.empty()
 suffix = day.isoformat()  # each day's form starts from that day's own check-in
 
 
@@ -148,6 +149,9 @@ with st.form(f"checkin_{suffix}", border=True):
     submitted = st.form_submit_button("Save check-in" if not existing else "Save changes",
                                       type="primary", icon=":material/check:")
 form_message = st.empty()
+if given_back():
+    given_back_notice.info("What you typed before is back in the form, and not saved yet: "
+                           "check it, then save.", icon=":material/edit_note:")
 
 if submitted:
     form = CheckInForm(

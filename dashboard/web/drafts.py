@@ -97,7 +97,10 @@ def typed_or(key: str, default: Any) -> Any:
     drafts = st.session_state.get(DRAFTS_KEY)
     if not drafts or key in st.session_state or drafts["owner"] != _owner():
         return default
-    value = drafts["values"].get(key, default)
+    if key not in drafts["values"]:
+        return default
+    value = drafts["values"][key]
+    drafts["given_back"] = True
     if default is None or value is None or type(value) is type(default):
         return value
     # A number comes back from the browser as a float or an int, whatever the field takes.
@@ -106,6 +109,12 @@ def typed_or(key: str, default: Any) -> Any:
             and not isinstance(default, bool) and not isinstance(value, bool)):
         return type(default)(value)
     return default  # a value of another kind (a choice sent as its position): not guessed
+
+
+def given_back() -> bool:
+    """Whether this run put typed values back in a form (to say they are not saved yet)."""
+    drafts = st.session_state.get(DRAFTS_KEY)
+    return bool(drafts and drafts.get("given_back"))
 
 
 def drop_typed_text() -> None:

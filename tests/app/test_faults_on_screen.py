@@ -74,8 +74,8 @@ def test_postgresql_stopped_mid_session_shows_a_plain_message_and_keeps_the_chec
     no_exception(at)
     [message] = shown_errors(at)
     assert message == ("The dashboard cannot reach its database right now. Nothing was "
-                       "changed. Please try again in a minute; what you typed is kept on this "
-                       "screen.")
+                       "changed. Please try again in a minute: what you typed is kept, and "
+                       "comes back in the form.")
     assert any("For an administrator" in c.value for c in at.caption)
     assert "Traceback" not in str(at) and "OperationalError" not in str(at)
 
@@ -83,6 +83,7 @@ def test_postgresql_stopped_mid_session_shows_a_plain_message_and_keeps_the_chec
     by_label(at.button, "Try again").click().run()
     no_exception(at)
     assert titles(at) == ["Today"] and shown_errors(at) == []
+    assert "back in the form, and not saved yet" in at.info[0].value
     assert by_label(at.text_area, "Journal").value == "Ten minutes of writing I must not lose"
     assert by_label(at.segmented_control, "Mood").value == 4
     by_label(at.button, "Save check-in").click().run()

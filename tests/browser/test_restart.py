@@ -54,6 +54,7 @@ def test_a_check_in_typed_before_a_restart_is_back_after_logging_in(page: Page, 
         log_in(page, MEMBER, PASSWORD)
         expect(heading(page, "Today")).to_be_visible(timeout=FIRST_LOAD_MS)
         wait_until_idle(page)
+        expect(page.get_by_text("back in the form, and not saved yet")).to_be_visible()
         expect(page.get_by_label("Journal", exact=True)).to_have_value(JOURNAL)
         expect(page.get_by_label("Gratitude", exact=True)).to_have_value("My sister called")
         # Choices come back only in the same process; the login screen asked to check them.
