@@ -18,8 +18,8 @@ if notice:
     st.info(notice)
 elif kept_from_before_a_restart():
     st.info("The dashboard was restarted, so you were logged out and nothing was saved. Log "
-            "in again: what you typed is kept, and back in the form once you are in. Check "
-            "the choices you had made, then save.", icon=":material/restart_alt:")
+            "in again: what you typed is kept, and back in the form once you are in.",
+            icon=":material/restart_alt:")
 
 # Cleared after every try, so a typed password never stays on the screen.
 with st.form("login", clear_on_submit=True):

@@ -63,18 +63,22 @@ given_back_notice = st.empty()
 suffix = day.isoformat()  # each day's form starts from that day's own check-in
 
 
-def field(name: str, default):
+def field(name: str, default, labels=None):
     """A field's key, and the value it starts from: what was typed before a failed save,
     or that day's check-in (dashboard/web/drafts.py)."""
     key = typed_key(f"{name}_{suffix}")
-    return key, typed_or(key, default)
+    return key, typed_or(key, default, labels=labels)
+
+
+def mood_label(mood: int) -> str:
+    return f"{mood} {MOOD_LABELS[mood]}"
 
 
 with st.form(f"checkin_{suffix}", border=True):
-    key, start = field("mood", existing.mood if existing else None)
-    mood = st.segmented_control(
-        "Mood", options=list(MOOD_LABELS), format_func=lambda m: f"{m} {MOOD_LABELS[m]}",
-        default=start, key=key)
+    key, start = field("mood", existing.mood if existing else None,
+                       labels={mood_label(m): m for m in MOOD_LABELS})
+    mood = st.segmented_control("Mood", options=list(MOOD_LABELS), format_func=mood_label,
+                                default=start, key=key)
     hint("How you feel overall, from 1 (very low) to 5 (great).")
     slots["mood"] = st.empty()
 
@@ -106,7 +110,8 @@ with st.form(f"checkin_{suffix}", border=True):
         hint("Last night's sleep, if you keep track; otherwise leave it empty.")
         slots["sleep_hours"] = st.empty()
 
-    key, start = field("actions", list(existing.actions) if existing else [])
+    key, start = field("actions", list(existing.actions) if existing else [],
+                       labels={label: action for action, label in ACTION_LABELS.items()})
     actions = st.pills("Actions done", options=list(ACTION_LABELS),
                        format_func=ACTION_LABELS.get, selection_mode="multi",
                        default=start, key=key)

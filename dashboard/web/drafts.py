@@ -10,14 +10,16 @@ copy (`typed_or`). A run that draws a logged-in person's screen to the end drops
 
 When the process itself restarted, the new one knows neither the session nor the form:
 pressing Save brings the login screen. The values the browser sent with that press are
-still in the run, though, and `keep_typed_text` keeps those of typed fields too (words,
-numbers, ticks: what can be read back without the form). Each typed key names the person
+still in the run, though, and `keep_typed_text` keeps those of typed fields too: words,
+numbers and ticks as they are, choices as the labels picked, which `typed_or` turns back
+into values with the field's own labels. Each typed key names the person
 who typed (`typed:<user id>:...`), so after the login only that person's own form gets
 them back; nobody else is ever shown them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
@@ -28,8 +30,10 @@ from dashboard.web.session import AUTH_KEY
 
 PREFIX = "typed:"
 DRAFTS_KEY = "typed_drafts"
-# The kinds of widget value that read back as themselves, with no form to interpret them.
+# The kinds of widget value the browser sends: one value, or a list (a slider's numbers,
+# the labels of the choices picked in a group of buttons).
 _PLAIN_VALUES = ("string_value", "bool_value", "int_value", "double_value")
+_LIST_VALUES = ("string_array_value", "double_array_value", "int_array_value")
 
 
 def _owner() -> int | None:
@@ -62,6 +66,8 @@ def _sent_before_a_restart() -> dict[str, Any]:
         kind = state.WhichOneof("value")
         if kind in _PLAIN_VALUES:
             found[key] = getattr(state, kind)
+        elif kind in _LIST_VALUES:
+            found[key] = list(getattr(state, kind).data)
     return found
 
 
@@ -91,24 +97,47 @@ def kept_from_before_a_restart() -> bool:
     return bool(drafts and drafts.get("restarted") and drafts["values"])
 
 
-def typed_or(key: str, default: Any) -> Any:
+def typed_or(key: str, default: Any, *, labels: Mapping[str, Any] | None = None) -> Any:
     """The value a field starts from: what its owner typed before a run failed, when
-    Streamlit has forgotten it, otherwise `default`."""
+    Streamlit has forgotten it, otherwise `default`. `labels` maps the labels of a field's
+    choices to their values: after a restart the browser sends the labels picked."""
     drafts = st.session_state.get(DRAFTS_KEY)
     if not drafts or key in st.session_state or drafts["owner"] != _owner():
         return default
     if key not in drafts["values"]:
         return default
-    value = drafts["values"][key]
+    value = _as_field_value(drafts["values"][key], default, labels)
     drafts["given_back"] = True
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _as_field_value(value: Any, default: Any, labels: Mapping[str, Any] | None) -> Any:
+    """`value` as the field takes it (the kind of `default`), or `default` if it cannot be
+    read back for sure: nothing is guessed."""
+    if isinstance(value, list):
+        if labels is not None and all(v in labels for v in value):
+            picked = [labels[v] for v in value]
+        elif labels is not None and all(v in labels.values() for v in value):
+            picked = value  # kept within this process: the values themselves
+        elif value and all(_is_number(v) for v in value) and _is_number(default):
+            return type(default)(value[0])  # a slider's one number
+        else:
+            return default
+        if isinstance(default, list):
+            return picked
+        return picked[0] if len(picked) == 1 else default
     if default is None or value is None or type(value) is type(default):
         return value
+    if labels is not None and value in labels:
+        return labels[value]
     # A number comes back from the browser as a float or an int, whatever the field takes.
-    numbers = (int, float)
-    if (isinstance(default, numbers) and isinstance(value, numbers)
-            and not isinstance(default, bool) and not isinstance(value, bool)):
+    if _is_number(default) and _is_number(value):
         return type(default)(value)
-    return default  # a value of another kind (a choice sent as its position): not guessed
+    return default
 
 
 def given_back() -> bool:

@@ -1,7 +1,6 @@
 """The app's process dies (kill -9) while a member types a check-in, and starts again: her
 Save brings the login screen, which says what happened, and once she is in again the
-words she typed are back in the form (her choices she makes again, as the login screen
-asks)."""
+words she typed and the choices she made are back in the form."""
 
 from __future__ import annotations
 
@@ -39,6 +38,7 @@ def test_a_check_in_typed_before_a_restart_is_back_after_logging_in(page: Page, 
         expect(heading(page, "Today")).to_be_visible(timeout=FIRST_LOAD_MS)
         wait_until_idle(page)
         page.get_by_role("radio", name="4 Good").click()
+        page.get_by_role("radiogroup", name="Hard day").get_by_text("Yes").click()
         page.get_by_label("Journal", exact=True).fill(JOURNAL)
         page.get_by_label("Gratitude", exact=True).fill("My sister called")
 
@@ -57,8 +57,9 @@ def test_a_check_in_typed_before_a_restart_is_back_after_logging_in(page: Page, 
         expect(page.get_by_text("back in the form, and not saved yet")).to_be_visible()
         expect(page.get_by_label("Journal", exact=True)).to_have_value(JOURNAL)
         expect(page.get_by_label("Gratitude", exact=True)).to_have_value("My sister called")
-        # Choices come back only in the same process; the login screen asked to check them.
-        page.get_by_role("radio", name="4 Good").click()
+        expect(page.get_by_role("radio", name="4 Good")).to_be_checked()
+        expect(page.get_by_role("radiogroup", name="Hard day").get_by_role(
+            "radio", name="Yes")).to_be_checked()
         page.get_by_role("button", name="Save check-in").click()
         expect(page.get_by_text("Saved your check-in")).to_be_visible(timeout=RERUN_MS)
     finally:
@@ -66,6 +67,7 @@ def test_a_check_in_typed_before_a_restart_is_back_after_logging_in(page: Page, 
     engine = make_engine(server.database_url)
     try:
         with engine.connect() as connection:
-            assert connection.execute(select(CheckIn.journal)).scalar_one() == JOURNAL
+            saved = connection.execute(select(CheckIn)).one()
+            assert (saved.journal, saved.mood, saved.hard_day) == (JOURNAL, 4, True)
     finally:
         engine.dispose()
