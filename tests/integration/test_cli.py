@@ -1,6 +1,5 @@
 """The command line: each command's happy path and a bad input, as an operator sees them."""
 
-import io
 import os
 import sqlite3
 import stat
@@ -11,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from dashboard import clock
-from dashboard.cli import main
 from dashboard.passwords import verify_and_update
 from models import User
 from models.db import make_engine, make_session_factory, schema_is_current
 from tests.factories import NOW
+from tests.integration.cli_runs import run
 
 
 @pytest.fixture
@@ -25,11 +24,6 @@ def cli_db(tmp_path, monkeypatch):
     return url
 
 
-def run(args, capsys, monkeypatch, stdin=""):
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_init_creates_the_schema(cli_db, capsys, monkeypatch):

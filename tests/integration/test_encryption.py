@@ -3,11 +3,9 @@ sees, key rotation, a wrong key, and the operator's commands."""
 
 from __future__ import annotations
 
-import io
 import os
 import sqlite3
 import stat
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,8 +16,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.exc import StatementError
 
-from dashboard import config, demo
-from dashboard.cli import main
+from dashboard import demo
 from dashboard.config import ConfigError, Settings
 from dashboard.demo import words
 from dashboard.encryption_keys import (
@@ -38,6 +35,7 @@ from models.crypto import (
 from models.db import make_engine, make_session_factory, upgrade_to_head
 from tests.conftest import TEST_ENCRYPTION_KEY
 from tests.factories import NOW, add_checkin, make_user
+from tests.integration.cli_runs import run
 
 # Every encrypted column, and the words written to it here.
 NOTES = {
@@ -352,12 +350,6 @@ def embedded(tmp_path, monkeypatch):
     return folder
 
 
-def run(args, capsys, monkeypatch, stdin=""):
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    config.put_in_force(None)  # each command a process of its own, reading the environment
-    code = main(args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def on_embedded(folder, work):

@@ -11,13 +11,11 @@ reading read-only media succeeds. Either way the tests run: none of them skips.
 from __future__ import annotations
 
 import errno
-import io
 import logging
 import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 from urllib.parse import unquote
@@ -26,8 +24,8 @@ import pytest
 from sqlalchemy import text
 
 import models.db
-from dashboard.cli import main
 from models.db import FailureLog, WalCheckpointer, make_engine
+from tests.integration.cli_runs import run
 
 DISK_SIZE = "2m"
 
@@ -122,11 +120,6 @@ def database_on_disk(disk, sqlite_template, monkeypatch):
     return path
 
 
-def run(args, capsys, monkeypatch, stdin=""):
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _some_audited_work(capsys, monkeypatch) -> None:

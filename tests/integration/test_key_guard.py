@@ -4,52 +4,31 @@ no command but those that set up a database ever makes a key."""
 
 from __future__ import annotations
 
-import io
 import logging
 import secrets
-import sys
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from dashboard import config, key_guard
-from dashboard.cli import main
 from dashboard.config import ConfigError, Settings
 from dashboard.key_fingerprints import AUDIT, NOTES
-from models import crypto
 from models.db import make_engine, upgrade_to_head
 from models.entities import KeyFingerprint
-from tests.conftest import TEST_ENCRYPTION_KEY
 from tests.factories import NOW, PASSWORD
+from tests.integration.cli_runs import run
 
 AUDIT_KEY = "audit-secret.key"
 NOTES_KEY = "encryption.key"
 
 
-@pytest.fixture(autouse=True)
-def keys_come_back():
-    yield
-    crypto.configure(keys=[TEST_ENCRYPTION_KEY.encode()])
-    key_guard.forget_watched_files()
-
-
 @pytest.fixture
-def embedded(tmp_path, monkeypatch):
+def embedded(tmp_path, monkeypatch, key_files_only):
     """A SQLite database in its own folder, with no key in the environment: key files."""
     folder = tmp_path / "data"
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{folder / 'dashboard.db'}")
-    monkeypatch.delenv("DASHBOARD_ENCRYPTION_KEYS")
-    monkeypatch.delenv("DASHBOARD_SECRET_KEY")
     return folder
-
-
-def run(args, capsys, monkeypatch, stdin=""):
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    config.put_in_force(None)  # each command a process of its own, reading the environment
-    code = main(args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def with_history(folder, capsys, monkeypatch):

@@ -16,7 +16,7 @@ from alembic import command
 from sqlalchemy import select, text
 from streamlit.testing.v1 import AppTest
 
-from dashboard import config, key_guard
+from dashboard import config
 from dashboard.audit_seal import stop_audit_sealers
 from dashboard.cli import main
 from dashboard.passwords import hash_password
@@ -24,7 +24,6 @@ from dashboard.sqlite_owner import release_all
 from dashboard.web.session import session_record
 from models import CheckIn, StepProgress, crypto
 from models.db import alembic_config, make_engine
-from tests.conftest import TEST_ENCRYPTION_KEY
 from tests.factories import NOW, PASSWORD
 
 ENTRY = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
@@ -32,15 +31,8 @@ ENTRY_CHECKINS = 40
 JOURNAL = "Day {n}: went to the Tuesday meeting, called Sam after"
 
 
-@pytest.fixture(autouse=True)
-def keys_come_back():
-    yield
-    crypto.configure(keys=[TEST_ENCRYPTION_KEY.encode()])
-    key_guard.forget_watched_files()
-
-
 @pytest.fixture
-def first_version_database(tmp_path, monkeypatch):
+def first_version_database(tmp_path, monkeypatch, key_files_only):
     """The database of the first version: built by migration 0001 alone, rows written as
     that version wrote them (plain-text notes), no key file beside it."""
     folder = tmp_path / "data"
@@ -74,8 +66,6 @@ def first_version_database(tmp_path, monkeypatch):
             {"at": at, "start": date(2025, 2, 1), "end": date(2025, 3, 1)})
     engine.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.delenv("DASHBOARD_ENCRYPTION_KEYS")
-    monkeypatch.delenv("DASHBOARD_SECRET_KEY")
     return folder
 
 
@@ -138,11 +128,10 @@ def test_the_app_opens_an_old_database_normally(first_version_database):
     assert (folder / "encryption.key").exists() and (folder / "backups").is_dir()
 
 
-def test_demo_and_create_user_run_on_a_new_database(tmp_path, monkeypatch, capsys):
+def test_demo_and_create_user_run_on_a_new_database(tmp_path, monkeypatch, capsys,
+                                                    key_files_only):
     """The commands a newcomer runs first, as a newcomer runs them."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'data' / 'dashboard.db'}")
-    monkeypatch.delenv("DASHBOARD_ENCRYPTION_KEYS")
-    monkeypatch.delenv("DASHBOARD_SECRET_KEY")
     config.put_in_force(None)
     assert main(["demo", "--members", "3", "--days", "7"]) == 0, capsys.readouterr().err
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
