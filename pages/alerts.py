@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import streamlit as st
-from dashboard.alert_queue import alert_queue
 
 from dashboard import clock
+from dashboard.alert_queue import alert_queue
 from dashboard.flags import acknowledge_flag, resolve_flag
 from dashboard.labels import (
     CRISIS_RESOURCES_SHORT,
@@ -18,6 +18,7 @@ from dashboard.labels import (
 )
 from dashboard.timeutil import moment_label, on_day
 from dashboard.web.database import transaction
+from dashboard.web.drafts import typed_key, typed_or
 from dashboard.web.flags_form import flag_action
 from dashboard.web.forms import show_flash
 from dashboard.web.member_record import SELECTED_MEMBER_KEY
@@ -113,8 +114,10 @@ for alert in queue.alerts:
                 method = method_column.radio(
                     "How did you reach out?", OUTREACH_METHODS, index=None, horizontal=True,
                     format_func=OUTREACH_LABELS.get, key=f"method_{alert.flag_id}")
+                note_key = typed_key(f"note_{alert.flag_id}")
                 note = note_column.text_input(
-                    "Outreach note", max_chars=1000, key=f"note_{alert.flag_id}",
+                    "Outreach note", max_chars=1000, key=note_key,
+                    value=typed_or(note_key, ""),
                     placeholder="e.g. Talked 20 min, meeting tomorrow")
                 if submit_column.form_submit_button("Acknowledge",
                                                     key=f"acknowledge_{alert.flag_id}",

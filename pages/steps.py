@@ -8,6 +8,7 @@ from dashboard.member_record import member_record
 from dashboard.steps import STEP_NOTES_LIMIT, update_step
 from dashboard.timeutil import day_label, on_day
 from dashboard.web.database import transaction
+from dashboard.web.drafts import typed_key, typed_or, waiting
 from dashboard.web.forms import flash_waiting, show_flash, submit
 from dashboard.web.session import require_role
 
@@ -22,6 +23,8 @@ with transaction() as session:
 steps = record.steps
 current = record.current_step
 completed = sum(1 for s in steps if s.status == "completed")
+
+STATUS_BY_LABEL = {label: status for status, label in STEP_STATUS_LABELS.items()}
 
 st.title("Steps")
 if completed == 12:
@@ -52,18 +55,23 @@ for step in steps:
     title = f"Step {n}: {STEP_LABELS[n]} · {status}" + (f" ({when})" if when else "")
     if is_current:
         title = f"**{title} · current step**"
-    with st.expander(title, expanded=is_current or flash_waiting(("step", n)),
+    status_key, notes_key = typed_key(f"status_{n}"), typed_key(f"notes_{n}")
+    typed_before = waiting(status_key) or waiting(notes_key)
+    with st.expander(title, expanded=is_current or flash_waiting(("step", n)) or typed_before,
                      icon=STATUS_ICONS[step.status]):
         show_flash(("step", n))
+        if typed_before:
+            st.info("What you typed before is back in the form, and not saved yet: check it, "
+                    "then save.", icon=":material/edit_note:")
         with st.form(f"step_{n}", border=False):
             new_status = st.segmented_control(
                 "Status", options=list(STEP_STATUS_LABELS), format_func=STEP_STATUS_LABELS.get,
-                default=step.status, key=f"status_{n}")
+                default=typed_or(status_key, step.status, labels=STATUS_BY_LABEL), key=status_key)
             st.caption("Set a step in progress when you begin it and completed when you "
                        "finish; the dates are set for you.")
             status_slot = st.empty()
-            notes = st.text_area("Notes", value=step.notes or "", max_chars=STEP_NOTES_LIMIT,
-                                 height=110, key=f"notes_{n}")
+            notes = st.text_area("Notes", value=typed_or(notes_key, step.notes or ""),
+                                 max_chars=STEP_NOTES_LIMIT, height=110, key=notes_key)
             st.caption("Your own notes on this step. Only people you share notes with can "
                        "read them.")
             notes_slot = st.empty()
@@ -79,4 +87,4 @@ for step in steps:
                                                status=new_status or step.status, notes=notes,
                                                now=now),
                    errors={"notes": notes_slot}, message_slot=status_slot, done=saved,
-                   place=("step", n))
+                   place=("step", n), idempotent=True)

@@ -10,6 +10,7 @@ from dashboard.member_charts import mood_craving_figure, mood_craving_summary
 from dashboard.timeutil import day_label, local_today
 from dashboard.web.charts import chart
 from dashboard.web.database import transaction
+from dashboard.web.drafts import typed_key, typed_or
 from dashboard.web.flags_form import open_flags_form
 from dashboard.web.forms import PAGE, show_flash, submit
 from dashboard.web.session import require_role
@@ -128,11 +129,14 @@ for card in cards:
                                place=PAGE)
 
         with st.form(f"review_{card.member_id}_{iso_week}"):
-            note = st.text_area("Private note", value=card.review_note or "", max_chars=2000,
-                                help="Only you see this note.", height=80)
+            note_key = typed_key(f"review_note_{card.member_id}_{iso_week}")
+            note = st.text_area("Private note", value=typed_or(note_key, card.review_note or ""),
+                                max_chars=2000, help="Only you see this note.", height=80,
+                                key=note_key)
             label = "Update the note" if card.reviewed else "Mark this week reviewed"
             if st.form_submit_button(label):
                 submit(lambda session, card=card: mark_week_reviewed(
                     session=session, actor=actor, member_id=card.member_id, iso_week=iso_week,
                     note=note, now=now),
-                    done=f"{plain(card.display_name)}: week {iso_week} reviewed.")
+                    done=f"{plain(card.display_name)}: week {iso_week} reviewed.",
+                    idempotent=True)  # one review per sponsee and week: an upsert

@@ -140,6 +140,14 @@ def _as_field_value(value: Any, default: Any, labels: Mapping[str, Any] | None) 
     return default
 
 
+def waiting(key: str) -> bool:
+    """Whether typed values wait to come back into the field of `key` (to open what holds
+    it, such as a folded step)."""
+    drafts = st.session_state.get(DRAFTS_KEY)
+    return bool(drafts and drafts["owner"] == _owner() and key not in st.session_state
+                and key in drafts["values"])
+
+
 def given_back() -> bool:
     """Whether this run put typed values back in a form (to say they are not saved yet)."""
     drafts = st.session_state.get(DRAFTS_KEY)

@@ -156,7 +156,7 @@ def test_acknowledging_and_resolving_in_place(new_app, app_db, counselor):
     assert radios, "the demo gives counselor1 open flags"
     flag_id = int(radios[0].key.removeprefix("method_"))
     radios[0].set_value("called")
-    at.text_input(key=f"note_{flag_id}").input("Called; going to a meeting tonight")
+    at.text_input(key=f"typed:{counselor.id}:note_{flag_id}").input("Called; going to a meeting tonight")
     at.button(key=f"acknowledge_{flag_id}").click().run(timeout=60)
     no_exception(at)
     assert any("acknowledged" in s.value for s in at.success)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
 from dashboard import config
@@ -146,3 +147,36 @@ def test_an_administrator_is_told_when_a_key_file_disappears(keyed_database):
     no_exception(member.run())
     assert titles(member) == ["Today"] and not any("disappeared" in w.value
                                                    for w in member.warning)
+
+
+def test_step_notes_survive_a_database_lost_before_the_screen_is_drawn(new_app, app_db,
+                                                                        monkeypatch):
+    """The failure comes at the login check, before the Steps form is drawn again: the
+    notes come back, with the step opened, once the database answers."""
+    import dashboard.auth
+
+    class Dropped(Exception):
+        sqlstate = "08006"  # connection failure
+
+    with app_db.begin() as session:
+        maria = make_user(session, "maria", "member", name="Maria Garcia")
+    at = no_exception(new_app(maria).switch_page("../pages/steps.py").run())
+    notes = f"typed:{maria.id}:notes_3"
+    at.text_area(key=notes).set_value("Turned it over on the bus this morning")
+    real = dashboard.auth.current_actor
+
+    def unreachable(**_):
+        raise OperationalError("SELECT", {}, Dropped("connection failed"))
+
+    monkeypatch.setattr(dashboard.auth, "current_actor", unreachable)
+    next(b for b in at.button if b.label == "Save" and b.form_id == "step_3").click().run()
+    no_exception(at)
+    assert "cannot reach its database" in shown_errors(at)[0]
+    assert not at.text_area  # nothing of the screen could be drawn
+
+    monkeypatch.setattr(dashboard.auth, "current_actor", real)
+    by_label(at.button, "Try again").click().run()
+    no_exception(at)
+    assert at.text_area(key=notes).value == "Turned it over on the bus this morning"
+    step_3 = next(e for e in at.expander if e.label.startswith("Step 3"))
+    assert any("not saved yet" in i.value for i in step_3.info)

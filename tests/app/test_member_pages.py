@@ -287,14 +287,14 @@ def test_steps_are_started_before_they_are_completed(new_app, app_db, maria):
     assert "step 1" in at.info[0].value
     assert at.expander[0].label.endswith("current step**")
 
-    at.segmented_control(key="status_1").set_value("completed")
+    at.segmented_control(key=f"typed:{maria.id}:status_1").set_value("completed")
     at.button[0].click().run()
     assert any("Start this step first" in e.value for e in at.error)
 
-    at.segmented_control(key="status_1").set_value("in_progress")
-    at.text_area(key="notes_1").set_value("Wrote out how it took over")
+    at.segmented_control(key=f"typed:{maria.id}:status_1").set_value("in_progress")
+    at.text_area(key=f"typed:{maria.id}:notes_1").set_value("Wrote out how it took over")
     at.button[0].click().run()
-    at.segmented_control(key="status_1").set_value("completed")
+    at.segmented_control(key=f"typed:{maria.id}:status_1").set_value("completed")
     at.button[0].click().run()
     no_exception(at)
     assert any("Step 1 completed today." in s.value for s in at.success)
