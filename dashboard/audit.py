@@ -23,7 +23,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from dashboard.config import AUDIT_SECRET_ENV, MIN_AUDIT_SECRET_BYTES, ConfigError, settings
+from dashboard.config import AUDIT_SECRET_ENV, ConfigError, check_audit_secret, settings
 from dashboard.secret_files import create_private_file, read_private_file
 from dashboard.text import clean_text
 from models import AuditBatch, AuditEvent
@@ -50,17 +50,6 @@ def audit_key_file(database_url: str) -> Path | None:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
     return Path(url.database).resolve().parent / SECRET_FILE
-
-
-def check_audit_secret(secret: bytes, *, where: str) -> bytes:
-    """`secret` if it is long enough to key the trail; ConfigError otherwise. A short key
-    (or an empty file, which a crash while creating it leaves) would let anyone recompute
-    every HMAC."""
-    if len(secret) < MIN_AUDIT_SECRET_BYTES:
-        raise ConfigError(f"the audit key in {where} is {len(secret)} characters long; it "
-                          f"must be at least {MIN_AUDIT_SECRET_BYTES} (64 hex digits, as "
-                          "`python -c \"import secrets; print(secrets.token_hex(32))\"` prints)")
-    return secret
 
 
 def read_audit_key_file(path: Path) -> bytes:

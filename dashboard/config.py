@@ -136,9 +136,14 @@ def parse_audit_secret(raw: str) -> bytes | None:
     secret = raw.strip().encode()
     if not secret:
         return None
+    return check_audit_secret(secret, where=f"the environment variable {AUDIT_SECRET_ENV}")
+
+
+def check_audit_secret(secret: bytes, *, where: str) -> bytes:
+    """`secret` if it is long enough to key the trail; ConfigError otherwise."""
     if len(secret) < MIN_AUDIT_SECRET_BYTES:
         raise ConfigError(
-            f"{AUDIT_SECRET_ENV} is {len(secret)} characters long; it must be at least "
+            f"the audit key in {where} is {len(secret)} characters long; it must be at least "
             f"{MIN_AUDIT_SECRET_BYTES} (64 hex digits, as `python -c \"import secrets; "
             f"print(secrets.token_hex(32))\"` prints)")
     return secret
