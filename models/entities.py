@@ -446,3 +446,25 @@ class KeyFingerprint(Base):
         UniqueConstraint("kind", "fingerprint"),
         CheckConstraint("kind IN ('audit', 'notes')", name="kind_known"),
     )
+
+
+SHARING_NOTICE_KINDS = ("started", "changed", "stopped", "ending")
+
+
+class SharingNoticeDismissal(Base):
+    """A notice of a sharing change that its viewer put away (dashboard/sharing_notices.py):
+    the notices themselves are derived from the consents."""
+
+    __tablename__ = "sharing_notice_dismissals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("viewer_id", "consent_id", "kind"),
+        CheckConstraint("kind IN ('started', 'changed', 'stopped', 'ending')",
+                        name="kind_known"),
+    )

@@ -36,6 +36,7 @@ from dashboard.web.charts import chart
 from dashboard.web.database import transaction
 from dashboard.web.member_record import SELECTED_MEMBER_KEY
 from dashboard.web.session import require_role
+from dashboard.web.sharing_notices import show_sharing_notices
 from dashboard.web.widgets import confidentiality_notice, plain
 
 CLIENT_DETAIL = Path(__file__).resolve().parent / "client_detail.py"
@@ -54,6 +55,7 @@ if st.session_state.pop(OPEN_CLIENT, False):
 
 st.title("Caseload")
 confidentiality_notice()
+show_sharing_notices(actor, purpose="counseling")
 metrics_area = st.container()
 
 # Filters keep their values for the session, so that coming back from a client finds

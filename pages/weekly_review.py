@@ -14,6 +14,7 @@ from dashboard.web.drafts import typed_key, typed_or
 from dashboard.web.flags_form import open_flags_form
 from dashboard.web.forms import PAGE, show_flash, submit
 from dashboard.web.session import require_role
+from dashboard.web.sharing_notices import show_sharing_notices
 from dashboard.web.widgets import (
     confidentiality_notice,
     crisis_resources,
@@ -33,6 +34,7 @@ actor = require_role("sponsor")
 now = clock.now()
 st.title("Weekly review")
 confidentiality_notice()
+show_sharing_notices(actor, purpose="sponsorship")
 
 show_flash()
 

@@ -22,12 +22,16 @@ FULL = ("checkins", "steps", "flags", "notes")
 STATES = ("none", "active", "wrong_category", "expired", "revoked", "someone_else")
 
 # (viewer role, screen file) -> {state: set of what shows}; a state left out shows nothing.
+# A viewer's home screen tells them for 14 days that a member stopped sharing: the name and
+# the date, nothing else (dashboard/sharing_notices.py).
 MATRIX: dict[tuple[str, str], dict[str, set[str]]] = {
     ("sponsor", "weekly_review.py"): {"active": {"name", "words"},
-                                      "wrong_category": {"name", "not shared"}},
+                                      "wrong_category": {"name", "not shared"},
+                                      "revoked": {"name"}},
     ("sponsor", "sponsee_detail.py"): {"active": {"name", "words"},
                                        "wrong_category": {"name", "not shared"}},
-    ("counselor", "caseload.py"): {"active": {"name"}, "wrong_category": {"name", "not shared"}},
+    ("counselor", "caseload.py"): {"active": {"name"}, "wrong_category": {"name", "not shared"},
+                                   "revoked": {"name"}},
     ("counselor", "alerts.py"): {"active": {"name", "words"}},
     ("counselor", "client_detail.py"): {"active": {"name", "words"},
                                         "wrong_category": {"name", "not shared"}},

@@ -6,8 +6,9 @@ import time_machine
 from sqlalchemy import select
 
 from dashboard import clock
+from dashboard.auth import actor_from_user
 from dashboard.member_record import member_record
-from models import CATEGORIES, Consent
+from models import CATEGORIES, Consent, User
 from tests.app.conftest import by_label, no_exception, shown, titles
 from tests.factories import NOW, grant, make_user
 
@@ -93,7 +94,10 @@ def test_sponsor_loses_the_member_on_the_next_run_after_revocation(new_app, app_
         session.get(Consent, consent.id).revoked_at = clock.now()
     sponsor.run()
     assert "Maria Garcia" not in [shown(s.value) for s in sponsor.subheader]
-    assert "No sponsee shares" in sponsor.info[0].value
+    # Told, by name and date only, and the screen has nobody to show.
+    assert [shown(i.value) for i in sponsor.info] == [
+        "Maria Garcia stopped sharing with you today.",
+        "No sponsee shares their data with you yet. A sponsee shares from their Sharing page."]
 
 
 def test_a_clock_that_steps_back_an_hour_does_not_reopen_a_revoked_consent(new_app, app_db):
@@ -113,7 +117,7 @@ def test_a_clock_that_steps_back_an_hour_does_not_reopen_a_revoked_consent(new_a
         sponsor.switch_page("../pages/weekly_review.py").run()
         no_exception(sponsor)
         assert "Maria Garcia" not in [shown(s.value) for s in sponsor.subheader]
-        assert "No sponsee shares" in sponsor.info[0].value
+        assert any("No sponsee shares" in i.value for i in sponsor.info)
         sponsor.switch_page("../pages/sponsee_detail.py").run()
         no_exception(sponsor)
         on_screen = [*(m.value for m in sponsor.markdown), *(m.value for m in sponsor.info),
@@ -139,3 +143,22 @@ def test_who_viewed_my_data_lists_the_sponsors_view(new_app, app_db):
         ["Sam S.", "Sponsor", "Check-ins, Steps", "Sponsee detail", "Allowed"]]
     by_label(at.button, "Prepare the file").click().run()
     assert "Download accounting (CSV)" in [b.label for b in at.get("download_button")]
+
+
+def test_a_sponsor_is_told_of_a_new_sharing_and_can_put_the_notice_away(new_app, app_db):
+    with app_db.begin() as session:
+        maria = make_user(session, "maria", "member", name="Maria Garcia")
+        make_user(session, "sam", "member", "sponsor", name="Sam S.")
+    no_exception(fill_grant(open_sharing(new_app, maria)))
+    with app_db() as session:
+        sam = actor_from_user(session.scalars(select(User).where(User.username == "sam")).one())
+    sponsor = no_exception(new_app(sam).run())
+    sponsor.switch_page("../pages/weekly_review.py").run()
+    no_exception(sponsor)
+    [notice] = [shown(i.value) for i in sponsor.info if "started sharing" in i.value]
+    assert notice.startswith("Maria Garcia started sharing check-ins and steps with you, until")
+    by_label(sponsor.button, "Dismiss").click().run()
+    no_exception(sponsor)
+    assert not any("started sharing" in i.value for i in sponsor.info)
+    sponsor.run()
+    assert not any("started sharing" in i.value for i in sponsor.info)
