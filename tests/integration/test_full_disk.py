@@ -40,11 +40,11 @@ class FullDisk:
     def fill(self) -> None:
         self.full = True
         if self.real:
-            with open(self.folder / "filler", "wb") as filler:
+            # Unbuffered: a buffered file would meet the full disk again when it closes.
+            with open(self.folder / "filler", "wb", buffering=0) as filler:
                 try:
                     while True:
                         filler.write(b"\0" * 65536)
-                        filler.flush()
                 except OSError as error:
                     assert error.errno == errno.ENOSPC
             assert shutil.disk_usage(self.folder).free == 0
