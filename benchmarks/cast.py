@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, literal, select
 
 from benchmarks.floors import zones_in_use
 from dashboard import totp_codes, two_factor
@@ -13,7 +13,16 @@ from dashboard.auth import Actor, actor_from_user
 from dashboard.demo import DEMO_PASSWORD
 from dashboard.policy import consent_is_active
 from dashboard.timeutil import local_today
-from models import CheckIn, Consent, MemberProfile, User, UserRole
+from models import (
+    CheckIn,
+    Consent,
+    ContactEntry,
+    Flag,
+    FlagFollowUp,
+    MemberProfile,
+    User,
+    UserRole,
+)
 from models.db import make_session_factory
 
 BENCH_COUNSELOR = "bench_counselor"
@@ -74,6 +83,20 @@ def add_bench_counselor(engine: Engine, *, now: datetime) -> int:
                 for member_id, name in members
             ],
         )
+        # A counselor in the habit of it: every flag older than two weeks worked through
+        # (acknowledged with a call, then resolved), as the demo's own viewers do.
+        worked = (select(literal(counselor.id), Flag.member_id, Flag.raised_on,
+                         literal("called"), literal("flag"), Flag.id, Flag.created_at)
+                  .where(Flag.member_id.in_([m for m, _ in members]),
+                         Flag.raised_on < (now - timedelta(days=14)).date()))
+        session.execute(ContactEntry.__table__.insert().from_select(
+            ["viewer_id", "member_id", "contacted_on", "method", "kind", "flag_id",
+             "created_at"], worked))
+        session.execute(FlagFollowUp.__table__.insert().from_select(
+            ["flag_id", "viewer_id", "status", "acknowledged_at", "contact_id", "resolved_at"],
+            select(ContactEntry.flag_id, ContactEntry.viewer_id, literal("resolved"),
+                   ContactEntry.created_at, ContactEntry.id, ContactEntry.created_at)
+            .where(ContactEntry.viewer_id == counselor.id)))
         return counselor.id
 
 

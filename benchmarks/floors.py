@@ -34,6 +34,13 @@ _SEVERITY_RANK = "CASE {0} WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' TH
 _TO_TODAY = "checkins.local_date BETWEEN zone_days.week_to_today AND zone_days.today"
 _TO_YESTERDAY = ("checkins.local_date BETWEEN zone_days.week_to_yesterday "
                  "AND zone_days.yesterday")
+# A flag in the viewer's own queue (dashboard/flags.py): raised since the member first
+# shared flags with them, and not acknowledged by them.
+_MINE_OPEN = ("(flags.created_at >= (SELECT MIN(shared.starts_at) FROM consents AS shared "
+              "WHERE shared.member_id = flags.member_id AND shared.recipient_id = :viewer_id "
+              "AND shared.purpose = :purpose AND shared.share_flags) "
+              "AND NOT EXISTS (SELECT 1 FROM flag_follow_ups WHERE flag_follow_ups.flag_id = "
+              "flags.id AND flag_follow_ups.viewer_id = :viewer_id))")
 _FLOOR_CASELOAD = f"""
 WITH zone_days (timezone, today, yesterday, week_to_today, week_to_yesterday) AS (
     {{zone_days}}
@@ -42,11 +49,22 @@ clients AS (
     SELECT DISTINCT consents.member_id FROM consents WHERE {_ACTIVE_CONSENT}
 ),
 open_flags AS (
-    SELECT flags.member_id, COUNT(*) AS open_flags,
-           COUNT(CASE WHEN flags.severity = 'high' THEN 1 END) AS open_high_flags,
-           MAX({_SEVERITY_RANK.format("flags.severity")}) AS risk_rank
+    SELECT flags.member_id,
+           COUNT(CASE WHEN {_MINE_OPEN} THEN 1 END) AS open_flags,
+           COUNT(CASE WHEN {_MINE_OPEN} AND flags.severity = 'high' THEN 1 END)
+               AS open_high_flags,
+           -- Risk: the flags going on, a silence flag until the next check-in, the
+           -- others for 7 days after the day that raised them, in the client's days.
+           MAX(CASE WHEN flags.rule_id <> 'no_checkin'
+                     AND flags.raised_on BETWEEN zone_days.week_to_yesterday AND zone_days.today
+                    THEN {_SEVERITY_RANK.format("flags.severity")}
+                    WHEN flags.rule_id = 'no_checkin' AND NOT EXISTS (
+                        SELECT 1 FROM checkins AS later WHERE later.member_id = flags.member_id
+                          AND later.local_date > {{episode_day}})
+                    THEN {_SEVERITY_RANK.format("flags.severity")} ELSE 0 END) AS risk_rank
     FROM clients JOIN flags ON flags.member_id = clients.member_id
-    WHERE flags.status = 'open'
+    JOIN users ON users.id = flags.member_id
+    JOIN zone_days ON zone_days.timezone = users.timezone
     GROUP BY flags.member_id
 ),
 steps AS (
@@ -87,12 +105,9 @@ SELECT per_client.member_id, per_client.display_name, per_client.sobriety_date,
        COALESCE(open_flags.open_flags, 0) AS open_flags,
        COALESCE(open_flags.open_high_flags, 0) AS open_high_flags,
        COALESCE(open_flags.risk_rank, 0) AS risk_rank,
-       (SELECT MAX(contact.at) FROM (
-            SELECT MAX(flags.acknowledged_at) AS at FROM flags
-            WHERE flags.member_id = per_client.member_id
-            UNION ALL
-            SELECT MAX(weekly_reviews.created_at) FROM weekly_reviews
-            WHERE weekly_reviews.member_id = per_client.member_id) AS contact) AS last_contact
+       (SELECT MAX(contact_log.contacted_on) FROM contact_log
+        WHERE contact_log.viewer_id = :viewer_id
+          AND contact_log.member_id = per_client.member_id) AS last_contact
 FROM per_client
 LEFT JOIN open_flags ON open_flags.member_id = per_client.member_id
 LEFT JOIN steps ON steps.member_id = per_client.member_id
@@ -130,7 +145,11 @@ def floor_caseload(connection, *, counselor_id: int, zones: Sequence[str], now: 
         values.update({f"{name}_{n}": day for name, day in zip(_ZONE_DAY_COLUMNS, days)})
         rows.append(f"(:zone_{n}, "
                     + ", ".join(typed.format(f"{name}_{n}") for name in _ZONE_DAY_COLUMNS) + ")")
-    statement = sql_text(_FLOOR_CASELOAD.replace("{zone_days}", "VALUES " + ", ".join(rows)))
+    # A silence flag's episode is the date of the check-in before it, kept as ISO text.
+    episode_day = ("CAST(flags.episode_key AS DATE)" if connection.dialect.name == "postgresql"
+                   else "flags.episode_key")
+    statement = sql_text(_FLOOR_CASELOAD.replace("{zone_days}", "VALUES " + ", ".join(rows))
+                         .replace("{episode_day}", episode_day))
     statement = statement.bindparams(
         bindparam("now", type_=UTCDateTime), bindparam("earliest", type_=Date),
         bindparam("latest", type_=Date),
@@ -140,7 +159,7 @@ def floor_caseload(connection, *, counselor_id: int, zones: Sequence[str], now: 
         member_id=Integer, display_name=String, last_checkin=Date, sobriety_date=Date,
         checkins_7d=Integer, mean_mood_7d=Float, max_craving_7d=Integer,
         current_step=Integer, open_flags=Integer, open_high_flags=Integer, risk_rank=Integer,
-        last_contact=UTCDateTime,
+        last_contact=Date,
     )
     return connection.execute(statement, {
         "viewer_id": counselor_id, "purpose": "counseling", "now": now,
@@ -163,7 +182,7 @@ SELECT sponsees.member_id,
            AS hard_days,
        COUNT(checkins.local_date) AS chart_points,
        (SELECT COUNT(*) FROM flags
-        WHERE flags.member_id = sponsees.member_id AND flags.status = 'open') AS open_flags,
+        WHERE flags.member_id = sponsees.member_id AND {_MINE_OPEN}) AS open_flags,
        (SELECT COUNT(*) FROM step_progress
         WHERE step_progress.member_id = sponsees.member_id
           AND (step_progress.started_on BETWEEN :monday AND :sunday
@@ -212,8 +231,10 @@ SELECT 1, step_progress.started_on, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NU
 FROM step_progress WHERE step_progress.member_id = :member_id
 UNION ALL
 SELECT 2, flags.raised_on, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       flags.id, flags.status, flags.severity, flags.reason
-FROM flags WHERE flags.member_id = :member_id
+       flags.id, COALESCE(flag_follow_ups.status, 'open'), flags.severity, flags.reason
+FROM flags LEFT JOIN flag_follow_ups ON flag_follow_ups.flag_id = flags.id
+                                     AND flag_follow_ups.viewer_id = :viewer_id
+WHERE flags.member_id = :member_id
 ORDER BY 1, 2 DESC, 14 DESC
 """).bindparams(bindparam("start", type_=Date)).columns(
     part=Integer, day=Date, mood=Integer, craving=Integer, used_substances=Boolean,
@@ -223,24 +244,27 @@ ORDER BY 1, 2 DESC, 14 DESC
 )
 
 
-def floor_client_detail(connection, *, member_id: int, today: date, days: int) -> list:
+def floor_client_detail(connection, *, member_id: int, today: date, days: int,
+                        viewer_id: int = 0) -> list:
     """The member's check-ins of the last `days` days (part 0), steps (1) and flags (2)."""
     return connection.execute(_FLOOR_CLIENT_DETAIL, {
-        "member_id": member_id, "start": today - timedelta(days=days),
+        "member_id": member_id, "start": today - timedelta(days=days), "viewer_id": viewer_id,
     }).all()
 
 
 # The window counts are taken over every unresolved flag, before the LIMIT cuts the page.
 _FLOOR_ALERT_QUEUE = sql_text(f"""
 SELECT flags.id, flags.member_id, users.display_name, users.timezone, flags.severity,
-       flags.rule_id, flags.raised_on, flags.reason, flags.quoted_text, flags.status,
-       flags.acknowledged_at, flags.outreach_method, flags.acknowledged_by_id,
+       flags.rule_id, flags.raised_on, flags.reason, flags.quoted_text,
+       flag_follow_ups.status, flag_follow_ups.acknowledged_at,
        COUNT(*) OVER () AS total,
        COUNT(CASE WHEN flags.severity = 'high' THEN 1 END) OVER () AS high,
        COUNT(CASE WHEN flags.severity = 'medium' THEN 1 END) OVER () AS medium,
        COUNT(CASE WHEN flags.severity = 'low' THEN 1 END) OVER () AS low
 FROM flags JOIN users ON users.id = flags.member_id
-WHERE flags.status IN ('open', 'acknowledged')
+LEFT JOIN flag_follow_ups ON flag_follow_ups.flag_id = flags.id
+                          AND flag_follow_ups.viewer_id = :viewer_id
+WHERE COALESCE(flag_follow_ups.status, 'open') IN ('open', 'acknowledged')
   AND flags.member_id IN (SELECT consents.member_id FROM consents
                           WHERE {_ACTIVE_CONSENT} AND consents.share_flags)
 ORDER BY {_SEVERITY_RANK.format("flags.severity")} DESC, flags.raised_on, flags.id

@@ -14,17 +14,23 @@ class FigureSpec:
     name: str  # stable, for the JSON
     label: str  # for the printed table
     budget_ms: float | None
+    # The most the figure may cost as a multiple of its floor, where the overhead itself
+    # is the point: milliseconds vary with the machine, the ratio much less.
+    floor_target: float | None = None
 
 
-CASELOAD = FigureSpec("caseload", "caseload data", 300)
+# The caseload twice: a counselor's first view writes an audit event per client; a rerun
+# within the visit (a filter changed, a sort) only extends them (dashboard/audit.py).
+CASELOAD = FigureSpec("caseload", "caseload data, first view", 300, floor_target=2.0)
+CASELOAD_RERUN = FigureSpec("caseload_rerun", "caseload data, rerun", 300, floor_target=1.5)
 WEEKLY_REVIEW = FigureSpec("weekly_review", "weekly review data", 100)
 CLIENT_DETAIL = FigureSpec("client_detail", "client detail data, 365 days", 100)
 ALERT_QUEUE = FigureSpec("alert_queue", "alert queue", 100)
 CHECKIN_SAVE = FigureSpec("checkin_save", "check-in save with flags", 30)
 CASELOAD_PAGE_RUN = FigureSpec("caseload_page", "Caseload page (AppTest)", 2_000)
 LOGIN = FigureSpec("login", "login (argon2id verify)", None)
-FIGURES = (CASELOAD, WEEKLY_REVIEW, CLIENT_DETAIL, ALERT_QUEUE, CHECKIN_SAVE, CASELOAD_PAGE_RUN,
-           LOGIN)
+FIGURES = (CASELOAD, CASELOAD_RERUN, WEEKLY_REVIEW, CLIENT_DETAIL, ALERT_QUEUE, CHECKIN_SAVE,
+           CASELOAD_PAGE_RUN, LOGIN)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class Figure:
     statements: int  # SQL statements of one run (the most seen in any run)
     peak_rss_mb: float  # of this process, once the figure's runs are done
     detail: str = ""
+    floor_target: float | None = None  # the most `ratio` may be (FigureSpec)
 
     @property
     def ratio(self) -> float | None:
@@ -47,6 +54,12 @@ class Figure:
     @property
     def within_budget(self) -> bool | None:
         return None if self.budget_ms is None else self.median_ms <= self.budget_ms
+
+    @property
+    def within_target(self) -> bool | None:
+        if self.floor_target is None or self.ratio is None:
+            return None
+        return self.ratio <= self.floor_target
 
 
 
@@ -83,6 +96,8 @@ class BenchReport:
                     "floor_ms": None if f.floor_ms is None else round(f.floor_ms, 3),
                     "statements": f.statements,
                     "within_budget": f.within_budget,
+                    "floor_target": f.floor_target,
+                    "within_target": f.within_target,
                     "peak_rss_mb": round(f.peak_rss_mb, 1),
                     "detail": f.detail,
                 }
@@ -134,14 +149,19 @@ def format_report(report: BenchReport) -> str:
         f"on {report.cpus} CPU{'s' if report.cpus != 1 else ''}",
         "",
         f"{'figure':<30} {'median ms':>10} {'budget ms':>10} {'floor ms':>9} {'ratio':>7} "
-        f"{'statements':>10} {'peak MB':>8}",
+        f"{'target':>7} {'statements':>10} {'peak MB':>8}",
     ]
     for f in report.figures:
         ratio = "-" if f.ratio is None else f"{f.ratio:,.1f}x"
-        mark = "  OVER BUDGET" if f.within_budget is False else ""
+        target = "-" if f.floor_target is None else f"{f.floor_target:,.1f}x"
+        over = [mark for mark, is_over in (("OVER BUDGET", f.within_budget is False),
+                                           ("OVER TARGET", f.within_target is False))
+                if is_over]
+        mark = "  " + ", ".join(over) if over else ""
         lines.append(
             f"{f.label:<30} {_ms(f.median_ms):>10} {_ms(f.budget_ms):>10} "
-            f"{_ms(f.floor_ms):>9} {ratio:>7} {f.statements:>10} {f.peak_rss_mb:>8.0f}{mark}"
+            f"{_ms(f.floor_ms):>9} {ratio:>7} {target:>7} {f.statements:>10} "
+            f"{f.peak_rss_mb:>8.0f}{mark}"
         )
     lines.append("")
     for f in report.figures:
@@ -173,6 +193,12 @@ def format_report(report: BenchReport) -> str:
         ]
     over = [f.label for f in report.figures if f.within_budget is False]
     lines += ["", f"Over budget: {', '.join(over)}." if over else "Every figure is within budget."]
+    missed = [f"{f.label} ({f.ratio:,.1f}x its floor, target {f.floor_target:,.1f}x)"
+              for f in report.figures if f.within_target is False]
+    if missed:
+        lines.append(f"Over target: {'; '.join(missed)}.")
+    elif any(f.within_target for f in report.figures):
+        lines.append("Every figure with a target is within it.")
     if report.plans:
         lines += ["", "Query plans:"]
         for plan in report.plans:

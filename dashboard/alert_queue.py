@@ -1,5 +1,6 @@
-"""The counselor's alert queue: open flags across the caseload, most severe and oldest
-first, a page at a time."""
+"""The counselor's alert queue: the flags across the caseload that the counselor has not
+closed, most severe and oldest first, a page at a time. The queue is the counselor's own:
+what a sponsor or another counselor did about a flag never shows here."""
 
 from __future__ import annotations
 
@@ -7,21 +8,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
 from dashboard.caseload import ALERTS_SCREEN, PURPOSE, require_counselor
 from dashboard.categories import shown
-from dashboard.flags import SEVERITY_RANK, sweep
+from dashboard.flags import SEVERITY_RANK, member_risks, sweep
 from dashboard.labels import RULE_LABELS
 from dashboard.policy import (
     audit_disclosures,
+    flags_shared_since,
     shared_categories_by_member,
     visible_members,
 )
 from dashboard.timeutil import local_today
-from models import SEVERITIES, Flag, User
+from models import SEVERITIES, ContactEntry, Flag, FlagFollowUp, User
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,10 @@ class AlertItem:
     client_today: date  # the client's own date, by which the flag's age is counted
     reason: str
     quoted_text: str | None  # the client's own words, only when notes are shared
-    status: str  # "open" or "acknowledged"
-    acknowledged_at: datetime | None
+    status: str  # "open" or "acknowledged", for this counselor
+    acknowledged_at: datetime | None  # the counselor's own acknowledgement
     outreach_method: str | None
-    acknowledged_by_me: bool
+    risk: str  # the client's risk now: flags going on, whoever acted on them
 
     @property
     def rule_label(self) -> str:
@@ -64,9 +66,10 @@ def alert_queue(
     rule_ids: Iterable[str] = (), page: int = 1, page_size: int = 20,
     now: datetime,
 ) -> AlertQueue:
-    """Open and acknowledged flags of the clients who share flags with the actor: by
-    severity, then the oldest first. Filters and paging apply in SQL, so that only the
-    clients of the flags returned are disclosed (and audited)."""
+    """The flags of the clients who share flags with the actor that the actor has left
+    open (raised since the client first shared flags with them) or acknowledged but not
+    resolved: by severity, then the oldest first. Filters and paging apply in SQL, so that
+    only the clients of the flags returned are disclosed (and audited)."""
     require_counselor(actor)
     shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=PURPOSE)
     if not any("flags" in categories for categories in shared.values()):
@@ -77,14 +80,24 @@ def alert_queue(
     sweep(session, now=now, member_ids=with_flags)
 
     severities, rule_ids = list(severities), list(rule_ids)
-    chosen = [Flag.member_id.in_(with_flags), Flag.status.in_(("open", "acknowledged"))]
+    since = flags_shared_since(viewer_id=actor.id, purpose=PURPOSE).subquery("since")
+    mine = and_(FlagFollowUp.flag_id == Flag.id, FlagFollowUp.viewer_id == actor.id)
+
+    def queue(*columns):
+        return (select(*columns).select_from(Flag)
+                .join(since, since.c.member_id == Flag.member_id)
+                .outerjoin(FlagFollowUp, mine))
+
+    chosen = [Flag.member_id.in_(with_flags),
+              or_(and_(FlagFollowUp.id.is_(None), Flag.created_at >= since.c.since),
+                  FlagFollowUp.status == "acknowledged")]
     if rule_ids:
         chosen.append(Flag.rule_id.in_(rule_ids))
     # The whole queue by severity (the strip above the list) and how many of each match
     # the filters, in one statement.
     counts = session.connection().execute(
-        select(Flag.severity, func.count(),
-               func.count(case((Flag.rule_id.in_(rule_ids), 1))) if rule_ids else func.count())
+        queue(Flag.severity, func.count(),
+              func.count(case((Flag.rule_id.in_(rule_ids), 1))) if rule_ids else func.count())
         .where(*chosen[:2]).group_by(Flag.severity)
     ).all()
     by_severity = {severity: count for severity, count, _ in counts}
@@ -98,12 +111,21 @@ def alert_queue(
         *((Flag.severity == name, rank) for name, rank in SEVERITY_RANK.items()), else_=0
     )
     query = (
-        select(Flag, User.display_name, User.timezone)
+        queue(Flag, User.display_name, User.timezone, FlagFollowUp.acknowledged_at,
+              ContactEntry.method)
         .join(User, User.id == Flag.member_id)
+        .outerjoin(ContactEntry, ContactEntry.id == FlagFollowUp.contact_id)
         .where(*chosen)
         .order_by(severity_rank.desc(), Flag.raised_on, Flag.id)
         .limit(page_size).offset((page - 1) * page_size)
     )
+    page_rows = [
+        row for row in session.execute(query)
+        # A consent granted since `shared` was read waits for the next view.
+        if "flags" in shared.get(row[0].member_id, ())
+    ]
+    risks = member_risks(session, member_ids=sorted({r[0].member_id for r in page_rows}),
+                         now=now) if page_rows else {}
     alerts = [
         AlertItem(
             flag_id=f.id, member_id=f.member_id, display_name=name, severity=f.severity,
@@ -111,14 +133,13 @@ def alert_queue(
             client_today=local_today(tz, now), reason=f.reason,
             # The client's own words (decrypted by the column type) only with notes shared.
             quoted_text=shown("flag_quote", shared[f.member_id], f.quoted_text),
-            status=f.status, acknowledged_at=f.acknowledged_at,
-            outreach_method=f.outreach_method, acknowledged_by_me=f.acknowledged_by_id == actor.id,
+            status="open" if acknowledged_at is None else "acknowledged",
+            acknowledged_at=acknowledged_at, outreach_method=method,
+            risk=risks.get(f.member_id, "none"),
         )
         # Whole flags through the ORM (a page of them): selecting the encrypted column
         # alone in a cached Core statement trips its comparison guard (models/crypto.py).
-        for f, name, tz in session.execute(query)
-        # A consent granted since `shared` was read waits for the next view.
-        if "flags" in shared.get(f.member_id, ())
+        for f, name, tz, acknowledged_at, method in page_rows
     ]
     audit_disclosures(
         session, actor=actor, purpose=PURPOSE, screen=ALERTS_SCREEN, at=now,

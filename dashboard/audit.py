@@ -1,12 +1,21 @@
 """The audit trail: append-only, tamper-evident, written in the same transaction as the
 action it records.
 
-There is deliberately no update or delete function here, and events never carry note
-text, passwords or substance details: only who, whose, which categories, why, where and
-whether it was allowed. Each event carries its own HMAC under the audit key, over its id
-and content, from the moment it is written; appends share no lock. A sealer seals the
-events into batches with a Merkle root and a signed head (dashboard/audit_seal.py), and
-`python -m dashboard verify-audit` checks it all (dashboard/audit_verify.py).
+Events never carry note text, passwords or substance details: only who, whose, which
+categories, why, where and whether it was allowed. Each event carries its own HMAC under
+the audit key, over its id and content, from the moment it is written; appends share no
+lock. A sealer seals the events into batches with a Merkle root and a signed head
+(dashboard/audit_seal.py), and `python -m dashboard verify-audit` checks it all
+(dashboard/audit_verify.py).
+
+There is deliberately no delete function here, and what an event says is never changed.
+The one update is `extend_visits`: a disclosure is recorded once per visit (SPEC section
+5), so a rerun of the same list screen by the same viewer, for the same purpose, with the
+same categories, within VISIT_WINDOW of the event's time, adds one to the event's
+`seen_count` and sets its `last_seen_at`, instead of adding a row per keystroke. Those two
+columns are outside the HMAC (_HASHED_FIELDS): they say how long a visit lasted, not
+whether it happened, who saw what or when it began; verify-audit checks that they are
+consistent with the event's time.
 """
 
 from __future__ import annotations
@@ -16,10 +25,10 @@ import hmac
 import json
 import secrets
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -34,6 +43,13 @@ EVENT_HMAC_VERSION = "event-v2"
 SECRET_FILE = "audit-secret.key"
 _HASHED_FIELDS = ("at", "actor_id", "actor_role", "action", "member_id", "categories",
                   "purpose", "screen", "outcome", "detail")
+# A visit of a list screen, from the time of its first run (the event's `at`): reruns
+# within it extend that event. Half an hour covers a sitting of filtering, sorting and
+# coming back from a client, and keeps a diary line ("6 times, 10:02 to 10:09") an honest
+# span: an event's last time is never more than this after its first. Measured from `at`,
+# not from the last rerun, so that a screen left open all day still writes a new event
+# every half hour.
+VISIT_WINDOW = timedelta(minutes=30)
 _secrets: dict[str, bytes] = {}
 
 
@@ -172,11 +188,16 @@ def append_events(executor, rows: list[dict]) -> None:
     executor.execute(AuditEvent.__table__.insert(), rows)
 
 
+def categories_text(categories: Iterable[str]) -> str:
+    """Categories as an event stores them: sorted, comma-separated."""
+    return ",".join(sorted(set(categories)))
+
+
 def _event_row(*, at, actor_id, actor_role, action, member_id, categories, purpose, screen,
                outcome, detail) -> dict:
     return {
         "at": at, "actor_id": actor_id, "actor_role": actor_role, "action": action,
-        "member_id": member_id, "categories": ",".join(sorted(set(categories))),
+        "member_id": member_id, "categories": categories_text(categories),
         "purpose": purpose, "screen": screen, "outcome": outcome,
         "detail": _clean_detail(detail),
     }
@@ -212,3 +233,45 @@ def record_events(session: Session, rows: list[dict]) -> None:
                    outcome=row.get("outcome", "allowed"), detail=row.get("detail"))
         for row in rows
     ])
+
+
+def open_visits(session: Session, *, actor_id: int, actor_role: str | None, action: str,
+                purpose: str | None, screen: str, detail: str | None,
+                at: datetime) -> dict[tuple[int, str], int]:
+    """The visits `at` may extend: for each (member id, categories), the id of the newest
+    allowed event of this actor, role, action, purpose, screen and detail whose time is
+    within VISIT_WINDOW before `at` (never after it: a clock stepped back opens a new
+    visit rather than end one before it began).
+
+    One statement whatever the number of members: a range of ix_audit_events_actor_at,
+    read in its order (time, then id), so that the newest event of a member and categories
+    is the last one read. A window function would pick it in SQL, but costs SQLite a sort
+    of the whole visit, several times this read.
+    """
+    rows = session.execute(
+        select(AuditEvent.id, AuditEvent.member_id, AuditEvent.categories)
+        .where(AuditEvent.actor_id == actor_id, AuditEvent.at >= at - VISIT_WINDOW,
+               AuditEvent.at <= at, AuditEvent.action == action,
+               AuditEvent.screen == screen, AuditEvent.outcome == "allowed",
+               AuditEvent.member_id.is_not(None),
+               AuditEvent.actor_role.is_(None) if actor_role is None
+               else AuditEvent.actor_role == actor_role,
+               AuditEvent.purpose.is_(None) if purpose is None
+               else AuditEvent.purpose == purpose,
+               AuditEvent.detail.is_(None) if detail is None
+               else AuditEvent.detail == _clean_detail(detail))
+        .order_by(AuditEvent.at, AuditEvent.id))
+    return {(member_id, categories): event_id for event_id, member_id, categories in rows}
+
+
+def extend_visits(session: Session, event_ids: Iterable[int], *, at: datetime) -> None:
+    """One more run of each of these events' visits, at `at`: the only update of the
+    trail, in one statement. It touches `seen_count` and `last_seen_at` alone, outside
+    the HMAC; the caller found the events with `open_visits` at the same `at`."""
+    ids = sorted(event_ids)
+    if not ids:
+        return
+    session.execute(
+        update(AuditEvent).where(AuditEvent.id.in_(ids))
+        .values(seen_count=AuditEvent.seen_count + 1, last_seen_at=at)
+        .execution_options(synchronize_session=False))

@@ -1,4 +1,6 @@
-"""The admin's view of the audit trail (read only: events are never changed)."""
+"""The admin's view of the audit trail (read only). Every event is listed, with how many
+runs of its screen it stands for and the last of them (a list screen's reruns within a
+visit extend one event: dashboard/audit.py)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,10 @@ class AuditRow:
     screen: str | None
     outcome: str
     detail: str | None
+    # The visit: runs of the screen the event stands for, and the last one (None while it
+    # stands for one run, whose time is `at`).
+    seen_count: int = 1
+    last_seen_at: datetime | None = None
 
 
 def audit_actions(*, session: Session, actor: Actor) -> list[str]:
@@ -76,7 +82,7 @@ def audit_log(
             actor_role=e.actor_role, action=e.action,
             member=member_name or (f"user {e.member_id}" if e.member_id else ""),
             categories=e.categories, purpose=e.purpose, screen=e.screen, outcome=e.outcome,
-            detail=e.detail,
+            detail=e.detail, seen_count=e.seen_count, last_seen_at=e.last_seen_at,
         )
         for e, actor_name, member_name in found
     ]

@@ -2,6 +2,11 @@
 signed heads (dashboard/audit_seal.py), and, against anchors kept outside the database,
 that no end was cut off and no older copy put back.
 
+Each event's visit too: `seen_count` and `last_seen_at` are outside the HMAC (a rerun of a
+list screen extends its event, dashboard/audit.py), so they are checked against the
+event's own time instead: seen at least once, a last time exactly when seen more than
+once, and that last time within the visit's window from the event's time.
+
 What the key alone cannot show: the newest batches deleted together with their events
 leave a shorter log that is whole in itself. Anchors show it: `verify-audit --anchor FILE`
 writes the newest head to a file outside the database and checks every head written
@@ -23,6 +28,7 @@ from sqlalchemy.orm import Session
 from dashboard.audit import (
     _HASHED_FIELDS,
     GENESIS,
+    VISIT_WINDOW,
     _canonical_time,
     _secret_for,
     event_hmac,
@@ -148,6 +154,8 @@ def _check_events(session, secret, legacy, intervals, signed, counts, *, overdue
         select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=5000)
     ).scalars()
     for event in rows:
+        # Read in the same pass as the HMACs: no statement of its own.
+        _check_visit(event)
         if legacy is not None and event.id < legacy.first_event_id:
             counts["unchained"] += 1  # written before the hash chain existed
             continue
@@ -200,6 +208,19 @@ def _check_events(session, secret, legacy, intervals, signed, counts, *, overdue
         if trees[batch.id].root() != batch.merkle_root:
             raise _Tampered(batch.first_event_id, f"batch {batch.id}'s Merkle root does not "
                                                   "match its events")
+
+
+def _check_visit(event: AuditEvent) -> None:
+    """The visit an event records adds up: its count and last time, which reruns of a list
+    screen update outside the HMAC, agree with each other and with the event's time."""
+    count, last = event.seen_count, event.last_seen_at
+    if (count is None or count < 1 or (last is None) != (count == 1)
+            or (last is not None and not event.at <= last <= event.at + VISIT_WINDOW)):
+        seen = "never" if not count else f"{count} time{'s' if count != 1 else ''}"
+        until = "" if last is None else f", last at {_canonical_time(last)}Z"
+        raise _Tampered(event.id, f"event {event.id}'s visit does not add up (seen {seen}"
+                                  f"{until}, from {_canonical_time(event.at)}Z): its count "
+                                  "or last time was edited")
 
 
 def _close_legacy(legacy: AuditBatch, chained_previous: str) -> None:

@@ -4,8 +4,8 @@
 constant number of set-based statements whatever the caseload size, never one per
 client: the consents; one row of latest dates per client (correlated max() subqueries,
 each an index seek), from which the silence flags due are raised; each client's 7-day
-figures, aggregated in the database; the open flags by severity; then one insert of the
-audit events. The clients are a subquery of the consents in each statement, not a list
+figures, aggregated in the database; the flags going on (the client's risk) and those
+open for the counselor (needing their action), by severity; then the audit events. The clients are a subquery of the consents in each statement, not a list
 of ids. Categories a client does not share come back as None, so the screen can say
 "not shared" instead of a zero.
 
@@ -19,7 +19,6 @@ metrics strip are in caseload_table.py, the alert queue in alert_queue.py.
 from __future__ import annotations
 
 import unicodedata
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -39,7 +38,15 @@ from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
 from dashboard.errors import PermissionDenied
-from dashboard.flags import raise_silence_flags, risk_level
+from dashboard.flags import (
+    MemberDays,
+    latest_silence_episode,
+    needs_action_counts,
+    raise_silence_flags,
+    recent_flag_severities,
+    risk_of,
+    silence_episode,
+)
 from dashboard.policy import (
     ROLE_FOR_PURPOSE,
     audit_disclosures,
@@ -48,7 +55,7 @@ from dashboard.policy import (
 )
 from dashboard.progress import sobriety_days
 from dashboard.timeutil import local_today
-from models import CheckIn, Flag, MemberProfile, StepProgress, User, WeeklyReview
+from models import CheckIn, ContactEntry, MemberProfile, StepProgress, User
 
 PURPOSE = "counseling"
 CASELOAD_SCREEN = "Caseload"
@@ -87,10 +94,11 @@ class CaseloadRow:
     # steps
     current_step: int | None = None
     # flags
-    risk: str | None = None  # "high", "medium", "low" or "none"
-    open_flags: int | None = None
+    risk: str | None = None  # "high", "medium", "low" or "none": flags going on
+    open_flags: int | None = None  # flags that need the counselor's action
     open_high_flags: int | None = None
-    last_contact: datetime | None = None  # None also when nobody reached out yet
+    # the counselor's own contact log
+    last_contact: date | None = None  # None also before their first entry
 
     def shares(self, category: str) -> bool:
         return category in self.categories
@@ -127,7 +135,8 @@ def caseload_for(*, session: Session, actor: Actor, now: datetime
     # granted since `shared` was read (PostgreSQL reads each statement afresh) is left
     # for the next view.
     db = session.connection()
-    people = [p for p in db.execute(_per_client_query(sharing())) if p.id in shared]
+    people = [p for p in db.execute(_per_client_query(sharing(), viewer_id=actor.id))
+              if p.id in shared]
     if shares["flags"]:
         # Raise the silence flags now, before the flags are counted, so that the risk
         # shown does not wait for a cron job: `sweep`'s rule, from the rows just read.
@@ -138,10 +147,13 @@ def caseload_for(*, session: Session, actor: Actor, now: datetime
     today_in_zone = {tz: local_today(tz, now) for tz in {p.timezone for p in people}}
     weeks = (_week_figures(db, sharing("checkins"), today_in_zone)
              if shares["checkins"] and people else {})
-    open_flags = _open_flags(db, sharing("flags")) if shares["flags"] else {}
+    open_flags = (needs_action_counts(session, viewer_id=actor.id, purpose=PURPOSE,
+                                      members=sharing("flags")) if shares["flags"] else {})
+    recent = (recent_flag_severities(session, sharing("flags"), now=now)
+              if shares["flags"] else {})
 
     rows = [_row(p, shared[p.id], today_in_zone[p.timezone], weeks.get(p.id, _NO_WEEK),
-                 open_flags.get(p.id, {}))
+                 open_flags.get(p.id, {}), recent.get(p.id, ()))
             for p in people]
     audit_disclosures(session, actor=actor,
                       granted_by_member=_disclosed(shared, (p.id for p in people)),
@@ -163,9 +175,9 @@ def _latest(column, member_column):
             .scalar_subquery())
 
 
-def _per_client_query(members):
-    """One row per client: name, time zone, sobriety date, last check-in, step, last
-    contact."""
+def _per_client_query(members, *, viewer_id: int):
+    """One row per client: name, time zone, sobriety date, last check-in, step, the
+    newest silence episode, and the viewer's last contact."""
     steps_recorded = (
         select(func.count()).where(StepProgress.member_id == User.id).correlate(User)
         .scalar_subquery()
@@ -181,8 +193,10 @@ def _per_client_query(members):
                _latest(CheckIn.local_date, CheckIn.member_id).label("last_checkin"),
                lowest_open_step.label("lowest_open_step"),
                steps_recorded.label("steps_recorded"),
-               _latest(Flag.acknowledged_at, Flag.member_id).label("last_acknowledged"),
-               _latest(WeeklyReview.created_at, WeeklyReview.member_id).label("last_review"))
+               latest_silence_episode().label("silence_episode"),
+               select(func.max(ContactEntry.contacted_on))
+               .where(ContactEntry.viewer_id == viewer_id, ContactEntry.member_id == User.id)
+               .correlate(User).scalar_subquery().label("last_contact"))
         .outerjoin(MemberProfile, MemberProfile.user_id == User.id)
         .where(User.id.in_(members))
     )
@@ -247,20 +261,8 @@ def _week_figures(db: Connection, members, today_in_zone: dict[str, date]
 _NO_WEEK = _Week(checkins=0, mood_total=0, top_craving=None)
 
 
-def _open_flags(db: Connection, members) -> dict[int, dict[str, int]]:
-    """Each client's open flags, counted by severity."""
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for member_id, severity, count in db.execute(
-        select(Flag.member_id, Flag.severity, func.count())
-        .where(Flag.member_id.in_(members), Flag.status == "open")
-        .group_by(Flag.member_id, Flag.severity)
-    ):
-        counts[member_id][severity] = count
-    return counts
-
-
 def _row(p, categories: frozenset[str], today: date, week: _Week,
-         open_by_severity: dict[str, int]) -> CaseloadRow:
+         open_by_severity: dict[str, int], recent: Iterable[tuple[str, date]]) -> CaseloadRow:
     """The caseload row of one client, holding only the categories shared."""
     values: dict = {}
     if "checkins" in categories:
@@ -279,12 +281,13 @@ def _row(p, categories: frozenset[str], today: date, week: _Week,
         # Every account has a row per step; were some missing, the next one is current.
         values["current_step"] = p.lowest_open_step or min(p.steps_recorded + 1, 12)
     if "flags" in categories:
-        contacts = [t for t in (p.last_acknowledged, p.last_review) if t is not None]
         values.update(
-            risk=risk_level(open_by_severity),
+            risk=risk_of(MemberDays(today, p.last_checkin,
+                                    silence_episode(p.silence_episode, p.last_checkin, today)),
+                         recent),
             open_flags=sum(open_by_severity.values()),
             open_high_flags=open_by_severity.get("high", 0),
-            last_contact=max(contacts, default=None),
+            last_contact=p.last_contact,
         )
     return CaseloadRow(member_id=p.id, display_name=p.display_name, categories=categories,
                        today=today, **values)
@@ -413,7 +416,7 @@ def _sort_choices() -> dict[str, SortChoice]:
         "craving": ("Craving over 7 days", "highest first", "lowest first"),
         "days_sober": ("Days sober", "most first", "fewest first"),
         "step": ("Current step", "highest first", "lowest first"),
-        "open_flags": ("Open flags", "most first", "fewest first"),
+        "open_flags": ("Needs my action", "most first", "fewest first"),
         "last_contact": ("Last contact", "latest first", "earliest first"),
     }
     choices = {"default": SortChoice(None, True, "Risk, then days silent (default)")}

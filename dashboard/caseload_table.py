@@ -23,7 +23,7 @@ from dashboard.config import settings
 from dashboard.csv_cells import csv_text
 from dashboard.labels import NOT_SHARED, SEVERITY_LABELS, STEP_LABELS
 from dashboard.policy import audit_disclosures, shared_categories_by_member
-from dashboard.timeutil import day_label, local_today
+from dashboard.timeutil import day_label
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,12 @@ class TableColumn:
 TABLE_COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("client", "Client", None, "Select a row to open the client's detail."),
     TableColumn("risk", "Risk", category_of("risk"),
-                "Highest severity among the client's open flags."),
+                "Describes the client: the highest severity among their flags still going "
+                "on (a silence flag until the next check-in, the others for 7 days), "
+                "whoever has acknowledged them."),
+    TableColumn("open_flags", "Needs my action", category_of("open_flags"),
+                "Describes your queue: the client's flags you have not acknowledged yet "
+                "(work them on the Alerts page). Nobody else's follow-up changes it."),
     TableColumn("days_silent", "Days silent", category_of("days_silent"),
                 "Days since the last check-in, in the client's own time zone; \"never\" "
                 "when they have not checked in yet."),
@@ -52,11 +57,9 @@ TABLE_COLUMNS: tuple[TableColumn, ...] = (
                 "Days since the sobriety date."),
     TableColumn("step", "Step", category_of("step"),
                 "The lowest of the 12 steps not yet completed."),
-    TableColumn("open_flags", "Open flags", category_of("open_flags"),
-                "Flags nobody has acknowledged yet (work them on the Alerts page)."),
     TableColumn("last_contact", "Last contact", category_of("last_contact"),
-                "The last day someone acknowledged a flag with outreach, or reviewed the "
-                "client's week; \"none\" before the first."),
+                "The date of your own last entry in the client's contact log (an "
+                "acknowledged flag writes one); \"none\" before the first."),
 )
 COLUMN_BY_KEY = {c.key: c for c in TABLE_COLUMNS}
 NEVER = "never"
@@ -91,8 +94,7 @@ def _text(row: CaseloadRow, key: str, viewer_timezone: str, today: date | None =
         case "last_contact":
             if row.last_contact is None:
                 return NONE
-            return day_label(local_today(viewer_timezone, row.last_contact), today=today,
-                             weekday=True, short=True)
+            return day_label(row.last_contact, today=today, weekday=True, short=True)
     raise KeyError(key)
 
 

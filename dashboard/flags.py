@@ -1,13 +1,18 @@
-"""The flags engine: explainable rules over a member's check-ins, raised once per episode,
-worked open -> acknowledged -> resolved by a viewer the member shares flags with.
+"""The flags engine: explainable rules over a member's check-ins, raised once per episode;
+and each viewer's own follow-up of them, open -> acknowledged -> resolved.
 
 Rules are data: an id, a severity, thresholds from configuration and a function that
 returns findings with their reasons in words. Day rules (a hard day, reported use, a
 high craving) have the day as their episode. Pattern rules (low mood, rising craving)
-start an episode when the pattern appears and keep it while a flag of it is unresolved,
-so editing a check-in or evaluating twice never raises a duplicate. The time rule (no
-check-in for some days) has the last check-in's date as its episode: it is raised by
-`sweep`, which the CLI and the viewers' screens call.
+start an episode when the pattern appears, which goes on for EPISODE_DAYS, so editing a
+check-in or evaluating twice never raises a duplicate. The time rule (no check-in for
+some days) has the last check-in's date as its episode, which goes on until the next
+check-in: it is raised by `sweep`, which the CLI and the viewers' screens call.
+
+A flag is the member's. Risk describes the member: the highest severity among the flags
+whose episode is still going on, whatever anyone did about them. Follow-up is each
+viewer's own (models.FlagFollowUp): a sponsor's acknowledgement changes nothing in the
+counselor's queue, and no viewer learns what another did.
 """
 
 from __future__ import annotations
@@ -16,20 +21,28 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
 from dashboard.config import FlagThresholds, settings
 from dashboard.errors import NotFound, ValidationError
-from dashboard.policy import ROLE_FOR_PURPOSE, disclose, visible_members
+from dashboard.policy import (
+    ROLE_FOR_PURPOSE,
+    disclose,
+    flags_shared_since,
+    visible_members,
+)
 from dashboard.text import clean_text
 from dashboard.timeutil import day_label, local_today
-from models import OUTREACH_METHODS, CheckIn, Flag, User
+from models import OUTREACH_METHODS, CheckIn, ContactEntry, Flag, FlagFollowUp, User
 
 MAX_OUTREACH_NOTE = 1000
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
+# How long a flag other than silence is "going on" after the day that raised it: it
+# counts in the member's risk, and a pattern is not raised again, for that long.
+EPISODE_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -183,17 +196,17 @@ def evaluate_checkin(
     pattern_rules = [rule.id for rule, _ in findings if rule.kind == "pattern"]
     ongoing = set()
     if pattern_rules:
-        # A pattern that already has an unresolved flag is the same episode going on.
+        # A pattern raised in the last EPISODE_DAYS is the same episode going on.
         ongoing = set(session.scalars(
-            select(Flag.rule_id).where(Flag.member_id == member_id,
-                                       Flag.rule_id.in_(pattern_rules),
-                                       Flag.status != "resolved")
+            select(Flag.rule_id).where(
+                Flag.member_id == member_id, Flag.rule_id.in_(pattern_rules),
+                Flag.raised_on >= local_date - timedelta(days=EPISODE_DAYS),
+                Flag.raised_on <= local_date)
         ))
     rows = [
         {"member_id": member_id, "rule_id": rule.id, "severity": rule.severity,
          "raised_on": f.raised_on, "episode_key": f.episode_key, "reason": f.reason,
-         "quoted_text": f.quoted_text, "checkin_id": f.checkin_id, "status": "open",
-         "created_at": now}
+         "quoted_text": f.quoted_text, "checkin_id": f.checkin_id, "created_at": now}
         for rule, f in findings if rule.id not in ongoing
     ]
     _insert_flags(session, rows)
@@ -241,21 +254,164 @@ def raise_silence_flags(
             rows.append({"member_id": member_id, "rule_id": NO_CHECKIN,
                          "severity": NO_CHECKIN_SEVERITY, "raised_on": finding.raised_on,
                          "episode_key": finding.episode_key, "reason": finding.reason,
-                         "quoted_text": None, "checkin_id": None, "status": "open",
-                         "created_at": now})
+                         "quoted_text": None, "checkin_id": None, "created_at": now})
     return _insert_flags(session, rows)
 
 
-def risk_level(open_severities: Iterable[str]) -> str:
-    """Highest severity among a member's open flags; "none" without any."""
-    best = max((SEVERITY_RANK.get(s, 0) for s in open_severities), default=0)
+def risk_level(severities: Iterable[str]) -> str:
+    """Highest of the severities given; "none" without any."""
+    best = max((SEVERITY_RANK.get(s, 0) for s in severities), default=0)
     return {3: "high", 2: "medium", 1: "low"}.get(best, "none")
+
+
+def is_going_on(*, rule_id: str, raised_on: date, episode_key: str, member_today: date,
+                last_checkin: date | None) -> bool:
+    """Whether a flag's episode is still going on: a silence flag until the next check-in,
+    the others for EPISODE_DAYS after the day that raised them (the member's days)."""
+    if rule_id == NO_CHECKIN:
+        return last_checkin is not None and last_checkin.isoformat() <= episode_key
+    return raised_on <= member_today <= raised_on + timedelta(days=EPISODE_DAYS)
+
+
+def latest_silence_episode():
+    """A correlated subquery for a row of User: the episode of the member's newest silence
+    flag (an index seek on the episode key, which is a date in ISO form)."""
+    return (select(func.max(Flag.episode_key))
+            .where(Flag.member_id == User.id, Flag.rule_id == NO_CHECKIN)
+            .correlate(User).scalar_subquery())
+
+
+def latest_checkin():
+    """A correlated subquery for a row of User: the member's last check-in date."""
+    return (select(func.max(CheckIn.local_date)).where(CheckIn.member_id == User.id)
+            .correlate(User).scalar_subquery())
+
+
+def silence_episode(newest: str | None, last_checkin: date | None, today: date,
+                    thresholds: FlagThresholds | None = None) -> str | None:
+    """The newest silence episode once the silence rule has run today: for a screen that
+    read `latest_silence_episode` before raising the silence flags due (the caseload)."""
+    if last_checkin is None:
+        return newest
+    thresholds = thresholds or settings().flag_thresholds
+    if no_checkin_finding(last_checkin, today, thresholds) is None:
+        return newest
+    return max(newest or "", last_checkin.isoformat())
+
+
+@dataclass(frozen=True)
+class MemberDays:
+    """What risk needs to know of a member besides their recent flags."""
+
+    today: date
+    last_checkin: date | None
+    silence_episode: str | None  # of the newest silence flag
+
+
+def recent_flag_severities(session: Session, members, *, now: datetime
+                           ) -> dict[int, list[tuple[str, date]]]:
+    """(severity, raised on) of each member's flags other than silence raised in the
+    last EPISODE_DAYS (and a day more, for the time zones ahead of UTC)."""
+    since = now.date() - timedelta(days=EPISODE_DAYS + 1)
+    found: dict[int, list[tuple[str, date]]] = {}
+    for member_id, severity, raised_on in session.connection().execute(
+        select(Flag.member_id, Flag.severity, Flag.raised_on)
+        .where(Flag.member_id.in_(members), Flag.rule_id != NO_CHECKIN, Flag.raised_on >= since)
+    ):
+        found.setdefault(member_id, []).append((severity, raised_on))
+    return found
+
+
+def risk_of(days: MemberDays, recent: Iterable[tuple[str, date]], *,
+            silence_severity: str = NO_CHECKIN_SEVERITY) -> str:
+    """A member's risk from what `recent_flag_severities` and MemberDays hold."""
+    going_on = [severity for severity, raised_on in recent
+                if is_going_on(rule_id="", raised_on=raised_on, episode_key="",
+                               member_today=days.today, last_checkin=None)]
+    if days.silence_episode is not None and is_going_on(
+            rule_id=NO_CHECKIN, raised_on=days.today, episode_key=days.silence_episode,
+            member_today=days.today, last_checkin=days.last_checkin):
+        going_on.append(silence_severity)
+    return risk_level(going_on)
+
+
+def member_risks(session: Session, *, member_ids, now: datetime) -> dict[int, str]:
+    """Each member's risk (ids, or a query of ids): two statements whatever their number."""
+    days = {
+        member_id: MemberDays(local_today(tz, now), last, episode)
+        for member_id, tz, last, episode in session.connection().execute(
+            select(User.id, User.timezone, latest_checkin(), latest_silence_episode())
+            .where(User.id.in_(member_ids))
+        )
+    }
+    recent = recent_flag_severities(session, member_ids, now=now)
+    return {member_id: risk_of(d, recent.get(member_id, ())) for member_id, d in days.items()}
+
+
+# ---------------------------------------------------------------------------------------
+# Each viewer's follow-up.
+
+
+def needs_action_condition(*, viewer_id: int, purpose: str):
+    """Flags open for the viewer: raised since the member first shared flags with them,
+    and not acknowledged by them. For a query that joins `since` (flags_shared_since) as
+    returned with it."""
+    since = flags_shared_since(viewer_id=viewer_id, purpose=purpose).subquery("since")
+    mine = select(FlagFollowUp.id).where(FlagFollowUp.flag_id == Flag.id,
+                                         FlagFollowUp.viewer_id == viewer_id)
+    return since, and_(Flag.member_id == since.c.member_id, Flag.created_at >= since.c.since,
+                       ~mine.exists())
+
+
+def needs_action_counts(session: Session, *, viewer_id: int, purpose: str, members
+                        ) -> dict[int, dict[str, int]]:
+    """Each member's flags open for the viewer, counted by severity, in one statement."""
+    since, open_for_viewer = needs_action_condition(viewer_id=viewer_id, purpose=purpose)
+    counts: dict[int, dict[str, int]] = {}
+    for member_id, severity, count in session.connection().execute(
+        select(Flag.member_id, Flag.severity, func.count())
+        .join(since, since.c.member_id == Flag.member_id)
+        .where(Flag.member_id.in_(members), open_for_viewer)
+        .group_by(Flag.member_id, Flag.severity)
+    ):
+        counts.setdefault(member_id, {})[severity] = count
+    return counts
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A viewer's own follow-up of one flag."""
+
+    status: str  # "open", "acknowledged" or "resolved"
+    acknowledged_at: datetime | None = None
+    outreach_method: str | None = None
+    resolved_at: datetime | None = None
+
+
+OPEN = FollowUp("open")
+
+
+def follow_ups(session: Session, *, viewer_id: int, flag_ids: Iterable[int]
+               ) -> dict[int, FollowUp]:
+    """The viewer's follow-up of each flag given that they acted on (one statement)."""
+    flag_ids = list(flag_ids)
+    if not flag_ids:
+        return {}
+    return {
+        flag_id: FollowUp(status, acknowledged_at, method, resolved_at)
+        for flag_id, status, acknowledged_at, method, resolved_at in session.execute(
+            select(FlagFollowUp.flag_id, FlagFollowUp.status, FlagFollowUp.acknowledged_at,
+                   ContactEntry.method, FlagFollowUp.resolved_at)
+            .outerjoin(ContactEntry, ContactEntry.id == FlagFollowUp.contact_id)
+            .where(FlagFollowUp.viewer_id == viewer_id, FlagFollowUp.flag_id.in_(flag_ids))
+        )
+    }
 
 
 def _flag_for_viewer(session: Session, *, actor: Actor, flag_id: int, purpose: str,
                      screen: str, action: str, now: datetime) -> Flag:
     """The flag, when the actor may act on it: a consent that includes flags. Audited."""
-    flag = session.get(Flag, flag_id, with_for_update=True)
+    flag = session.get(Flag, flag_id)
     # An unknown flag is audited and answered like a flag of a member who does not share.
     member_id = flag.member_id if flag is not None else 0
     disclose(session, actor=actor, member_id=member_id, wanted={"flags"}, purpose=purpose,
@@ -265,14 +421,24 @@ def _flag_for_viewer(session: Session, *, actor: Actor, flag_id: int, purpose: s
     return flag
 
 
+def _my_follow_up(session: Session, *, viewer_id: int, flag_id: int) -> FlagFollowUp | None:
+    return session.scalar(
+        select(FlagFollowUp).where(FlagFollowUp.flag_id == flag_id,
+                                   FlagFollowUp.viewer_id == viewer_id)
+        .with_for_update()
+    )
+
+
 def acknowledge_flag(
     *, session: Session, actor: Actor, flag_id: int, outreach_method: str | None,
     outreach_note: str, purpose: str, screen: str, now: datetime,
 ) -> None:
-    """Record that the viewer reached out: open -> acknowledged, with how and a short note."""
+    """Record that the viewer reached out: the flag is acknowledged for them alone, and
+    their contact log gets one entry, dated their today, with how and a short note."""
     errors = {}
     if outreach_method not in OUTREACH_METHODS:
-        errors["outreach_method"] = "Choose how you reached out: called, texted, met or other."
+        errors["outreach_method"] = ("Choose how you reached out: called, texted, in person, "
+                                     "at a meeting or other.")
     note = clean_text(outreach_note, multiline=True)
     if len(note) > MAX_OUTREACH_NOTE:
         errors["outreach_note"] = f"Keep the note to {MAX_OUTREACH_NOTE} characters."
@@ -280,27 +446,30 @@ def acknowledge_flag(
         raise ValidationError(errors)
     flag = _flag_for_viewer(session, actor=actor, flag_id=flag_id, purpose=purpose,
                             screen=screen, action="flag_acknowledged", now=now)
-    if flag.status != "open":
-        raise ValidationError("This flag was already acknowledged; refresh to see who did.")
-    flag.status = "acknowledged"
-    flag.acknowledged_by_id = actor.id
-    flag.acknowledged_at = now
-    flag.outreach_method = outreach_method
-    flag.outreach_note = note or None
+    if _my_follow_up(session, viewer_id=actor.id, flag_id=flag_id) is not None:
+        raise ValidationError("You have already acknowledged this flag.")
+    contact = ContactEntry(viewer_id=actor.id, member_id=flag.member_id,
+                           contacted_on=local_today(actor.timezone, now),
+                           method=outreach_method, note=note or None, kind="flag",
+                           flag_id=flag.id, created_at=now)
+    session.add(contact)
+    session.flush()
+    session.add(FlagFollowUp(flag_id=flag.id, viewer_id=actor.id, status="acknowledged",
+                             acknowledged_at=now, contact_id=contact.id))
 
 
 def resolve_flag(*, session: Session, actor: Actor, flag_id: int, purpose: str, screen: str,
                  now: datetime) -> None:
-    """Close an acknowledged flag."""
-    flag = _flag_for_viewer(session, actor=actor, flag_id=flag_id, purpose=purpose,
-                            screen=screen, action="flag_resolved", now=now)
-    if flag.status == "open":
+    """Close a flag the viewer acknowledged, for them alone."""
+    _flag_for_viewer(session, actor=actor, flag_id=flag_id, purpose=purpose,
+                     screen=screen, action="flag_resolved", now=now)
+    follow_up = _my_follow_up(session, viewer_id=actor.id, flag_id=flag_id)
+    if follow_up is None:
         raise ValidationError("Acknowledge the flag with how you reached out before resolving it.")
-    if flag.status == "resolved":
-        raise ValidationError("This flag is already resolved.")
-    flag.status = "resolved"
-    flag.resolved_by_id = actor.id
-    flag.resolved_at = now
+    if follow_up.status == "resolved":
+        raise ValidationError("You have already resolved this flag.")
+    follow_up.status = "resolved"
+    follow_up.resolved_at = now
 
 
 def viewer_member_ids(session: Session, *, actor: Actor, purpose: str, now: datetime) -> list[int]:
@@ -309,4 +478,3 @@ def viewer_member_ids(session: Session, *, actor: Actor, purpose: str, now: date
         return []
     return list(session.scalars(visible_members(viewer_id=actor.id, at=now, purpose=purpose,
                                                 category="flags")))
-

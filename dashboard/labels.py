@@ -80,8 +80,15 @@ CRISIS_RESOURCES_SHORT = (
     "**SAMHSA National Helpline 1-800-662-4357**."
 )
 
-OUTREACH_LABELS = {"called": "Called", "texted": "Texted", "met": "Met in person",
-                   "other": "Other"}
+OUTREACH_LABELS = {"called": "Called", "texted": "Texted", "met": "In person",
+                   "meeting": "At a meeting", "other": "Other"}
+# The two flag figures every viewer's screen shows side by side, and what they mean.
+RISK_HELP = ("Risk describes the person: the highest severity among their flags still going "
+             "on (a silence flag until the next check-in, the others for 7 days after the "
+             "day), whoever has acknowledged them.")
+NEEDS_ACTION_HELP = ("Needs my action describes your own queue: their flags you have not "
+                     "acknowledged yet. What anyone else does never changes it, and you never "
+                     "see what others did.")
 
 
 def plural(count: int, word: str, plural_word: str | None = None) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from dashboard.auth import Actor
 from dashboard.categories import shown, visible
 from dashboard.errors import NotFound
+from dashboard.flags import OPEN, follow_ups, member_risks
 from dashboard.member_views import (
     CheckInView,
     FlagView,
@@ -69,18 +70,24 @@ def member_record(
             )
         ]
 
-    flags = None
+    flags = risk = None
     if "flags" in granted:
-        flags = [
-            FlagView(id=f.id, rule_id=f.rule_id, severity=f.severity, raised_on=f.raised_on,
-                     reason=f.reason, quoted_text=shown("flag_quote", granted, f.quoted_text),
-                     status=f.status, acknowledged_at=f.acknowledged_at,
-                     outreach_method=f.outreach_method, resolved_at=f.resolved_at)
-            for f in session.scalars(
-                select(Flag).where(Flag.member_id == member_id)
-                .order_by(Flag.raised_on.desc(), Flag.id.desc())
-            )
-        ]
+        rows = list(session.scalars(
+            select(Flag).where(Flag.member_id == member_id)
+            .order_by(Flag.raised_on.desc(), Flag.id.desc())
+        ))
+        # The viewer's own follow-up of each flag; the member's own view has none.
+        mine = {} if own else follow_ups(session, viewer_id=actor.id,
+                                         flag_ids=(f.id for f in rows))
+        flags = []
+        for f in rows:
+            follow_up = mine.get(f.id, OPEN)
+            flags.append(FlagView(
+                id=f.id, rule_id=f.rule_id, severity=f.severity, raised_on=f.raised_on,
+                reason=f.reason, quoted_text=shown("flag_quote", granted, f.quoted_text),
+                status=follow_up.status, acknowledged_at=follow_up.acknowledged_at,
+                outreach_method=follow_up.outreach_method, resolved_at=follow_up.resolved_at))
+        risk = member_risks(session, member_ids=[member_id], now=now).get(member_id, "none")
 
     shared_until = sobriety_history = None
     if own:
@@ -103,6 +110,7 @@ def member_record(
         categories=granted, today=today, shared_until=shared_until, days=days,
         sobriety_date=shown("sobriety_date", granted, member.profile.sobriety_date),
         checkins=checkins, steps=steps, flags=flags, sobriety_history=sobriety_history,
+        risk=risk,
     )
 
 

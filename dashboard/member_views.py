@@ -50,6 +50,7 @@ class FlagView:
     raised_on: date
     reason: str
     quoted_text: str | None
+    # The viewer's own follow-up: "open" until they acknowledge it ("open" for the member).
     status: str
     acknowledged_at: datetime | None
     outreach_method: str | None
@@ -80,6 +81,8 @@ class MemberRecord:
     # The member's earlier sobriety dates, newest change first: for the member alone (a
     # reset tells of a relapse, which is theirs to tell).
     sobriety_history: list[SobrietyDateChangeView] | None = None
+    # The member's risk (flags going on, dashboard/flags.py); None unless flags are shared.
+    risk: str | None = None
 
     @property
     def days_sober(self) -> int | None:

@@ -33,7 +33,9 @@ from models import (
     AuditEvent,
     CheckIn,
     Consent,
+    ContactEntry,
     Flag,
+    FlagFollowUp,
     MemberProfile,
     SobrietyDateChange,
     StepProgress,
@@ -92,9 +94,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "steps": ("step", "status", "started_on", "completed_on", "notes", "updated_at"),
     "consents": ("consent_id", "shared_with", "shared_with_username", "purpose", "categories",
                  "signature_name", "signed_on", "starts_at", "expires_at", "revoked_at"),
-    "flags": ("raised_on", "rule_id", "severity", "reason", "quoted_text", "status",
-              "acknowledged_at", "acknowledged_by", "outreach_method", "outreach_note",
-              "resolved_at", "resolved_by"),
+    "flags": ("flag_id", "raised_on", "rule_id", "severity", "reason", "quoted_text"),
+    # What each person you share flags with did about them (their notes stay theirs).
+    "flag_follow_ups": ("flag_id", "followed_up_by", "status", "acknowledged_at",
+                        "how_they_reached_out", "resolved_at"),
     "audit_events": ("at", "who", "who_role", "action", "categories", "purpose", "screen",
                      "outcome", "detail"),
 }
@@ -160,16 +163,22 @@ def export_member_data(*, session: Session, actor: Actor,
             .where(Consent.member_id == me).order_by(Consent.created_at, Consent.id))
     ]
 
-    acknowledger, resolver = aliased(User), aliased(User)
     tables["flags"] = [
-        {**{c: getattr(f, c) for c in COLUMNS["flags"]
-            if c not in ("acknowledged_by", "resolved_by")},
-         "acknowledged_by": acknowledged_by, "resolved_by": resolved_by}
-        for f, acknowledged_by, resolved_by in session.execute(
-            select(Flag, acknowledger.display_name, resolver.display_name)
-            .outerjoin(acknowledger, acknowledger.id == Flag.acknowledged_by_id)
-            .outerjoin(resolver, resolver.id == Flag.resolved_by_id)
-            .where(Flag.member_id == me).order_by(Flag.raised_on, Flag.id))
+        {"flag_id": f.id, **{c: getattr(f, c) for c in COLUMNS["flags"][1:]}}
+        for f in session.scalars(select(Flag).where(Flag.member_id == me)
+                                 .order_by(Flag.raised_on, Flag.id))
+    ]
+    follower = aliased(User)
+    tables["flag_follow_ups"] = [
+        {"flag_id": u.flag_id, "followed_up_by": name, "status": u.status,
+         "acknowledged_at": u.acknowledged_at, "how_they_reached_out": method,
+         "resolved_at": u.resolved_at}
+        for u, name, method in session.execute(
+            select(FlagFollowUp, follower.display_name, ContactEntry.method)
+            .join(Flag, Flag.id == FlagFollowUp.flag_id)
+            .join(follower, follower.id == FlagFollowUp.viewer_id)
+            .outerjoin(ContactEntry, ContactEntry.id == FlagFollowUp.contact_id)
+            .where(Flag.member_id == me).order_by(Flag.raised_on, Flag.id, FlagFollowUp.id))
     ]
 
     viewer = aliased(User)
@@ -220,7 +229,12 @@ def delete_account(*, session: Session, actor: Actor, confirmation: str, passwor
                      member_id=me, screen="My data", at=now,
                      detail=f"consent {consent_id}: account deleted")
     # Children first, so the erasure does not depend on the database cascading.
+    my_flags = select(Flag.id).where(Flag.member_id == me)
     for statement in (
+        delete(FlagFollowUp).where(or_(FlagFollowUp.flag_id.in_(my_flags),
+                                       FlagFollowUp.viewer_id == me)),
+        delete(ContactEntry).where(or_(ContactEntry.member_id == me,
+                                       ContactEntry.viewer_id == me)),
         delete(Flag).where(Flag.member_id == me),
         delete(CheckIn).where(CheckIn.member_id == me),
         delete(StepProgress).where(StepProgress.member_id == me),
@@ -230,9 +244,6 @@ def delete_account(*, session: Session, actor: Actor, confirmation: str, passwor
         delete(Consent).where(or_(Consent.member_id == me, Consent.recipient_id == me)),
         delete(MemberProfile).where(MemberProfile.user_id == me),
         delete(UserRole).where(UserRole.user_id == me),
-        # What they did as a sponsor or counselor stays with the other member, unsigned.
-        update(Flag).where(Flag.acknowledged_by_id == me).values(acknowledged_by_id=None),
-        update(Flag).where(Flag.resolved_by_id == me).values(resolved_by_id=None),
         update(Consent).where(Consent.revoked_by_id == me).values(revoked_by_id=None),
         delete(User).where(User.id == me),
     ):

@@ -12,10 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from dashboard.audit import record_event, record_events
+from dashboard.audit import (
+    categories_text,
+    extend_visits,
+    open_visits,
+    record_event,
+    record_events,
+)
 from dashboard.auth import RESET_CODE_SESSION, Actor
 from dashboard.errors import NotFound
 from models import CATEGORIES, Consent, User, UserRole
@@ -99,6 +105,18 @@ def visible_members(
     return query.with_only_columns(Consent.member_id).distinct()
 
 
+def flags_shared_since(*, viewer_id: int, purpose: str) -> Select:
+    """(member id, since): when each member first shared flags with the viewer for
+    `purpose`, under any consent, ended or not. A viewer's follow-up queue holds the flags
+    raised since then (dashboard/flags.py); whether the member shares flags now is for
+    `visible_members` to say. Kept apart from it so that a renewed consent does not drop
+    an unanswered flag."""
+    return (select(Consent.member_id, func.min(Consent.starts_at).label("since"))
+            .where(Consent.recipient_id == viewer_id, Consent.purpose == purpose,
+                   SHARE_COLUMN["flags"])
+            .group_by(Consent.member_id))
+
+
 def shared_categories_by_member(
     session: Session, *, viewer_id: int, at: datetime, purpose: str
 ) -> dict[int, frozenset[str]]:
@@ -153,17 +171,39 @@ def audit_disclosures(
     session: Session, *, actor: Actor, granted_by_member: dict[int, frozenset[str]],
     purpose: str, screen: str, action: str = "view", at: datetime,
 ) -> None:
-    """One audit event per member disclosed by a list screen, in one statement."""
+    """Audit each member a list screen discloses, once per visit.
+
+    A view extends the newest event of the same visit (dashboard/audit.py, VISIT_WINDOW:
+    same viewer, screen, purpose and categories, begun at most 30 minutes before `at`):
+    reruns of a screen, a filter changed or a page turned, are one disclosure seen
+    several times, not one per keystroke. A member whose categories changed since (a
+    consent granted, narrowed or revoked) gets a new event: what was disclosed differs.
+    An export, or any other action, is always a new event. At most three statements
+    whatever the number of members: the open visits, one update, one insert.
+    """
+    role = ROLE_FOR_PURPOSE[purpose]
+    detail = RESET_CODE_SESSION if actor.via_reset_code else None
+    disclosed = {member_id: categories_text(categories)
+                 for member_id, categories in sorted(granted_by_member.items()) if categories}
+    if not disclosed:
+        return
+    extended: dict[int, int] = {}
+    if action == "view":
+        visits = open_visits(session, actor_id=actor.id, actor_role=role, action=action,
+                             purpose=purpose, screen=screen, detail=detail, at=at)
+        extended = {member_id: visits[(member_id, categories)]
+                    for member_id, categories in disclosed.items()
+                    if (member_id, categories) in visits}
+        extend_visits(session, extended.values(), at=at)
     record_events(
         session,
         [
             {
-                "at": at, "actor_id": actor.id, "actor_role": ROLE_FOR_PURPOSE[purpose],
-                "action": action, "member_id": member_id, "categories": categories,
-                "purpose": purpose, "screen": screen, "outcome": "allowed",
-                "detail": RESET_CODE_SESSION if actor.via_reset_code else None,
+                "at": at, "actor_id": actor.id, "actor_role": role, "action": action,
+                "member_id": member_id, "categories": granted_by_member[member_id],
+                "purpose": purpose, "screen": screen, "outcome": "allowed", "detail": detail,
             }
-            for member_id, categories in sorted(granted_by_member.items())
-            if categories
+            for member_id in disclosed
+            if member_id not in extended
         ],
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from dashboard.audit import record_event
@@ -186,6 +186,17 @@ class AccessRow:
     purpose: str | None
     screen: str | None
     outcome: str
+    times: int = 1  # the runs of the screen the event stands for (seen_count)
+    last_at: datetime | None = None  # the last of them; `at` for an event of one run
+
+
+def others_accesses(member_id: int) -> ColumnElement[bool]:
+    """The events of others' accesses to the member's data, and of the member's own
+    account read by a session that began with an administrator's reset code: it may not
+    have been the member."""
+    return and_(AuditEvent.member_id == member_id,
+                or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id != member_id,
+                    AuditEvent.detail == RESET_CODE_SESSION))
 
 
 def _accesses(session: Session, *, member_id: int, viewer_id: int | None, since: datetime | None,
@@ -194,11 +205,7 @@ def _accesses(session: Session, *, member_id: int, viewer_id: int | None, since:
     query = (
         select(AuditEvent, viewer.display_name)
         .outerjoin(viewer, viewer.id == AuditEvent.actor_id)
-        # Others' accesses, and the member's own account read by a session that began
-        # with an administrator's reset code: it may not have been the member.
-        .where(AuditEvent.member_id == member_id,
-               or_(AuditEvent.actor_id.is_(None), AuditEvent.actor_id != member_id,
-                   AuditEvent.detail == RESET_CODE_SESSION))
+        .where(others_accesses(member_id))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
     if viewer_id is not None:
@@ -213,7 +220,8 @@ def _accesses(session: Session, *, member_id: int, viewer_id: int | None, since:
         AccessRow(at=e.at, viewer_id=e.actor_id, viewer_name=name or ("a deleted account" if e.actor_id is not None
                                          else "The server's operator"),
                   viewer_role=e.actor_role, action=e.action, categories=e.categories,
-                  purpose=e.purpose, screen=e.screen, outcome=e.outcome)
+                  purpose=e.purpose, screen=e.screen, outcome=e.outcome, times=e.seen_count,
+                  last_at=e.last_seen_at or e.at)
         for e, name in session.execute(query)
     ]
 
@@ -241,8 +249,11 @@ def viewers_of_my_data(*, session: Session, actor: Actor) -> dict[int, str]:
     return dict(rows.all())
 
 
+# One row per event: its time is the first run of the visit it records, "times" the runs
+# it stands for and "last time" the last of them (the time itself for a visit of one run).
 ACCOUNTING_COLUMNS = ["time (UTC)", "time (local)", "viewer", "viewer role", "action",
-                      "categories", "purpose", "screen", "outcome"]
+                      "categories", "purpose", "screen", "outcome", "times",
+                      "last time (UTC)", "last time (local)"]
 
 
 def accounting_of_disclosures(
@@ -269,7 +280,8 @@ def accounting_of_disclosures(
         [c.replace("time (local)", f"time ({tz})") for c in ACCOUNTING_COLUMNS],
         ([r.at.strftime("%Y-%m-%d %H:%M:%S"), to_local(r.at, tz).isoformat(timespec="seconds"),
           r.viewer_name, r.viewer_role, r.action, r.categories.replace(",", " "), r.purpose,
-          r.screen, r.outcome] for r in rows))
+          r.screen, r.outcome, r.times, r.last_at.strftime("%Y-%m-%d %H:%M:%S"),
+          to_local(r.last_at, tz).isoformat(timespec="seconds")] for r in rows))
     record_event(session, actor_id=actor.id, actor_role="admin" if member_id != actor.id else "member",
                  action="accounting_exported", member_id=member_id, at=now,
                  detail=f"{len(rows)} accesses")

@@ -20,14 +20,23 @@ from dashboard.auth import Actor
 from dashboard.categories import shown
 from dashboard.config import settings
 from dashboard.errors import PermissionDenied, ValidationError
-from dashboard.flags import SEVERITY_RANK, risk_level, sweep
+from dashboard.flags import SEVERITY_RANK, member_risks, needs_action_condition, sweep
 from dashboard.labels import STEP_LABELS
 from dashboard.member_views import FlagView
 from dashboard.policy import audit_disclosures, disclose, shared_categories_by_member
 from dashboard.progress import milestones_between
 from dashboard.text import clean_text
 from dashboard.timeutil import day_label, day_range_label, local_today
-from models import CheckIn, Flag, MemberProfile, StepProgress, User, WeeklyReview
+from models import (
+    OUTREACH_METHODS,
+    CheckIn,
+    ContactEntry,
+    Flag,
+    MemberProfile,
+    StepProgress,
+    User,
+    WeeklyReview,
+)
 
 PURPOSE = "sponsorship"
 SCREEN = "Weekly review"
@@ -89,8 +98,8 @@ class SponseeWeek:
     chart: list[DayPoint] | None = None
     # flags (hard-day reasons only with notes too: dashboard/categories.py)
     hard_days: list[tuple[date, str | None]] | None = None
-    open_flags: list[FlagView] | None = None
-    risk: str | None = None
+    open_flags: list[FlagView] | None = None  # those that need the sponsor's action
+    risk: str | None = None  # the sponsee's: flags going on, whoever acted on them
     # steps
     step_changes: list[str] | None = None
     # the sponsor's own record
@@ -193,11 +202,16 @@ def weekly_review_for(
     ):
         step_rows[row.member_id].append(row)
     open_flags: dict[int, list[Flag]] = defaultdict(list)
-    for flag in session.scalars(
-        select(Flag).where(Flag.member_id.in_(with_flags or [-1]), Flag.status == "open")
-        .order_by(Flag.raised_on, Flag.id)
-    ):
-        open_flags[flag.member_id].append(flag)
+    risks: dict[int, str] = {}
+    if with_flags:
+        since, open_for_sponsor = needs_action_condition(viewer_id=actor.id, purpose=PURPOSE)
+        for flag in session.scalars(
+            select(Flag).join(since, since.c.member_id == Flag.member_id)
+            .where(Flag.member_id.in_(with_flags), open_for_sponsor)
+            .order_by(Flag.raised_on, Flag.id)
+        ):
+            open_flags[flag.member_id].append(flag)
+        risks = member_risks(session, member_ids=with_flags, now=now)
     reviews = {
         r.member_id: r for r in session.scalars(
             select(WeeklyReview).where(WeeklyReview.reviewer_id == actor.id,
@@ -239,11 +253,11 @@ def weekly_review_for(
                 FlagView(id=f.id, rule_id=f.rule_id, severity=f.severity, raised_on=f.raised_on,
                          reason=f.reason,
                          quoted_text=shown("flag_quote", granted, f.quoted_text),
-                         status=f.status, acknowledged_at=f.acknowledged_at,
-                         outreach_method=f.outreach_method, resolved_at=f.resolved_at)
+                         status="open", acknowledged_at=None, outreach_method=None,
+                         resolved_at=None)
                 for f in open_flags[member_id]
             ]
-            card.risk = risk_level(f.severity for f in card.open_flags)
+            card.risk = risks.get(member_id, "none")
         if "steps" in granted:
             changes = []
             for s in step_rows[member_id]:
@@ -266,9 +280,10 @@ def weekly_review_for(
 
 def mark_week_reviewed(
     *, session: Session, actor: Actor, member_id: int, iso_week: str, note: str,
-    now: datetime,
+    method: str | None = "met", now: datetime,
 ) -> None:
-    """Record the sponsor's review of a sponsee's week, with a private note (editable)."""
+    """Record the sponsor's review of a sponsee's week, with a private note (editable),
+    and the contact it was in the sponsor's contact log: one entry per week reviewed."""
     if not actor.has_role("sponsor"):
         raise PermissionDenied()
     try:
@@ -278,6 +293,9 @@ def mark_week_reviewed(
     note = clean_text(note, multiline=True)
     if len(note) > MAX_REVIEW_NOTE:
         raise ValidationError({"note": f"Keep the note to {MAX_REVIEW_NOTE} characters."})
+    if method not in OUTREACH_METHODS:
+        raise ValidationError({"method": "Choose how you went over the week: called, texted, "
+                                         "in person, at a meeting or other."})
     # Only a sponsor the member shares with (for any category) may review them.
     categories = shared_categories_by_member(session, viewer_id=actor.id, at=now,
                                              purpose=PURPOSE).get(member_id)
@@ -293,4 +311,17 @@ def mark_week_reviewed(
                                  note=note or None, created_at=now))
     else:
         review.note = note or None
+    contact = session.scalar(
+        select(ContactEntry).where(ContactEntry.viewer_id == actor.id,
+                                   ContactEntry.member_id == member_id,
+                                   ContactEntry.kind == "review",
+                                   ContactEntry.iso_week == iso_week)
+    )
+    if contact is None:
+        session.add(ContactEntry(viewer_id=actor.id, member_id=member_id,
+                                 contacted_on=local_today(actor.timezone, now), method=method,
+                                 note=note or None, kind="review", iso_week=iso_week,
+                                 created_at=now))
+    else:
+        contact.method, contact.note = method, note or None
 

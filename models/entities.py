@@ -29,8 +29,9 @@ PURPOSES = ("sponsorship", "counseling")
 CATEGORIES = ("checkins", "steps", "flags", "notes")
 STEP_STATUSES = ("not_started", "in_progress", "completed")
 SEVERITIES = ("low", "medium", "high")
-FLAG_STATUSES = ("open", "acknowledged", "resolved")
-OUTREACH_METHODS = ("called", "texted", "met", "other")
+FOLLOW_UP_STATUSES = ("acknowledged", "resolved")
+OUTREACH_METHODS = ("called", "texted", "met", "meeting", "other")
+CONTACT_KINDS = ("contact", "flag", "review")  # what the entry answered
 ACTIONS_DONE = ("prayer_meditation", "called_support", "read_literature", "step_work")
 
 
@@ -185,10 +186,10 @@ class CheckIn(Base):
     read_literature: Mapped[bool] = mapped_column(Boolean, default=False)
     step_work: Mapped[bool] = mapped_column(Boolean, default=False)
     sleep_hours: Mapped[float | None] = mapped_column(Float)
-    # The member's own words: encrypted at rest (models/crypto.py), TEXT in the schema.
+    # The member's own words, encrypted at rest (models/crypto.py); TEXT in the schema.
     gratitude: Mapped[str | None] = mapped_column(EncryptedText)
     journal: Mapped[str | None] = mapped_column(EncryptedText)
-    # The journal entry is private unless the member shares it with whom they share notes.
+    # Private unless the member shares it with whom they share notes.
     journal_shared: Mapped[bool] = mapped_column(Boolean, default=False,
                                                  server_default=false())
     hard_day: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -305,41 +306,67 @@ class Flag(Base):
     rule_id: Mapped[str] = mapped_column(String(32))
     severity: Mapped[str] = mapped_column(String(8))
     raised_on: Mapped[date] = mapped_column(Date)
-    # The episode this flag belongs to: one flag per rule per episode.
-    episode_key: Mapped[str] = mapped_column(String(64))
+    episode_key: Mapped[str] = mapped_column(String(64))  # one flag per rule per episode
     reason: Mapped[str] = mapped_column(Text)
     # The member's own words (a hard-day reason), shown only where notes are shared.
     quoted_text: Mapped[str | None] = mapped_column(EncryptedText)
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    acknowledged_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
-    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outreach_method: Mapped[str | None] = mapped_column(String(16))
-    outreach_note: Mapped[str | None] = mapped_column(EncryptedText)
-    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         UniqueConstraint("member_id", "rule_id", "episode_key", name="uq_flags_episode"),
         CheckConstraint(_in("severity", SEVERITIES), name="severity_known"),
-        CheckConstraint(_in("status", FLAG_STATUSES), name="status_known"),
-        CheckConstraint(
-            "outreach_method IS NULL OR " + _in("outreach_method", OUTREACH_METHODS),
-            name="outreach_known",
-        ),
-        CheckConstraint(
-            "status = 'open' OR acknowledged_at IS NOT NULL", name="acknowledged_before_closed"
-        ),
-        CheckConstraint(
-            "(status = 'resolved') = (resolved_at IS NOT NULL)", name="resolved_has_time"
-        ),
-        Index("ix_flags_member_status", "member_id", "status"),
-        Index("ix_flags_status_severity", "status", "severity"),
-        # The caseload's last contact: max(acknowledged_at) per member in one seek (0002).
-        Index("ix_flags_member_acknowledged", "member_id", "acknowledged_at"),
+        # Risk: the flags raised in the last days, per member, in one range (0013).
+        Index("ix_flags_member_raised", "member_id", "raised_on"),
+    )
+
+
+class FlagFollowUp(Base):
+    """One viewer's own follow-up of a member's flag (0013): open (no row), acknowledged,
+    resolved. Each viewer works their own loop and never sees another's."""
+
+    __tablename__ = "flag_follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id", ondelete="CASCADE"))
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact_log.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("flag_id", "viewer_id", name="uq_flag_follow_ups_flag_viewer"),
+        CheckConstraint(_in("status", FOLLOW_UP_STATUSES), name="status_known"),
+        CheckConstraint("(status = 'resolved') = (resolved_at IS NOT NULL)",
+                        name="resolved_has_time"),
+        Index("ix_flag_follow_ups_viewer", "viewer_id", "flag_id"),
+    )
+
+
+class ContactEntry(Base):
+    """A dated entry of one viewer's own contact log with one member (0013): how they were
+    in touch, with an optional encrypted note."""
+
+    __tablename__ = "contact_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    contacted_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(EncryptedText)
+    kind: Mapped[str] = mapped_column(String(16), default="contact")
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id", ondelete="SET NULL"))
+    iso_week: Mapped[str | None] = mapped_column(String(8))  # the week a review covered
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("method", OUTREACH_METHODS), name="method_known"),
+        CheckConstraint(_in("kind", CONTACT_KINDS), name="kind_known"),
+        # "Last contact" and the history: one viewer's entries for one member, by date.
+        Index("ix_contact_log_viewer_member", "viewer_id", "member_id", "contacted_on"),
     )
 
 
@@ -357,7 +384,6 @@ class WeeklyReview(Base):
         UniqueConstraint("reviewer_id", "member_id", "iso_week", name="uq_weekly_reviews_week"),
         CheckConstraint("length(iso_week) = 8", name="iso_week_form"),
         Index("ix_weekly_reviews_member", "member_id", "iso_week"),
-        # The caseload's last contact: max(created_at) per member in one seek (0002).
         Index("ix_weekly_reviews_member_created", "member_id", "created_at"),
     )
 
@@ -366,7 +392,8 @@ class AuditEvent(Base):
     """Append-only record of who did what to whose data.
 
     Ids are kept without foreign keys on purpose: a deleted account leaves its
-    events behind as pseudonymous rows, and nothing ever updates an event.
+    events behind as pseudonymous rows, and nothing ever changes what an event
+    says (only how long a visit it records lasted, seen_count and last_seen_at).
     """
 
     __tablename__ = "audit_events"
@@ -382,11 +409,14 @@ class AuditEvent(Base):
     screen: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(8))
     detail: Mapped[str | None] = mapped_column(String(200))
-    # Tamper evidence: the event's own HMAC under the audit key, over its id and content,
-    # written with it (dashboard/audit.py). Events of the older hash chain (before
-    # migration 0007) keep the previous event's hash in prev_hash; newer ones leave it NULL.
+    # Tamper evidence: the event's own HMAC under the audit key, over its id and content
+    # (dashboard/audit.py); events of the older chain (before 0007) keep prev_hash.
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     row_hash: Mapped[str | None] = mapped_column(String(64))
+    # A visit, not a keystroke (0012): a list screen's reruns extend its event. Outside
+    # the HMAC on purpose: they say how long a visit lasted, never whether it was.
+    seen_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         CheckConstraint("outcome IN ('allowed', 'denied')", name="outcome_known"),

@@ -1,4 +1,5 @@
-"""Alerts: open flags across the caseload, most severe and oldest first, worked in place."""
+"""Alerts: the counselor's own queue of flags across the caseload, most severe and oldest
+first, worked in place."""
 
 from pathlib import Path
 
@@ -9,8 +10,10 @@ from dashboard.alert_queue import alert_queue
 from dashboard.flags import acknowledge_flag, resolve_flag
 from dashboard.labels import (
     CRISIS_RESOURCES_SHORT,
+    NEEDS_ACTION_HELP,
     OUTREACH_LABELS,
     OUTREACH_METHODS,
+    RISK_HELP,
     RULE_LABELS,
     SEVERITIES,
     SEVERITY_LABELS,
@@ -61,11 +64,12 @@ with transaction() as session:
 
 counts = ", ".join(f"{n:,} {SEVERITY_LABELS[s].lower()}" for s, n in queue.by_severity.items())
 if not sum(queue.by_severity.values()):
-    st.success("No open flags among the clients who share flags with you.")
+    st.success("Nothing needs your action among the clients who share flags with you.")
     st.stop()
 matching = "1 flag matches" if queue.total == 1 else f"{queue.total:,} flags match"
-st.caption(f"Not yet resolved across your caseload: {counts}. {matching} the filters, most "
-           "severe first, then the oldest.")
+st.caption(f"Your queue, not yet resolved by you: {counts}. {matching} the filters, most "
+           "severe first, then the oldest. Each card also gives the client's risk now.",
+           help=f"{NEEDS_ACTION_HELP} {RISK_HELP}")
 if not queue.alerts:
     st.info("No flag matches these filters.")
 
@@ -99,7 +103,7 @@ for alert in queue.alerts:
         head.markdown(
             f"{risk_badge(alert.severity, SEVERITY_LABELS[alert.severity])} "
             f"**{plain(alert.display_name)}** \u00b7 {alert.rule_label} \u00b7 raised "
-            f"{raised}")
+            f"{raised} \u00b7 risk now: {SEVERITY_LABELS[alert.risk].lower()}")
         action.button("Open client", key=f"open_{alert.flag_id}", icon=":material/person:",
                       on_click=open_client, args=(alert.member_id,), width="stretch")
         # Typed by people (the client's name and words): shown as typed, never as markdown.
@@ -110,7 +114,7 @@ for alert in queue.alerts:
         if alert.status == "open":
             with st.form(f"acknowledge_{alert.flag_id}", border=False):
                 method_column, note_column, submit_column = st.columns(
-                    [7, 4, 2], vertical_alignment="bottom")
+                    [9, 4, 2], vertical_alignment="bottom")
                 method = method_column.radio(
                     "How did you reach out?", OUTREACH_METHODS, index=None, horizontal=True,
                     format_func=OUTREACH_LABELS.get, key=f"method_{alert.flag_id}")
@@ -125,9 +129,8 @@ for alert in queue.alerts:
                     acknowledge(alert, method, note)
         else:
             done, resolve_column = st.columns([10, 2], vertical_alignment="center")
-            who = "you" if alert.acknowledged_by_me else "someone else"
             how = OUTREACH_LABELS.get(alert.outreach_method or "", "")
-            done.markdown(f":blue-badge[:material/check: Acknowledged] by {who} \u00b7 "
+            done.markdown(":blue-badge[:material/check: Acknowledged] by you \u00b7 "
                           f"{moment_label(alert.acknowledged_at, actor.timezone, now=now)}"
                           + (f" \u00b7 {how}" if how else ""))
             if resolve_column.button("Resolve", key=f"resolve_{alert.flag_id}",

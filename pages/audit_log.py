@@ -30,7 +30,9 @@ actor = require_role("admin")
 now = clock.now()
 st.title("Audit log")
 st.write("Every login, account change and access to member data, allowed or refused. "
-         "Events are never changed or deleted.")
+         "Events are never deleted, and what they say is never changed: a list screen "
+         "rerun by the same person within 30 minutes only adds to its event's count of "
+         "times seen and its last time.")
 
 with st.spinner("Checking the audit trail..."), transaction() as session:
     chain = audit_chain_status(session=session, actor=actor, now=now)
@@ -87,6 +89,8 @@ st.dataframe(
                 "Categories": r.categories,
                 "Screen": r.screen or "",
                 "Outcome": r.outcome,
+                "Times seen": r.seen_count,
+                "Last seen": moment_label(r.last_seen_at, actor.timezone, now=now),
                 "Detail": r.detail or "",
             }
             for r in rows

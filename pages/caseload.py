@@ -73,7 +73,9 @@ silent_column, flags_column, sort_column = st.columns([2, 2, 2], vertical_alignm
 silent = silent_column.number_input(
     "Silent for at least (days)", min_value=0, max_value=3650, step=1, key="caseload_silent",
     help="0 shows everyone. A client who has not checked in yet counts as silent.", **keep)
-open_only = flags_column.toggle("Only clients with open flags", key="caseload_open_only", **keep)
+open_only = flags_column.toggle("Only clients who need my action", key="caseload_open_only",
+                                help="Clients with a flag you have not acknowledged yet.",
+                                **keep)
 sort_key = sort_column.selectbox("Sort by", list(SORT_CHOICES), key="caseload_sort",
                                  format_func=lambda k: SORT_CHOICES[k].label, **keep)
 sort = SORT_CHOICES[sort_key]
@@ -93,8 +95,10 @@ if not view.rows:
 metrics = caseload_metrics(view.rows)
 clients, high, silent_metric, adherence = metrics_area.columns(4)
 clients.metric("Clients", f"{metrics.clients:,}")
-high.metric("Open high flags", f"{metrics.open_high_flags:,}",
-            help=f"Among the {metrics.sharing_flags} clients who share flags with you.")
+high.metric("High flags needing my action", f"{metrics.open_high_flags:,}",
+            help=f"Among the {metrics.sharing_flags} clients who share flags with you: high "
+                 "flags you have not acknowledged yet. Risk, in the table, describes each "
+                 "client whoever acted.")
 silent_metric.metric(f"No check-in for {metrics.silent_days}+ days",
                      f"{metrics.silent_clients:,}",
                      help=f"Among the {metrics.sharing_checkins} clients who share check-ins.")
@@ -107,7 +111,7 @@ if at_high_risk:
     # Typed names, shown as typed (never as markdown).
     metrics_area.markdown(
         f":red-badge[:material/priority_high: High risk] **{plain(at_high_risk)}**: at the "
-        "top of the table; their open flags are on Alerts.")
+        "top of the table; the flags that need your action are on Alerts.")
 
 
 def open_selected_client(table_key: str) -> None:
@@ -126,8 +130,8 @@ if view.shown:
     risk_codes = list(RISK_BADGE_COLORS)
     # Widths that fit the sidebar, all nine columns and a vertical scrollbar in 1,280
     # pixels, with no sideways scrolling; "not shared" is the widest value of most columns.
-    width = {"client": 97, "risk": 80, "days_silent": 84, "adherence": 92, "mood_craving": 96,
-             "days_sober": 82, "step": 76, "open_flags": 80, "last_contact": 84}
+    width = {"client": 97, "risk": 80, "days_silent": 80, "adherence": 92, "mood_craving": 96,
+             "days_sober": 78, "step": 52, "open_flags": 112, "last_contact": 84}
     column_config = {}
     for column in TABLE_COLUMNS:
         common = {"width": width[column.key], "help": column.help}

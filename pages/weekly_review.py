@@ -5,7 +5,15 @@ from datetime import timedelta
 import streamlit as st
 
 from dashboard import clock
-from dashboard.labels import CATEGORY_LABELS, SEVERITY_LABELS, plural
+from dashboard.labels import (
+    CATEGORY_LABELS,
+    NEEDS_ACTION_HELP,
+    OUTREACH_LABELS,
+    OUTREACH_METHODS,
+    RISK_HELP,
+    SEVERITY_LABELS,
+    plural,
+)
 from dashboard.member_charts import mood_craving_figure, mood_craving_summary
 from dashboard.timeutil import day_label, local_today
 from dashboard.web.charts import chart
@@ -62,10 +70,16 @@ for card in cards:
         head, badge = st.columns([4, 1], vertical_alignment="center")
         head.subheader(plain(card.display_name))
         if card.risk not in (None, "none"):
-            badge.markdown(risk_badge(card.risk, f"{SEVERITY_LABELS[card.risk]} risk"))
+            badge.markdown(risk_badge(card.risk, f"{SEVERITY_LABELS[card.risk]} risk"),
+                           help=RISK_HELP)
         if card.reviewed:
             badge.markdown(":green-badge[:material/check: Reviewed]")
         st.caption("Shares: " + ", ".join(CATEGORY_LABELS[c] for c in sorted(card.categories)))
+        if card.open_flags is not None:
+            st.markdown(
+                f"Risk: **{SEVERITY_LABELS[card.risk or 'none']}** \u00b7 Needs my action: "
+                f"**{plural(len(card.open_flags), 'flag')}**",
+                help=f"{RISK_HELP} {NEEDS_ACTION_HELP}")
 
         made, mood, craving, meetings, use = st.columns(5)
         metric(made, "Check-ins", card.checkins_made, f"{{}} of {card.days_in_week}")
@@ -123,7 +137,7 @@ for card in cards:
                       + " The shaded part is the week under review.")
 
         if card.open_flags:
-            st.markdown("**Open flags**")
+            st.markdown("**Flags that need your action**")
             if any(f.severity == "high" for f in card.open_flags):
                 crisis_resources()
             open_flags_form(actor=actor, flags=card.open_flags, purpose="sponsorship",
@@ -135,10 +149,15 @@ for card in cards:
             note = st.text_area("Private note", value=typed_or(note_key, card.review_note or ""),
                                 max_chars=2000, help="Only you see this note.", height=80,
                                 key=note_key)
+            method = st.radio("How did you go over the week?", OUTREACH_METHODS,
+                              index=OUTREACH_METHODS.index("met"), horizontal=True,
+                              format_func=OUTREACH_LABELS.get,
+                              key=f"review_method_{card.member_id}_{iso_week}",
+                              help="Goes into your contact log with the note.")
             label = "Update the note" if card.reviewed else "Mark this week reviewed"
             if st.form_submit_button(label):
                 submit(lambda session, card=card: mark_week_reviewed(
                     session=session, actor=actor, member_id=card.member_id, iso_week=iso_week,
-                    note=note, now=now),
+                    note=note, method=method, now=now),
                     done=f"{plain(card.display_name)}: week {iso_week} reviewed.",
                     idempotent=True)  # one review per sponsee and week: an upsert

@@ -1,31 +1,22 @@
-"""Who viewed my data: every access by someone else, allowed or denied, and the accounting."""
+"""Who viewed my data: a diary of every access by someone else, allowed or refused, and
+the accounting of every raw event."""
 
 from datetime import timedelta
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import clock
-from dashboard.labels import ACCESS_ACTION_LABELS, CATEGORY_LABELS, plural
-from dashboard.sharing import (
-    accounting_of_disclosures,
-    viewers_of_my_data,
-    views_of_my_data,
-)
-from dashboard.timeutil import (
-    end_of_local_day,
-    local_today,
-    moment_label,
-    start_of_local_day,
-)
+from dashboard.access_diary import access_diary
+from dashboard.sharing import accounting_of_disclosures, viewers_of_my_data
+from dashboard.timeutil import end_of_local_day, local_today, start_of_local_day
 from dashboard.web.database import transaction
 from dashboard.web.session import require_role
-from dashboard.web.widgets import date_field
+from dashboard.web.widgets import date_field, plain
 
 actor = require_role("member")
 now = clock.now()
 st.title("Who viewed my data")
-st.write("Every time someone opened your data, or tried to without your consent. "
+st.write("Who opened your data, day by day, and who tried to without your consent. "
          f"Times are in your time zone, {actor.timezone}.")
 
 today = local_today(actor.timezone, now)
@@ -43,38 +34,28 @@ if since > until:
     st.stop()
 
 with transaction() as session:
-    accesses = views_of_my_data(
+    diary = access_diary(
         session=session, actor=actor, viewer_id=viewer_id,
         since=start_of_local_day(since, actor.timezone),
-        until=end_of_local_day(until, actor.timezone),
+        until=end_of_local_day(until, actor.timezone), now=now,
     )
 
-if not accesses:
+if not diary.days:
     st.write("Nobody viewed your data in this period.")
 else:
-    denied = sum(a.outcome == "denied" for a in accesses)
-    st.caption(f"{plural(len(accesses), 'access', 'accesses')} in this period"
-               + (f", of which {denied} refused because you had not shared that." if denied else "."))
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "When": moment_label(a.at, actor.timezone, now=now),
-                    "Who": a.viewer_name,
-                    "As": (a.viewer_role or "").capitalize(),
-                    "What": ACCESS_ACTION_LABELS.get(a.action) or ", ".join(
-                        CATEGORY_LABELS.get(c, c) for c in a.categories.split(",") if c),
-                    "Screen": a.screen or "",
-                    "Outcome": "Allowed" if a.outcome == "allowed" else "Refused",
-                }
-                for a in accesses
-            ]
-        ),
-        hide_index=True,
-    )
+    st.markdown(f"**{diary.summary}**")
+    # Lines under day headings, not a table: a phone reads them without scrolling sideways.
+    for day in diary.days:
+        with st.container(key=f"diary_{day.day.isoformat()}"):
+            st.markdown(f"##### {day.label}")
+            st.markdown("\n".join(
+                f"- {':orange[:material/block:] ' if v.outcome == 'denied' else ''}"
+                f"**{plain(v.who)}** {plain(v.what)}"
+                for v in day.visits))
 
 st.subheader("Accounting of disclosures")
-st.write("A file of every access to your data in the last three years.")
+st.write("A file of every access to your data in the last three years, one row per "
+         "visit, with how many times and its first and last time.")
 if st.button("Prepare the file"):
     with st.spinner("Preparing..."), transaction() as session:
         st.session_state["accounting_csv"] = accounting_of_disclosures(session=session,

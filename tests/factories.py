@@ -12,7 +12,7 @@ from dashboard import clock
 from dashboard.auth import Actor, actor_from_user
 from dashboard.passwords import hash_password
 from dashboard.users import create_account
-from models import CheckIn, Consent, User
+from models import CheckIn, Consent, ContactEntry, Flag, FlagFollowUp, User
 
 PASSWORD = "a sturdy test passphrase"
 # The instant the run started at: the real one, or TEST_NOW's (tests/conftest.py moves the
@@ -94,3 +94,21 @@ def add_checkin(session: Session, member: Actor, day: date, **values) -> CheckIn
     session.add(checkin)
     session.flush()
     return checkin
+
+
+def follow_up(session: Session, flag: Flag, viewer: Actor, *, acknowledged: datetime,
+              resolved: datetime | None = None, method: str = "called",
+              note: str | None = None) -> FlagFollowUp:
+    """A viewer's acknowledgement (and resolution) of a flag as acknowledge_flag and
+    resolve_flag store them: with its entry in the viewer's contact log."""
+    contact = ContactEntry(viewer_id=viewer.id, member_id=flag.member_id,
+                           contacted_on=acknowledged.date(), method=method, note=note,
+                           kind="flag", flag_id=flag.id, created_at=acknowledged)
+    session.add(contact)
+    session.flush()
+    row = FlagFollowUp(flag_id=flag.id, viewer_id=viewer.id,
+                       status="resolved" if resolved else "acknowledged",
+                       acknowledged_at=acknowledged, contact_id=contact.id, resolved_at=resolved)
+    session.add(row)
+    session.flush()
+    return row

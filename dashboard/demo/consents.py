@@ -16,7 +16,7 @@ def consent_rows(
     plans: list[MemberPlan], *, clock: Clock
 ) -> tuple[list[dict], dict[int, list[dict]]]:
     """Every member's consents, in member order, and each member's sponsorship consents by
-    member id; sets each plan's responder, who follows up the member's flags.
+    member id; sets each plan's responders, the viewers who follow up the member's flags.
 
     member1 is the showcase: sharing everything with their sponsor and all but notes with
     their counselor.
@@ -39,7 +39,7 @@ def consent_rows(
             )
             rows.extend(granted)
             sponsorships[plan.person.id] = granted
-            plan.responder_id = plan.sponsor_id
+            _add_responder(plan, plan.sponsor_id, granted)
         if plan.counselor_id is not None:
             granted = _grant_rows(
                 plan,
@@ -51,9 +51,15 @@ def consent_rows(
                 next_id=len(rows) + 1,
             )
             rows.extend(granted)
-            if granted[-1]["share_flags"] or plan.responder_id is None:
-                plan.responder_id = plan.counselor_id
+            _add_responder(plan, plan.counselor_id, granted)
     return rows, sponsorships
+
+
+def _add_responder(plan: MemberPlan, viewer_id: int, granted: list[dict]) -> None:
+    # Whoever was ever shared flags follows them up, while a consent that shares them holds.
+    sharing_flags = [row for row in granted if row["share_flags"]]
+    if sharing_flags:
+        plan.responders[viewer_id] = sharing_flags
 
 
 _CATEGORY_MIXES = (

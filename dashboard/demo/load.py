@@ -20,17 +20,20 @@ from dashboard.config import settings
 from dashboard.demo.checkins import generate_checkins
 from dashboard.demo.clock import Clock
 from dashboard.demo.consents import consent_rows
-from dashboard.demo.flags import FollowUps, raise_flags
+from dashboard.demo.flags import FollowUps, follow_up_rows, raise_flags
 from dashboard.demo.people import demo_sizes, make_people, plan_members
 from dashboard.demo.reviews import weekly_review_rows
 from dashboard.demo.steps import step_rows
 from dashboard.errors import ValidationError
 from dashboard.passwords import hash_password
+from dashboard.timeutil import local_today
 from models import (
     AuditEvent,
     CheckIn,
     Consent,
+    ContactEntry,
     Flag,
+    FlagFollowUp,
     MemberProfile,
     SobrietyDateChange,
     StepProgress,
@@ -55,6 +58,8 @@ _TABLES_WITH_SERIAL_ID = (
     CheckIn.__table__,
     Consent.__table__,
     Flag.__table__,
+    ContactEntry.__table__,
+    FlagFollowUp.__table__,
     WeeklyReview.__table__,
     AuditEvent.__table__,
 )
@@ -252,15 +257,26 @@ def load_demo(
                 for n, (m, prev, new, at) in enumerate(sobriety_changes, start=1)
             ],
         )
-        report(0.94, "Writing flags")
+        report(0.94, "Writing flags and their follow-up")
+        zones = {p.id: p.timezone for p in people}
+        flag_rows, follow_up_table, contact_table = follow_up_rows(flag_rows, zones=zones)
         _bulk_insert(conn, Flag.__table__, flag_rows)
         report(0.97, "Writing weekly reviews")
-        _bulk_insert(
-            conn,
-            WeeklyReview.__table__,
-            weekly_review_rows(plans, sponsorships=sponsorships,
-                               people_by_id={p.id: p for p in people}, rng=rng, clock=clock),
-        )
+        reviews = weekly_review_rows(plans, sponsorships=sponsorships,
+                                     people_by_id={p.id: p for p in people}, rng=rng,
+                                     clock=clock)
+        _bulk_insert(conn, WeeklyReview.__table__, reviews)
+        # Each review is a contact of its sponsor's, as "mark reviewed" writes one.
+        contact_table += [
+            {"id": len(contact_table) + n, "viewer_id": r["reviewer_id"],
+             "member_id": r["member_id"],
+             "contacted_on": local_today(zones[r["reviewer_id"]], r["created_at"]),
+             "method": "met", "note": r["note"], "kind": "review", "flag_id": None,
+             "iso_week": r["iso_week"], "created_at": r["created_at"]}
+            for n, r in enumerate(reviews, start=1)
+        ]
+        _bulk_insert(conn, ContactEntry.__table__, contact_table)
+        _bulk_insert(conn, FlagFollowUp.__table__, follow_up_table)
         # Through the audit trail's own append, so the demo's event starts the hash chain.
         append_events(
             conn,

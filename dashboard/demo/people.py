@@ -57,8 +57,9 @@ class MemberPlan:
     sobriety_date: date
     sponsor_id: int | None
     counselor_id: int | None
-    # Who follows up the member's flags: their counselor when flags are shared with one.
-    responder_id: int | None = None
+    # Who follow up the member's flags, each their own way: each viewer the member shares
+    # flags with, and their consent rows that share flags (they act only while one holds).
+    responders: dict[int, list[dict]] = field(default_factory=dict)
 
 
 def make_people(

@@ -9,10 +9,19 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import clock
+from dashboard.contact_log import (
+    MAX_CONTACT_NOTE,
+    MAX_DAYS_BACK,
+    add_contact,
+    contact_history,
+)
 from dashboard.errors import NotFound
 from dashboard.labels import (
     CATEGORY_LABELS,
+    NEEDS_ACTION_HELP,
     OUTREACH_LABELS,
+    OUTREACH_METHODS,
+    RISK_HELP,
     RULE_LABELS,
     SEVERITY_LABELS,
     STEP_LABELS,
@@ -21,14 +30,26 @@ from dashboard.member_charts import mood_craving_figure, mood_craving_summary
 from dashboard.member_record import member_record, shared_member_choices
 from dashboard.member_views import MemberRecord
 from dashboard.record_tables import checkin_rows, step_rows
-from dashboard.timeutil import day_label, last_local_day, moment_label
+from dashboard.timeutil import day_label, last_local_day, local_today, moment_label
 from dashboard.web.charts import chart
 from dashboard.web.database import transaction
+from dashboard.web.drafts import typed_key, typed_or
+from dashboard.web.forms import show_flash, submit
 from dashboard.web.session import require_role
-from dashboard.web.widgets import confidentiality_notice, day_columns, not_shared
+from dashboard.web.widgets import (
+    confidentiality_notice,
+    date_field,
+    day_columns,
+    not_shared,
+)
 
-# The member chosen on a list screen (Caseload, Alerts) and opened on the detail screen.
+CONTACT_PLACE = "contact_log"
+# The member chosen on a list screen (Caseload, Alerts) and opened on the detail screen:
+# handed over once, then the picker holds the choice.
 SELECTED_MEMBER_KEY = "selected_member_id"
+# The picker's own state, per screen: kept across the screen's reruns, dropped by
+# Streamlit once the viewer leaves, so that the screen opened from the menu picks nobody.
+PICKER_KEY = "member_detail_picker_{purpose}"
 RANGES = [7, 30, 90, 365]
 
 
@@ -43,11 +64,18 @@ def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> N
     if not choices:
         st.info(f"No {noun} shares their data with you yet.")
         st.stop()
-    options = list(choices)
-    selected = st.session_state.get(SELECTED_MEMBER_KEY)
-    member_id = st.selectbox(noun.capitalize(), options, format_func=choices.get,
-                             index=options.index(selected) if selected in options else 0)
-    st.session_state[SELECTED_MEMBER_KEY] = member_id
+    # A disclosure is what the viewer chose to look at (SPEC section 5): nobody is picked,
+    # read or audited until they pick someone, here or on a list screen. Listing the names
+    # of those who share is not a disclosure of their data, and is not audited.
+    picker = PICKER_KEY.format(purpose=purpose)
+    handed = st.session_state.pop(SELECTED_MEMBER_KEY, None)
+    if handed in choices:
+        st.session_state[picker] = handed
+    member_id = st.selectbox(noun.capitalize(), list(choices), index=None, key=picker,
+                             format_func=choices.get, placeholder=f"Choose a {noun}")
+    if member_id is None:
+        st.info(f"Choose a {noun} to see what they share with you.")
+        st.stop()
     days = st.segmented_control("Range", RANGES, default=30,
                                 format_func=lambda d: f"{d} days") or 30
     try:
@@ -58,6 +86,7 @@ def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> N
         st.warning(str(error))
         st.stop()
     show_member_record(record, viewer_timezone=actor.timezone, now=now)
+    contact_log_section(record, actor=actor, purpose=purpose, screen=title, now=now)
 
 
 def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datetime) -> None:
@@ -69,12 +98,14 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
             + day_label(last_local_day(record.shared_until, record.timezone), today=record.today,
                         relative=False) + "."
         )
-    sober, step, flags = st.columns(3)
+    risk, needs_action, sober, step = st.columns(4)
+    risk.metric("Risk", not_shared(SEVERITY_LABELS.get(record.risk or "")
+                                   if record.risk else None), help=RISK_HELP)
+    open_flags = None if record.flags is None else sum(f.status == "open" for f in record.flags)
+    needs_action.metric("Needs my action", not_shared(open_flags), help=NEEDS_ACTION_HELP)
     sober.metric("Days sober", not_shared(record.days_sober))
     step.metric("Current step", not_shared(record.current_step),
                 help=STEP_LABELS.get(record.current_step or 0))
-    open_flags = None if record.flags is None else sum(f.status == "open" for f in record.flags)
-    flags.metric("Open flags", not_shared(open_flags))
 
     st.subheader("Mood and craving")
     if record.checkins is None:
@@ -115,7 +146,7 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
                         "Rule": RULE_LABELS.get(f.rule_id, f.rule_id),
                         "Reason": f.reason + (f": \u201c{f.quoted_text}\u201d"
                                               if f.quoted_text else ""),
-                        "Status": f.status.capitalize(),
+                        "Your follow-up": f.status.capitalize(),
                         "Outreach": OUTREACH_LABELS.get(f.outreach_method or "", ""),
                         "Acknowledged": moment_label(f.acknowledged_at, viewer_timezone, now=now),
                         "Resolved": moment_label(f.resolved_at, viewer_timezone, now=now),
@@ -132,3 +163,54 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
     else:
         st.dataframe(pd.DataFrame(step_rows(record.steps, categories=shared)), hide_index=True,
                      column_config=day_columns("Started", "Completed"))
+
+
+CONTACT_KINDS = {"contact": "Contact", "flag": "Acknowledged a flag", "review": "Reviewed the week"}
+
+
+def contact_log_section(record: MemberRecord, *, actor, purpose: str, screen: str,
+                        now: datetime) -> None:
+    """The viewer's own contact log with the member: a form to add an entry, then the
+    entries, newest first. Only the viewer sees it."""
+    st.subheader("Your contact log")
+    st.caption("Only you see this log; your last entry is the \"last contact\" on your "
+               "lists. Acknowledging a flag or reviewing a week adds an entry too.")
+    show_flash(place=CONTACT_PLACE)
+    viewer_today = local_today(actor.timezone, now)
+    with st.form(f"contact_{record.member_id}", clear_on_submit=True):
+        day_column, method_column = st.columns([1, 2], vertical_alignment="bottom")
+        with day_column:
+            contacted_on = date_field(
+                "Day", value=viewer_today, max_value=viewer_today,
+                min_value=viewer_today - timedelta(days=MAX_DAYS_BACK),
+                key=f"contact_day_{record.member_id}")
+        method = method_column.radio(
+            "How were you in touch?", OUTREACH_METHODS, index=None, horizontal=True,
+            format_func=OUTREACH_LABELS.get, key=f"contact_method_{record.member_id}")
+        note_key = typed_key(f"contact_note_{record.member_id}")
+        note = st.text_area("Note (optional)", value=typed_or(note_key, ""), height=80,
+                            max_chars=MAX_CONTACT_NOTE, key=note_key,
+                            help="Kept encrypted; only you see it.")
+        if st.form_submit_button("Add to my contact log"):
+            submit(lambda session: add_contact(
+                session=session, actor=actor, member_id=record.member_id, purpose=purpose,
+                screen=screen, contacted_on=contacted_on, method=method, note=note, now=now),
+                done=f"Contact with {record.display_name} added to your log.",
+                place=CONTACT_PLACE)
+    with transaction() as session:
+        history = contact_history(session=session, actor=actor, member_id=record.member_id,
+                                  categories=record.categories)
+    if not history:
+        st.write("No entries yet.")
+        return
+    st.dataframe(
+        pd.DataFrame([
+            {"Day": entry.contacted_on,
+             "How": OUTREACH_LABELS.get(entry.method, entry.method),
+             "What": CONTACT_KINDS.get(entry.kind, "")
+             + (f": {entry.about}" if entry.about else ""),
+             "Note": entry.note or ""}
+            for entry in history
+        ]),
+        hide_index=True, column_config=day_columns("Day"),
+    )

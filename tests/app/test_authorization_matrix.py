@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from dashboard import clock
-from models import Flag
+from models import Flag, User
 from tests.app.conftest import no_exception, shown
 from tests.factories import add_checkin, grant, make_user
 
@@ -22,6 +23,8 @@ FULL = ("checkins", "steps", "flags", "notes")
 STATES = ("none", "active", "wrong_category", "expired", "revoked", "someone_else")
 
 # (viewer role, screen file) -> {state: set of what shows}; a state left out shows nothing.
+# A detail screen shows what it shows once the member is picked, if the picker lists them;
+# before that, at most the names in the picker.
 # A viewer's home screen tells them for 14 days that a member stopped sharing: the name and
 # the date, nothing else (dashboard/sharing_notices.py).
 MATRIX: dict[tuple[str, str], dict[str, set[str]]] = {
@@ -47,6 +50,7 @@ MATRIX: dict[tuple[str, str], dict[str, set[str]]] = {
     ("member", "my_data.py"): {},
 }
 PURPOSE = {"sponsor": "sponsorship", "counselor": "counseling"}
+DETAIL_SCREENS = {"sponsee_detail.py", "client_detail.py"}
 ROLES = {"sponsor": ("member", "sponsor"), "counselor": ("counselor",), "admin": ("admin",),
          "member": ("member",)}
 
@@ -69,7 +73,7 @@ def arrange(session, role: str, state: str):
                           hard_day_reason=WORDS, journal=WORDS, gratitude=WORDS)
     session.add(Flag(member_id=member.id, rule_id="hard_day", severity="high",
                      raised_on=now.date(), episode_key="x", reason="Marked a hard day",
-                     quoted_text=WORDS, checkin_id=checkin.id, status="open", created_at=now))
+                     quoted_text=WORDS, checkin_id=checkin.id, created_at=now))
     purpose = PURPOSE.get(role, "sponsorship")
     window = {"starts_at": now - timedelta(days=10), "expires_at": now + timedelta(days=100)}
     if state == "active":
@@ -98,8 +102,14 @@ CASES = [(role, screen, state) for (role, screen) in MATRIX for state in STATES
 def test_screen_shows_exactly_what_the_consent_allows(new_app, app_db, role, screen, state):
     with app_db.begin() as session:
         viewer = arrange(session, role, state)
+        member_id = session.scalar(select(User.id).where(User.username == "zed"))
     at = no_exception(new_app(viewer).run())
     no_exception(at.switch_page(f"../pages/{screen}").run())
+    if screen in DETAIL_SCREENS and at.selectbox:
+        # Nobody's data before a pick (SPEC section 5); then the member, if listed.
+        assert WORDS not in page_text(at) and "not shared" not in page_text(at)
+        if MEMBER_NAME in at.selectbox[0].options:
+            no_exception(at.selectbox[0].set_value(member_id).run())
     text = page_text(at)
     shows = MATRIX[(role, screen)].get(state, set())
     assert (MEMBER_NAME in text) == ("name" in shows), text

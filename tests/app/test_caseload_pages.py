@@ -10,7 +10,8 @@ from sqlalchemy import func, select, update
 from dashboard import clock
 from dashboard.auth import actor_from_user
 from dashboard.member_record import shared_member_choices
-from models import AuditEvent, Consent, Flag, User
+from dashboard.web.member_record import SELECTED_MEMBER_KEY
+from models import AuditEvent, Consent, ContactEntry, Flag, FlagFollowUp, User
 from tests.app.conftest import by_label, no_exception, shown, titles
 from tests.factories import NOW, TOTP_SECRET
 
@@ -67,8 +68,8 @@ def test_caseload_lists_every_client_with_the_metrics_strip(new_app, app_db, cou
     assert any(c.value.startswith(f"Showing all {len(clients)} clients.") for c in at.caption)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Clients"] == str(len(clients))
-    assert set(metrics) == {"Clients", "Open high flags", "No check-in for 3+ days",
-                            "7-day adherence"}
+    assert set(metrics) == {"Clients", "High flags needing my action",
+                            "No check-in for 3+ days", "7-day adherence"}
     assert metrics["7-day adherence"].endswith("%")
     # The person who needs a call first is on top: high risk first, then medium.
     order = {"high": 0, "medium": 1, "low": 2, "none": 3, "not_shared": 4}
@@ -95,6 +96,34 @@ def test_filtering_to_high_risk_and_searching(new_app, counselor):
     assert list(table(no_exception(at))["Client"]) == [name]
     by_label(at.text_input, "Search by name").input("nobody by this name").run(timeout=60)
     assert not at.dataframe and any("No client matches" in i.value for i in at.info)
+
+
+def test_six_runs_of_the_caseload_are_one_view_per_client(new_app, app_db, counselor,
+                                                          time_machine):
+    """The home screen opened, then five filters and sorts in five minutes: each client's
+    view is one event, seen six times, from the first run to the last."""
+    at = no_exception(new_app(counselor).run(timeout=60))
+    assert titles(at) == ["Caseload"]
+    clients = len(table(at))
+    changes = [
+        lambda: by_label(at.multiselect, "Risk level").set_value(["high"]),
+        lambda: by_label(at.text_input, "Search by name").input("a"),
+        lambda: by_label(at.text_input, "Search by name").input(""),
+        lambda: by_label(at.multiselect, "Risk level").set_value([]),
+        lambda: by_label(at.selectbox, "Sort by").set_value("days_silent:desc"),
+    ]
+    for minutes, change in enumerate(changes, start=1):
+        time_machine.move_to(NOW + timedelta(minutes=minutes), tick=False)
+        change().run(timeout=60)
+        no_exception(at)
+    with app_db() as session:
+        views = session.execute(
+            select(AuditEvent.member_id, AuditEvent.at, AuditEvent.seen_count,
+                   AuditEvent.last_seen_at)
+            .where(AuditEvent.actor_id == counselor.id, AuditEvent.action == "view",
+                   AuditEvent.screen == "Caseload")).all()
+    assert len(views) == len({v.member_id for v in views}) == clients
+    assert {tuple(v[1:]) for v in views} == {(NOW, 6, NOW + timedelta(minutes=5))}
 
 
 def test_sorting_by_days_silent(new_app, counselor):
@@ -161,16 +190,24 @@ def test_acknowledging_and_resolving_in_place(new_app, app_db, counselor):
     no_exception(at)
     assert any("acknowledged" in s.value for s in at.success)
     with app_db() as session:
-        flag = session.get(Flag, flag_id)
-        assert (flag.status, flag.outreach_method, flag.acknowledged_by_id) == (
-            "acknowledged", "called", counselor.id)
-        assert flag.outreach_note == "Called; going to a meeting tonight"
+        mine = session.scalars(select(FlagFollowUp).where(FlagFollowUp.flag_id == flag_id)
+                               .where(FlagFollowUp.viewer_id == counselor.id)).one()
+        entry = session.get(ContactEntry, mine.contact_id)
+        assert (mine.status, entry.method, entry.note) == (
+            "acknowledged", "called", "Called; going to a meeting tonight")
 
     at.button(key=f"resolve_{flag_id}").click().run(timeout=60)
     no_exception(at)
     assert any("resolved" in s.value for s in at.success)
     with app_db() as session:
-        assert session.get(Flag, flag_id).status == "resolved"
+        assert my_follow_up(session, flag_id, counselor) == "resolved"
+
+
+def my_follow_up(session, flag_id, viewer) -> str:
+    """The viewer's own follow-up of a flag: "open" until they acknowledge it."""
+    status = session.scalar(select(FlagFollowUp.status).where(
+        FlagFollowUp.flag_id == flag_id, FlagFollowUp.viewer_id == viewer.id))
+    return status or "open"
 
 
 def test_acknowledging_without_saying_how_is_refused_beside_the_form(new_app, app_db,
@@ -181,9 +218,9 @@ def test_acknowledging_without_saying_how_is_refused_beside_the_form(new_app, ap
     at.button(key=f"acknowledge_{flag_id}").click().run(timeout=60)
     no_exception(at)
     assert [e.value for e in at.error] == [
-        "Choose how you reached out: called, texted, met or other."]
+        "Choose how you reached out: called, texted, in person, at a meeting or other."]
     with app_db() as session:
-        assert session.get(Flag, flag_id).status == "open"
+        assert my_follow_up(session, flag_id, counselor) == "open"
 
 
 def test_acknowledging_after_the_client_stopped_sharing_records_nothing(new_app, app_db,
@@ -204,7 +241,7 @@ def test_acknowledging_after_the_client_stopped_sharing_records_nothing(new_app,
     assert not [r for r in at.radio if r.key == f"method_{flag_id}"]
     assert not at.success
     with app_db() as session:
-        assert session.get(Flag, flag_id).status == "open"
+        assert my_follow_up(session, flag_id, counselor) == "open"
 
 
 def test_alerts_page_through_a_long_queue(new_app, counselor):
@@ -221,20 +258,65 @@ def test_alerts_page_through_a_long_queue(new_app, counselor):
     assert alert_headers(no_exception(at)) == first_page
 
 
-def test_client_detail_over_each_range_with_the_consent_summary(new_app, app_db, counselor):
-    at = no_exception(new_app(counselor).run(timeout=60))
-    at.switch_page("../pages/client_detail.py").run(timeout=60)
-    no_exception(at)
+def detail_views(app_db, viewer) -> list[tuple[int, str]]:
+    """The detail screen's view events of `viewer`: (member, outcome), in order."""
+    with app_db() as session:
+        return [tuple(e) for e in session.execute(
+            select(AuditEvent.member_id, AuditEvent.outcome)
+            .where(AuditEvent.actor_id == viewer.id, AuditEvent.action == "view",
+                   AuditEvent.screen == "Client detail").order_by(AuditEvent.id))]
+
+
+def test_client_detail_discloses_nobody_until_a_client_is_picked(new_app, app_db, counselor):
+    """Opened from the menu, the screen lists the names of the clients who share and shows,
+    reads and records nobody's data (it once showed the alphabetically first client)."""
+    at = open_page(new_app, counselor, "client_detail.py")
     assert titles(at) == ["Client detail"]
+    picker = by_label(at.selectbox, "Client")
+    assert picker.value is None and len(picker.options) > 1
+    assert any("Choose a client" in i.value for i in at.info)
+    assert not at.subheader and not at.dataframe and not at.metric
+    no_exception(at.run(timeout=60))  # a rerun picks nobody either
+    assert detail_views(app_db, counselor) == []
+
+    with app_db() as session:
+        first, *_, last = shared_member_choices(session=session, actor=counselor,
+                                                purpose="counseling", now=NOW)
+    by_label(at.selectbox, "Client").set_value(first).run(timeout=60)
+    no_exception(at)
+    assert any(c.value.startswith("Shares with you:") for c in at.caption)
+    assert "Flag history" in [s.value for s in at.subheader]
+    assert detail_views(app_db, counselor) == [(first, "allowed")]
+
+    # Leaving for another screen and coming back from the menu: nobody picked again.
+    no_exception(at.switch_page("../pages/account.py").run(timeout=60))
+    no_exception(at.switch_page("../pages/client_detail.py").run(timeout=60))
+    assert by_label(at.selectbox, "Client").value is None
+    assert detail_views(app_db, counselor) == [(first, "allowed")]
+
+    # A client chosen on a list screen (Caseload's row, Alerts' "Open client") is handed
+    # over and shown at once, once.
+    at.session_state[SELECTED_MEMBER_KEY] = last
+    no_exception(at.run(timeout=60))
+    assert by_label(at.selectbox, "Client").value == last
+    assert detail_views(app_db, counselor) == [(first, "allowed"), (last, "allowed")]
+
+
+def test_client_detail_over_each_range_with_the_consent_summary(new_app, app_db, counselor):
+    at = open_page(new_app, counselor, "client_detail.py")
+    with app_db() as session:
+        first, *_, last = shared_member_choices(session=session, actor=counselor,
+                                                purpose="counseling", now=NOW)
+    by_label(at.selectbox, "Client").set_value(first).run(timeout=60)
+    no_exception(at)
     assert any("Confidential" in c.value for c in at.caption)
     assert any(c.value.startswith("Shares with you:") for c in at.caption)
     assert "Flag history" in [s.value for s in at.subheader]
     for days in (7, 90, 365):
         at.segmented_control[0].set_value(days).run(timeout=60)
         no_exception(at)
-    with app_db() as session:
-        last = list(shared_member_choices(session=session, actor=counselor,
-                                          purpose="counseling", now=NOW))[-1]
+        assert by_label(at.selectbox, "Client").value == first  # the pick stays
     by_label(at.selectbox, "Client").set_value(last).run(timeout=60)
     no_exception(at)
     assert by_label(at.selectbox, "Client").value == last
+

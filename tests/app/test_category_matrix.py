@@ -69,7 +69,7 @@ def arrange(session, subset):
     steps[2].status, steps[2].started_on = "in_progress", today
     session.add(Flag(member_id=member.id, rule_id="hard_day", severity="medium",
                      raised_on=today, episode_key="hard", reason=FLAG_REASON,
-                     quoted_text=REASON, checkin_id=checkin.id, status="open", created_at=now))
+                     quoted_text=REASON, checkin_id=checkin.id, created_at=now))
     window = {"starts_at": now - timedelta(days=10), "expires_at": now + timedelta(days=100)}
     grant(session, member, counselor, *subset, purpose="counseling", **window)
     grant(session, member, sponsor, *subset, purpose="sponsorship", **window)

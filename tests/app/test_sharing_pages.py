@@ -2,15 +2,18 @@
 
 from datetime import timedelta
 
+import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dashboard import clock
 from dashboard.auth import actor_from_user
+from dashboard.errors import NotFound
 from dashboard.member_record import member_record
-from models import CATEGORIES, Consent, User
+from dashboard.timeutil import start_of_local_day
+from models import CATEGORIES, AuditEvent, Consent, User
 from tests.app.conftest import by_label, no_exception, shown, titles
-from tests.factories import NOW, grant, make_user
+from tests.factories import grant, make_user
 
 
 def open_sharing(new_app, member):
@@ -125,22 +128,42 @@ def test_a_clock_that_steps_back_an_hour_does_not_reopen_a_revoked_consent(new_a
         assert on_screen and not any("Maria" in shown(text) for text in on_screen)
 
 
-def test_who_viewed_my_data_lists_the_sponsors_view(new_app, app_db):
+def test_who_viewed_my_data_reads_as_a_diary_of_lines_by_day(new_app, app_db):
     with app_db.begin() as session:
         maria = make_user(session, "maria", "member", name="Maria Garcia")
         sam = make_user(session, "sam", "member", "sponsor", name="Sam S.")
+        carla = make_user(session, "carla", "counselor", name="Carla C.")
         now = clock.now()
         grant(session, maria, sam, "checkins", "steps", starts_at=now - timedelta(days=1),
               expires_at=now + timedelta(days=30))
-    with app_db.begin() as session:
-        member_record(session=session, actor=sam, member_id=maria.id, purpose="sponsorship",
-                      screen="Sponsee detail", now=NOW)
+    # Early in the day (UTC, Maria's zone) of the test's clock, so that both runs fall on it.
+    morning = start_of_local_day(now.date(), "UTC") + timedelta(hours=10, minutes=2)
+    for minutes in (0, 7):
+        with app_db.begin() as session:
+            member_record(session=session, actor=sam, member_id=maria.id,
+                          purpose="sponsorship", screen="Sponsee detail",
+                          now=morning + timedelta(minutes=minutes))
+    with pytest.raises(NotFound), app_db.begin() as session:
+        member_record(session=session, actor=carla, member_id=maria.id, purpose="counseling",
+                      screen="Client detail", now=morning + timedelta(minutes=8))
     at = no_exception(new_app(maria).run())
     at.switch_page("../pages/who_viewed.py").run()
+    no_exception(at)
     assert titles(at) == ["Who viewed my data"]
-    table = at.dataframe[0].value
-    assert table[["Who", "As", "What", "Screen", "Outcome"]].values.tolist() == [
-        ["Sam S.", "Sponsor", "Check-ins, Steps", "Sponsee detail", "Allowed"]]
+    assert not at.dataframe  # lines a phone reads, not a wide table
+    text = [shown(m.value) for m in at.markdown]
+    with app_db() as session:  # Sam's runs are one visit or two, as his screen records them
+        visits = session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.member_id == maria.id, AuditEvent.actor_id != maria.id))
+    assert f"**{visits} visits by 2 people in this period; 1 refused.**" in text
+    assert any(t.startswith("##### Today, ") for t in text)
+    [lines] = [t for t in text if "Sam S." in t]
+    assert lines.splitlines() == [
+        "- :orange[:material/block:] **Carla C., counselor,** tried to see your data on "
+        "Client detail once at 10:10: refused, you do not share that with them",
+        "- **Sam S., sponsor,** saw you on Sponsee detail twice between 10:02 and 10:09: "
+        "check-ins, steps",
+    ]
     by_label(at.button, "Prepare the file").click().run()
     assert "Download accounting (CSV)" in [b.label for b in at.get("download_button")]
 

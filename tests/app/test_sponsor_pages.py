@@ -7,9 +7,9 @@ from dashboard.auth import actor_from_user
 from dashboard.member_record import shared_member_choices
 from dashboard.timeutil import local_today
 from dashboard.weekly_review import recent_weeks
-from models import Flag, User, WeeklyReview
-from tests.factories import NOW
+from models import AuditEvent, ContactEntry, FlagFollowUp, User, WeeklyReview
 from tests.app.conftest import by_label, no_exception, shown, titles
+from tests.factories import NOW
 
 
 @pytest.fixture
@@ -69,9 +69,13 @@ def test_acknowledging_a_flag_from_the_card(new_app, app_db, sponsor):
     assert any("acknowledged" in s.value for s in at.success)
     with app_db() as session:
         # Outreach notes are encrypted at rest: compare after reading them back.
-        flags = [f for f in session.scalars(select(Flag)) if f.outreach_note == "Called, all well"]
-    assert flags and all(f.outreach_method == "called" and f.acknowledged_by_id == sponsor.id
-                         and f.status == "acknowledged" for f in flags)
+        entries = [c for c in session.scalars(select(ContactEntry).where(
+            ContactEntry.viewer_id == sponsor.id, ContactEntry.kind == "flag"))
+            if c.note == "Called, all well"]
+        mine = {f.contact_id: f for f in session.scalars(
+            select(FlagFollowUp).where(FlagFollowUp.viewer_id == sponsor.id))}
+    assert entries and all(c.method == "called" and mine[c.id].status == "acknowledged"
+                           for c in entries)
 
 
 def test_acknowledging_without_saying_how_is_refused(new_app, app_db, sponsor):
@@ -82,16 +86,54 @@ def test_acknowledging_without_saying_how_is_refused(new_app, app_db, sponsor):
     assert any("how you reached out" in e.value for e in at.error)
 
 
-def test_sponsee_detail_over_each_range(new_app, app_db, sponsor):
+def detail_views(app_db, viewer) -> list[int]:
+    """The members of the Sponsee detail screen's view events of `viewer`, in order."""
+    with app_db() as session:
+        return list(session.scalars(
+            select(AuditEvent.member_id)
+            .where(AuditEvent.actor_id == viewer.id, AuditEvent.action == "view",
+                   AuditEvent.screen == "Sponsee detail").order_by(AuditEvent.id)))
+
+
+def test_sponsee_detail_discloses_nobody_until_a_sponsee_is_picked(new_app, app_db, sponsor):
     at = open_page(new_app, sponsor, "sponsee_detail.py")
     assert titles(at) == ["Sponsee detail"]
+    picker = by_label(at.selectbox, "Sponsee")
+    assert picker.value is None and picker.options
+    assert any("Choose a sponsee" in i.value for i in at.info)
+    assert not at.subheader and not at.dataframe and not at.metric
+    no_exception(at.run(timeout=60))
+    assert detail_views(app_db, sponsor) == []
+
+    with app_db() as session:
+        first = next(iter(shared_member_choices(session=session, actor=sponsor,
+                                                purpose="sponsorship", now=NOW)))
+    by_label(at.selectbox, "Sponsee").set_value(first).run(timeout=60)
+    no_exception(at)
+    assert "Step timeline" in [s.value for s in at.subheader] or any(
+        "not shared" in m.value for m in at.markdown)
+    assert detail_views(app_db, sponsor) == [first]
+
+    no_exception(at.switch_page("../pages/weekly_review.py").run(timeout=60))
+    no_exception(at.switch_page("../pages/sponsee_detail.py").run(timeout=60))
+    assert by_label(at.selectbox, "Sponsee").value is None
+    assert detail_views(app_db, sponsor) == [first]
+
+
+def test_sponsee_detail_over_each_range(new_app, app_db, sponsor):
+    at = open_page(new_app, sponsor, "sponsee_detail.py")
+    with app_db() as session:
+        first, *_, last = shared_member_choices(session=session, actor=sponsor,
+                                                purpose="sponsorship", now=NOW)
+    by_label(at.selectbox, "Sponsee").set_value(first).run(timeout=60)
+    no_exception(at)
     assert "Step timeline" in [s.value for s in at.subheader] or any(
         "not shared" in m.value for m in at.markdown)
     for days in (7, 90, 365):
         at.segmented_control[0].set_value(days).run(timeout=60)
         no_exception(at)
-    with app_db() as session:
-        last = list(shared_member_choices(session=session, actor=sponsor, purpose="sponsorship", now=NOW))[-1]
+        assert by_label(at.selectbox, "Sponsee").value == first
     by_label(at.selectbox, "Sponsee").set_value(last).run(timeout=60)
     no_exception(at)
     assert by_label(at.selectbox, "Sponsee").value == last
+

@@ -67,7 +67,7 @@ def caseload_server(tmp_path_factory):
         finding = used.check([Day(None, today, 1, 9, True, False, None)], FlagThresholds())
         flag_id = db.scalar(Flag.__table__.insert().returning(Flag.id).values(
             member_id=member_id, rule_id=used.id, severity=used.severity,
-            raised_on=finding.raised_on, episode_key="browser-test", status="open",
+            raised_on=finding.raised_on, episode_key="browser-test",
             created_at=now, reason=finding.reason))
     engine.dispose()
     server, process = start_server(directory)

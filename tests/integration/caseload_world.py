@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import update
 
 from models import Flag, StepProgress, WeeklyReview
-from tests.factories import add_checkin, grant, make_user
+from tests.factories import add_checkin, follow_up, grant, make_user
 
 # Thursday 26 November 2026, 15:00 UTC: 10:00 in New York, already 04:00 on Friday 27
 # in Auckland (UTC+13 in November).
@@ -22,13 +22,10 @@ def day(n: int) -> date:
     return TODAY - timedelta(days=n)
 
 
-def flag(member, rule_id, severity, *, raised=TODAY, status="open", acknowledged=None,
-         by=None, resolved=None, quoted=None) -> Flag:
+def flag(member, rule_id, severity, *, raised=TODAY, quoted=None) -> Flag:
     return Flag(member_id=member.id, rule_id=rule_id, severity=severity, raised_on=raised,
                 episode_key=f"{rule_id}-{raised}-{severity}", reason=f"{rule_id} on {raised}",
-                quoted_text=quoted, status=status, created_at=NOW - timedelta(days=20),
-                acknowledged_at=acknowledged, acknowledged_by_id=by.id if by else None,
-                outreach_method="called" if acknowledged else None, resolved_at=resolved)
+                quoted_text=quoted, created_at=NOW - timedelta(days=20))
 
 
 def build_caseload(session):
@@ -48,16 +45,19 @@ def build_caseload(session):
     session.execute(update(StepProgress)
                     .where(StepProgress.member_id == ana.id, StepProgress.step <= 3)
                     .values(status="completed", started_on=day(60), completed_on=day(30)))
+    low_mood = flag(ana, "low_mood", "low", raised=day(4))
+    high_craving = flag(ana, "high_craving", "high", raised=day(30))
     session.add_all([
         flag(ana, "used_substances", "high", raised=day(1), quoted="Went to the party"),
-        flag(ana, "hard_day", "medium", raised=day(3)),
-        flag(ana, "low_mood", "low", raised=day(4), status="acknowledged",
-             acknowledged=NOW - timedelta(days=2), by=carla),
-        flag(ana, "high_craving", "high", raised=day(30), status="resolved",
-             acknowledged=NOW - timedelta(days=25), by=carla, resolved=NOW - timedelta(days=24)),
+        flag(ana, "hard_day", "medium", raised=day(3)), low_mood, high_craving,
         WeeklyReview(reviewer_id=sam.id, member_id=ana.id, iso_week="2026-W47",
                      created_at=NOW - timedelta(days=1, hours=3)),
     ])
+    session.flush()
+    # Carla's own follow-up; sam's review of the week is his, never her "last contact".
+    follow_up(session, low_mood, carla, acknowledged=NOW - timedelta(days=2))
+    follow_up(session, high_craving, carla, acknowledged=NOW - timedelta(days=25),
+              resolved=NOW - timedelta(days=24))
 
     # Ben shares only his steps.
     ben = people["ben"] = make_user(session, "ben", "member", name="Ben Brown")

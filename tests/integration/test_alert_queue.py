@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dashboard.alert_queue import alert_queue
 from models import AuditEvent
@@ -37,7 +37,9 @@ def test_alerts_by_severity_then_age_open_and_acknowledged(session_factory, case
     first = result.alerts[0]
     assert first.quoted_text == "Went to the party"  # Ana shares notes
     assert (first.days_open, first.rule_label) == (1, "Reported use")
-    assert result.alerts[3].acknowledged_by_me and result.alerts[3].outreach_method == "called"
+    assert result.alerts[3].outreach_method == "called"
+    # Risk describes Ana (reported use yesterday), whatever the queue holds.
+    assert {a.risk for a in result.alerts if a.member_id == people["ana"].id} == {"high"}
 
 
 def test_alerts_hide_the_clients_words_without_notes(session_factory, session, caseload):
@@ -56,17 +58,26 @@ def test_alert_filters_and_pages_apply_before_disclosure(session_factory, sessio
     assert [a.rule_id for a in only.alerts] == ["no_checkin", "low_mood"]
     session.commit()
     before = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
-    session.commit()
+
+    def seen(name):
+        session.commit()
+        runs = session.scalar(select(func.sum(AuditEvent.seen_count)).where(
+            AuditEvent.screen == "Alerts", AuditEvent.member_id == people[name].id))
+        session.commit()
+        return runs or 0
+
+    eve, ana, dee = seen("eve"), seen("ana"), seen("dee")
     second = queue(session_factory, carla, page=2, page_size=2)
     assert [a.rule_id for a in second.alerts] == ["no_checkin", "low_mood"]
     assert (second.page, second.pages, second.total) == (2, 2, 4)
     assert queue(session_factory, carla, page=9, page_size=2).page == 2  # the last one
-    events = session.scalars(select(AuditEvent).where(AuditEvent.id > before,
-                                                      AuditEvent.screen == "Alerts")).all()
-    # Page 2 discloses Eve and Ana (one event each); page "9" is page 2 again.
-    assert sorted(e.member_id for e in events) == sorted(
-        [people["eve"].id, people["ana"].id] * 2)
-    assert {e.categories for e in events if e.member_id == people["eve"].id} == {"flags"}
+    # Page 2 discloses Eve and Ana; page "9" is page 2 again: two more runs of the same
+    # visit, which extend their events. Dee, on no page asked for, is not disclosed.
+    assert session.scalars(select(AuditEvent).where(AuditEvent.id > before)).all() == []
+    assert (seen("eve"), seen("ana"), seen("dee")) == (eve + 2, ana + 2, dee)
+    categories = session.scalars(select(AuditEvent.categories).where(
+        AuditEvent.screen == "Alerts", AuditEvent.member_id == people["eve"].id)).all()
+    assert set(categories) == {"flags"}
 
 
 def test_an_empty_queue(session_factory, session):

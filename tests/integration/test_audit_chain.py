@@ -11,9 +11,16 @@ import pytest
 import time_machine
 from alembic import command
 from cryptography.fernet import Fernet
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, column, func, select, table, text
 
-from dashboard.audit import audit_secret, legacy_event_hash, record_event, record_events
+from dashboard.audit import (
+    VISIT_WINDOW,
+    audit_secret,
+    extend_visits,
+    legacy_event_hash,
+    record_event,
+    record_events,
+)
 from dashboard.audit_seal import SEALING_DELAY, AuditSealer, seal, seal_all
 from dashboard.audit_verify import (
     UNSEALED_LIMIT,
@@ -25,6 +32,7 @@ from dashboard.audit_verify import (
 from dashboard.config import Settings
 from dashboard.key_guard import open_keys
 from models import AuditBatch, AuditEvent
+from models.base import UTCDateTime
 from models.db import alembic_config, make_engine, make_session_factory, upgrade_to_head
 from tests.factories import NOW
 
@@ -74,6 +82,39 @@ def test_an_edited_event_is_found_at_that_event(session, trail):
     report = check(session)
     assert not report.intact and report.problem_id == trail[3]
     assert "edited" in report.problem and report.checked == 3
+
+
+def test_a_visit_extended_by_reruns_stays_intact_once_sealed(session_factory, session, trail):
+    """A rerun of the caseload within its visit adds to sealed events' count and last time,
+    which are outside their HMAC."""
+    with session_factory.begin() as s:
+        extend_visits(s, trail[5:], at=NOW + timedelta(minutes=5))
+    with session_factory.begin() as s:
+        extend_visits(s, trail[5:], at=NOW + VISIT_WINDOW)
+    report = check(session)
+    assert report.intact and report.checked == 8
+    assert session.execute(select(AuditEvent.seen_count, AuditEvent.last_seen_at)
+                           .where(AuditEvent.id == trail[6])).one() == (3, NOW + VISIT_WINDOW)
+
+
+@pytest.mark.parametrize(("edit", "last_seen"), [
+    ("seen_count = 0", None),
+    ("seen_count = -4", None),
+    ("seen_count = 3", None),  # seen again, but no last time
+    ("last_seen_at = :at", timedelta(minutes=1)),  # a last time, but seen once
+    ("seen_count = 2, last_seen_at = :at", -timedelta(seconds=1)),  # last before first
+    ("seen_count = 2, last_seen_at = :at", VISIT_WINDOW + timedelta(seconds=1)),
+], ids=["zero", "negative", "count-without-time", "time-without-count", "before", "beyond"])
+def test_an_edited_visit_is_found_at_that_event(session, trail, edit, last_seen):
+    statement = text(f"UPDATE audit_events SET {edit} WHERE id = :id")
+    values = {"id": trail[6]}
+    if last_seen is not None:
+        statement = statement.bindparams(bindparam("at", type_=UTCDateTime))
+        values["at"] = NOW + last_seen
+    session.execute(statement, values)
+    report = check(session)
+    assert not report.intact and report.problem_id == trail[6]
+    assert "visit does not add up" in report.problem and "edited" in report.problem
 
 
 def test_a_deleted_event_is_found(session, trail):
@@ -273,16 +314,19 @@ def test_the_older_hash_chain_stays_verifiable(tmp_path):
     fields = dict(actor_id=None, actor_role=None, action="login", member_id=None,
                   categories="", purpose=None, screen=None, outcome="allowed", detail=None)
     previous = "0" * 64
+    # The table as 0005 had it: the model's newer columns (0012's visits) came later.
+    old_events = table("audit_events", column("at", UTCDateTime), *(
+        column(name) for name in ("id", *fields, "prev_hash", "row_hash")))
     with engine.begin() as connection:
         for n in range(1, 6):
             row = {"id": n, "at": NOW, **fields, "actor_id": n}
             if n > 2:
                 row["prev_hash"] = previous
                 row["row_hash"] = previous = legacy_event_hash(secret, previous, row)
-            connection.execute(AuditEvent.__table__.insert(), [row])
+            connection.execute(old_events.insert(), [row])
         connection.execute(text("UPDATE audit_chain_head SET last_id = 5, last_hash = :h"),
                            {"h": previous})
-    command.upgrade(config, "0007")
+    command.upgrade(config, "head")  # 0007 and the migrations after it
     factory = make_session_factory(engine)
     with factory() as session:
         report = verify_log(session, now=LATER)

@@ -79,8 +79,18 @@ def _check_report(out: str, result: dict, *, database: str) -> None:
             assert figure["within_budget"] == (figure["median_ms"] <= spec.budget_ms)
         # Every figure but login has a floor to compare with.
         assert (figure["floor_ms"] is None) == (spec.name == "login")
-        line = next(line for line in out.splitlines() if line.startswith(spec.label))
-        assert line.endswith("OVER BUDGET") == (figure["within_budget"] is False)
+        # The caseload's first view and its rerun have a target ratio to the floor.
+        assert figure["floor_target"] == spec.floor_target
+        if spec.floor_target is None:
+            assert figure["within_target"] is None
+        else:
+            assert figure["within_target"] == (
+                figure["median_ms"] / figure["floor_ms"] <= spec.floor_target)
+        line = next(line for line in out.splitlines() if line.startswith(spec.label + " "))
+        assert ("OVER BUDGET" in line) == (figure["within_budget"] is False)
+        assert ("OVER TARGET" in line) == (figure["within_target"] is False)
+    assert {f["name"]: f["floor_target"] for f in result["figures"]
+            if f["floor_target"]} == {"caseload": 2.0, "caseload_rerun": 1.5}
     assert result["peak_rss_mb"] > 0
     writes = result["concurrent_writes"]
     assert writes["threads"] == 3 and writes["writes"] > 0

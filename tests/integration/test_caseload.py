@@ -13,7 +13,7 @@ from dashboard.alert_queue import alert_queue
 from dashboard.caseload import CaseloadFilter, caseload_for, caseload_view
 from dashboard.errors import PermissionDenied
 from models import AuditEvent, CheckIn, Consent, Flag, MemberProfile, User, UserRole
-from tests.factories import make_user
+from tests.factories import grant, make_user
 from tests.integration.caseload_world import ALL, NOW, TODAY, day
 
 
@@ -42,7 +42,8 @@ def test_each_column_against_hand_computed_values(session_factory, caseload):
     assert ana.mean_mood_7d == pytest.approx(3.0)
     assert (ana.max_craving_7d, ana.days_sober, ana.current_step) == (8, 90, 4)
     assert (ana.risk, ana.open_flags, ana.open_high_flags) == ("high", 2, 1)
-    assert ana.last_contact == NOW - timedelta(days=1, hours=3)  # the review, after the ack
+    # Carla's own acknowledgement; sam's review of the week since is his, not hers.
+    assert ana.last_contact == (NOW - timedelta(days=2)).date()
 
     dee = rows["Dee Diaz"]
     # Her today is the 27th; no check-in yet, so her window is the 20th to the 26th.
@@ -97,7 +98,7 @@ def test_silence_flags_are_raised_by_the_caseload_itself(session_factory, sessio
     build(session_factory, carla)
     session.commit()
     silent = session.scalars(select(Flag).where(Flag.member_id == people["eve"].id)).one()
-    assert (silent.rule_id, silent.status) == ("no_checkin", "open")
+    assert (silent.rule_id, silent.episode_key) == ("no_checkin", day(5).isoformat())
     # Fay does not share flags and never checked in: nothing to raise for her.
     assert session.scalars(select(Flag).where(Flag.member_id == people["fay"].id)).all() == []
 
@@ -189,3 +190,54 @@ def test_the_statements_do_not_grow_with_the_caseload(engine, session_factory, s
     large = statements_to_build(arrange("large", 200))
     assert (small[1], large[1]) == (5, 200)
     assert small[0] == large[0]
+
+
+def test_reruns_within_a_visit_are_one_view_per_client(session_factory, session):
+    """Six runs of the caseload in nine minutes (filters changed, a sort) are one view of
+    each client, seen six times; a run after the visit, other categories, or another
+    counselor are events of their own."""
+    carla = make_user(session, "carla", "counselor")
+    otto = make_user(session, "otto", "counselor")
+    ana = make_user(session, "ana", "member")
+    ben = make_user(session, "ben", "member")
+    grant(session, ana, carla, *ALL, purpose="counseling")
+    bens = grant(session, ben, carla, "steps", purpose="counseling")
+    grant(session, ana, otto, "checkins", purpose="counseling")
+    session.commit()
+
+    def view(actor, minutes: int, **criteria) -> None:
+        with session_factory.begin() as s:
+            caseload_view(session=s, actor=actor, criteria=CaseloadFilter(**criteria),
+                          now=NOW + timedelta(minutes=minutes))
+
+    def events() -> list[tuple]:
+        session.commit()
+        found = session.execute(
+            select(AuditEvent.actor_id, AuditEvent.member_id, AuditEvent.categories,
+                   AuditEvent.at, AuditEvent.seen_count, AuditEvent.last_seen_at)
+            .where(AuditEvent.screen == "Caseload").order_by(AuditEvent.id)).all()
+        session.commit()
+        return [tuple(e) for e in found]
+
+    for minutes, criteria in zip((0, 1, 2, 4, 7, 9), (
+            {}, {"name": "an"}, {"name": ""}, {"steps": frozenset({1})},
+            {"silent_for_at_least": 3}, {}), strict=True):
+        view(carla, minutes, **criteria)
+    at, last = NOW, NOW + timedelta(minutes=9)
+    assert events() == [(carla.id, ana.id, "checkins,flags,steps", at, 6, last),
+                        (carla.id, ben.id, "steps", at, 6, last)]
+
+    # Ben shares check-ins too from minute 10: what the caseload discloses of him changed.
+    session.execute(update(Consent).where(Consent.id == bens.id).values(share_checkins=True))
+    session.commit()
+    view(carla, 10)
+    view(otto, 10)
+    view(carla, 31)  # past the visit begun at 0, within Ben's new one
+    later = NOW + timedelta(minutes=31)
+    assert events() == [
+        (carla.id, ana.id, "checkins,flags,steps", at, 7, NOW + timedelta(minutes=10)),
+        (carla.id, ben.id, "steps", at, 6, last),
+        (carla.id, ben.id, "checkins,steps", NOW + timedelta(minutes=10), 2, later),
+        (otto.id, ana.id, "checkins", NOW + timedelta(minutes=10), 1, None),
+        (carla.id, ana.id, "checkins,flags,steps", later, 1, None),
+    ]

@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 
 from dashboard.demo import DEMO_PASSWORD, demo_sizes, load_demo
 from dashboard.errors import ValidationError
-from dashboard.flags import HISTORY_DAYS, RULES, Day, FlagThresholds, no_checkin_finding
+from dashboard.flags import (
+    EPISODE_DAYS,
+    HISTORY_DAYS,
+    RULES,
+    Day,
+    FlagThresholds,
+    no_checkin_finding,
+)
 from dashboard.passwords import verify_and_update
 from dashboard.timeutil import day_label, local_today
 from models import (
@@ -24,7 +31,9 @@ from models import (
     Base,
     CheckIn,
     Consent,
+    ContactEntry,
     Flag,
+    FlagFollowUp,
     MemberProfile,
     SobrietyDateChange,
     StepProgress,
@@ -483,8 +492,9 @@ def _histories(session: Session) -> dict[int, list[tuple[Day, CheckIn]]]:
 
 def test_flags_are_raised_by_the_apps_own_rules(engine, session):
     """Each flag is what the rule says of the check-ins up to its day, in the rule's own
-    words with the day in them; a pattern is not raised again while its last flag is
-    unresolved; silences are flagged on the day they reach the threshold."""
+    words with the day in them; a pattern is raised when it shows and not again while its
+    episode goes on (EPISODE_DAYS after the day that raised it); silences are flagged on
+    the day they reach the threshold."""
     _load(engine)
     thresholds = FlagThresholds()
     flags = session.scalars(select(Flag).order_by(Flag.id)).all()
@@ -496,6 +506,7 @@ def test_flags_are_raised_by_the_apps_own_rules(engine, session):
     expected_day_flags = set()
     for member_id, history in histories.items():
         days = [day for day, _ in history]
+        pattern_raised: dict[str, date] = {}  # each pattern rule's last flag, by its day
         for index, (day, checkin) in enumerate(history):
             seen = [d for d in days[:index + 1]
                     if d.local_date > day.local_date - timedelta(days=HISTORY_DAYS)]
@@ -506,6 +517,14 @@ def test_flags_are_raised_by_the_apps_own_rules(engine, session):
                     assert (finding is None) == (flag is None), (rule.id, checkin.local_date)
                     if finding is not None:
                         expected_day_flags.add(checkin.id)
+                if rule.kind == "pattern":
+                    last = pattern_raised.get(rule.id)
+                    going_on = (last is not None
+                                and day.local_date - last <= timedelta(days=EPISODE_DAYS))
+                    assert (flag is not None) == (finding is not None and not going_on), (
+                        rule.id, checkin.local_date)
+                    if flag is not None:
+                        pattern_raised[rule.id] = day.local_date
                 if flag is not None:
                     assert finding is not None
                     assert (flag.reason, flag.quoted_text, flag.severity, flag.raised_on,
@@ -519,13 +538,13 @@ def test_flags_are_raised_by_the_apps_own_rules(engine, session):
             # The day is in the words, as the app writes it.
             assert day_label(flag.raised_on, weekday=True, short=True) in flag.reason
 
-    # A pattern flag while an earlier one of its rule was unresolved would be a duplicate.
+    # A pattern flag while the episode of an earlier one of its rule went on would be a
+    # duplicate.
     for member_id in histories:
         for rule_id in (r for r in rules if rules[r].kind == "pattern"):
             pattern = [f for f in flags if f.member_id == member_id and f.rule_id == rule_id]
             for earlier, later in zip(pattern, pattern[1:], strict=False):
-                assert earlier.resolved_at is not None
-                assert earlier.resolved_at <= later.created_at
+                assert later.raised_on - earlier.raised_on > timedelta(days=EPISODE_DAYS)
 
     todays = _todays(session)
     silences = defaultdict(set)
@@ -542,34 +561,57 @@ def test_flags_are_raised_by_the_apps_own_rules(engine, session):
         assert silences[member_id] == expected, member_id
 
 
-def test_flags_are_followed_up_by_someone_who_sees_them(engine, session):
+def test_flags_are_followed_up_by_each_viewer_who_sees_them(engine, session):
+    """Each viewer the member shares flags with follows them up on their own, and only while
+    a consent of theirs shares flags (the app refuses them otherwise): the flags of the
+    last three days open, some of those 3 to 14 days old acknowledged, the older ones
+    resolved. Each acknowledgement has its entry in the viewer's contact log, dated the
+    viewer's own day, as acknowledge_flag writes it; and the demo shows every state."""
     _load(engine)
-    flags = session.scalars(select(Flag).order_by(Flag.id)).all()
+    flags = {f.id: f for f in session.scalars(select(Flag))}
     todays = _todays(session)
-    assert {f.status for f in flags} == {"open", "acknowledged", "resolved"}
-    viewers = defaultdict(set)
-    for member_id, recipient_id in session.execute(select(Consent.member_id, Consent.recipient_id)):
-        viewers[member_id].add(recipient_id)
-    for flag in flags:
+    zones = dict(session.execute(select(User.id, User.timezone)).all())
+    consents: dict[tuple[int, int], list[Consent]] = defaultdict(list)
+    for consent in session.scalars(select(Consent)):
+        consents[(consent.member_id, consent.recipient_id)].append(consent)
+
+    def shares_flags(member_id: int, viewer_id: int, at) -> bool:
+        return any(c.share_flags and c.starts_at <= at < c.expires_at
+                   and (c.revoked_at is None or at < c.revoked_at)
+                   for c in consents[(member_id, viewer_id)])
+
+    follow_ups = session.scalars(select(FlagFollowUp).order_by(FlagFollowUp.id)).all()
+    contacts = {c.id: c for c in session.scalars(select(ContactEntry))}
+    assert follow_ups
+    for row in follow_ups:
+        flag = flags[row.flag_id]
         age = (todays[flag.member_id] - flag.raised_on).days
-        assert age >= 0
-        if age < 3 or not viewers[flag.member_id]:
-            assert flag.status == "open"
-        elif age > 14:
-            assert flag.status == "resolved"
+        assert age >= 3, "the flags of the last three days are open for everyone"
+        assert row.status == ("resolved" if age > 14 else "acknowledged")
+        assert shares_flags(flag.member_id, row.viewer_id, row.acknowledged_at)
+        assert flag.created_at <= row.acknowledged_at <= NOW
+        if row.status == "resolved":
+            assert shares_flags(flag.member_id, row.viewer_id, row.resolved_at)
+            assert row.acknowledged_at <= row.resolved_at <= NOW
         else:
-            assert flag.status in {"open", "acknowledged"}
-        if flag.status == "open":
-            assert flag.acknowledged_at is None and flag.outreach_method is None
-        else:
-            assert flag.acknowledged_by_id in viewers[flag.member_id]
-            assert (
-                flag.outreach_method in {"called", "texted", "met", "other"} and flag.outreach_note
-            )
-            assert flag.created_at <= flag.acknowledged_at <= NOW
-        if flag.status == "resolved":
-            assert flag.resolved_by_id == flag.acknowledged_by_id
-            assert flag.acknowledged_at <= flag.resolved_at <= NOW
+            assert row.resolved_at is None
+        contact = contacts[row.contact_id]
+        assert (contact.viewer_id, contact.member_id, contact.kind, contact.flag_id,
+                contact.created_at) == (row.viewer_id, flag.member_id, "flag", flag.id,
+                                        row.acknowledged_at)
+        assert contact.contacted_on == local_today(zones[row.viewer_id], row.acknowledged_at)
+        assert contact.method in OUTREACH_METHODS and contact.note
+    # One contact entry per acknowledgement, and none of a flag beside them.
+    assert sorted(c.id for c in contacts.values() if c.kind == "flag") == sorted(
+        row.contact_id for row in follow_ups)
+
+    # Every state, as the viewers who share flags now see them.
+    done = {(row.flag_id, row.viewer_id): row.status for row in follow_ups}
+    seen = {done.get((flag.id, viewer_id), "open")
+            for flag in flags.values()
+            for (member_id, viewer_id) in consents
+            if member_id == flag.member_id and shares_flags(member_id, viewer_id, NOW)}
+    assert seen == {"open", "acknowledged", "resolved"}
 
 
 def test_sponsors_reviewed_their_sponsees_in_past_weeks(engine, session):
@@ -591,6 +633,15 @@ def test_sponsors_reviewed_their_sponsees_in_past_weeks(engine, session):
         assert (review.member_id, review.reviewer_id) in sponsorship
         assert review.created_at <= NOW
     assert len({r.iso_week for r in reviews}) > 1
+
+    # Each review is an entry of the sponsor's contact log, as mark_week_reviewed writes it.
+    zones = dict(session.execute(select(User.id, User.timezone)).all())
+    entries = session.scalars(select(ContactEntry).where(ContactEntry.kind == "review")).all()
+    assert sorted((e.viewer_id, e.member_id, e.iso_week, e.note, e.created_at, e.contacted_on)
+                  for e in entries) == sorted(
+        (r.reviewer_id, r.member_id, r.iso_week, r.note, r.created_at,
+         local_today(zones[r.reviewer_id], r.created_at)) for r in reviews)
+    assert all(e.method in OUTREACH_METHODS and e.flag_id is None for e in entries)
 
 
 def test_no_sponsor_has_more_than_fifteen_sponsees(sqlite_engine):

@@ -26,7 +26,7 @@ from dashboard.encryption_keys import (
     read_key_file,
     rotate_key,
 )
-from models import Base, CheckIn, Flag, StepProgress, WeeklyReview, crypto
+from models import Base, CheckIn, ContactEntry, Flag, StepProgress, WeeklyReview, crypto
 from models.crypto import (
     KeysNotConfiguredError,
     NoteDecryptionError,
@@ -44,7 +44,7 @@ NOTES = {
     ("checkins", "hard_day_reason"): "Court date about the DUI moved up",
     ("step_progress", "notes"): "Amends list: my brother, my old boss at the warehouse",
     ("weekly_reviews", "note"): "Opened up about the relapse in March; more meetings",
-    ("flags", "outreach_note"): "Called her, agreed on a detox intake Monday",
+    ("contact_log", "note"): "Called her, agreed on a detox intake Monday",
     ("flags", "quoted_text"): "Court date about the DUI moved up",
 }
 ENCRYPTED = sorted(NOTES)
@@ -77,14 +77,18 @@ def write_every_note(engine: Engine) -> dict[str, int]:
         session.add(WeeklyReview(reviewer_id=sponsor.id, member_id=member.id,
                                  iso_week="2026-W47", note=NOTES["weekly_reviews", "note"],
                                  created_at=NOW))
-        session.add(Flag(
+        flag = Flag(
             member_id=member.id, rule_id="hard_day", severity="high",
             raised_on=date(2026, 11, 20), episode_key="2026-11-20",
             reason="Marked 20 November a hard day", quoted_text=NOTES["flags", "quoted_text"],
-            checkin_id=checkin.id, status="acknowledged", created_at=NOW,
-            acknowledged_by_id=sponsor.id, acknowledged_at=NOW, outreach_method="called",
-            outreach_note=NOTES["flags", "outreach_note"],
-        ))
+            checkin_id=checkin.id, created_at=NOW,
+        )
+        session.add(flag)
+        session.flush()
+        session.add(ContactEntry(viewer_id=sponsor.id, member_id=member.id,
+                                 contacted_on=date(2026, 11, 20), method="called",
+                                 note=NOTES["contact_log", "note"], kind="flag",
+                                 flag_id=flag.id, created_at=NOW))
     return {"member_id": member.id}
 
 
@@ -149,13 +153,16 @@ def test_the_demo_writes_only_ciphertext_with_copy_and_bulk_inserts(engine):
         ("checkins", "journal"): words.JOURNAL,
         ("checkins", "hard_day_reason"): words.HARD_DAY_REASONS + words.RELAPSE_REASONS,
         ("flags", "quoted_text"): words.HARD_DAY_REASONS + words.RELAPSE_REASONS,
-        ("flags", "outreach_note"): tuple(n for ns in words.OUTREACH_NOTES.values() for n in ns),
+        # The notes of acknowledgements, and of the weekly reviews that are contacts too.
+        ("contact_log", "note"): tuple(n for ns in words.OUTREACH_NOTES.values() for n in ns)
+        + words.REVIEW_NOTES,
         ("step_progress", "notes"): tuple(n for ns in words.STEP_NOTES.values() for n in ns),
         ("weekly_reviews", "note"): words.REVIEW_NOTES,
     }
     seen = 0
     for (table, column), phrases in phrases_of.items():
         stored = raw_values(engine, table, column)
+        assert stored, (table, column)  # the demo writes every one of them
         assert all(crypto.looks_like_token(value) for value in stored), (table, column)
         readable = orm_values(engine, table, column)
         assert len(readable) == len(stored)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from dashboard.errors import NotFound
 from dashboard.member_record import member_record
 from models import AuditEvent, Flag
-from tests.factories import NOW, add_checkin, grant, make_user
+from tests.factories import NOW, add_checkin, follow_up, grant, make_user
 
 TODAY = NOW.date()
 
@@ -29,12 +29,11 @@ def caseload(session):
                     if days_ago == 1 else None, journal="private words")
     add_checkin(session, ben, TODAY, mood=5, craving=0)
     add_checkin(session, cy, TODAY, mood=1, craving=10)
-    for member, severity, status in [(ana, "high", "open"), (ana, "medium", "open"),
-                                     (ben, "high", "open")]:
+    for member, severity in [(ana, "high"), (ana, "medium"), (ben, "high")]:
         session.add(Flag(member_id=member.id, rule_id="high_craving", severity=severity,
                          raised_on=TODAY, episode_key=f"{severity}-{member.id}",
                          reason="Craving 8/10", quoted_text="Rough call with my ex",
-                         status=status, created_at=NOW))
+                         created_at=NOW))
     session.commit()
     return counselor, ana, ben, cy
 
@@ -50,6 +49,7 @@ def test_record_hides_what_is_not_shared(session_factory, session, caseload):
         record = member_record(session=s, actor=counselor, member_id=ben.id,
                                purpose="counseling", screen="Client detail", now=NOW)
     assert record.checkins is None and record.flags is None and record.sobriety_date is None
+    assert record.risk is None  # the member's risk is told by their flags
     assert record.steps is not None and all(s.notes is None for s in record.steps)
     with session_factory.begin() as s:
         full = member_record(session=s, actor=counselor, member_id=ana.id,
@@ -57,7 +57,40 @@ def test_record_hides_what_is_not_shared(session_factory, session, caseload):
     assert [c.local_date for c in full.checkins] == [TODAY - timedelta(days=n) for n in (0, 1, 2)]
     assert full.checkins[1].hard_day_reason == "Rough call with my ex"
     assert full.flags[0].quoted_text == "Rough call with my ex"
+    assert full.risk == "high"
     assert audit_count(session) == 2
+
+
+def test_each_viewer_reads_their_own_follow_up_and_the_member_none(session_factory, session,
+                                                                   caseload):
+    counselor, ana, _, _ = caseload
+    sponsor = make_user(session, "sal", "member", "sponsor", name="Sal S.")
+    grant(session, ana, sponsor, "flags")
+    high, medium = session.scalars(select(Flag).where(Flag.member_id == ana.id)
+                                   .order_by(Flag.severity)).all()
+    follow_up(session, high, counselor, acknowledged=NOW - timedelta(hours=2), method="texted")
+    follow_up(session, medium, sponsor, acknowledged=NOW - timedelta(hours=3),
+              resolved=NOW - timedelta(hours=1), method="met")
+    session.commit()
+
+    def states(actor, purpose):
+        with session_factory.begin() as s:
+            record = member_record(session=s, actor=actor, member_id=ana.id, purpose=purpose,
+                                   screen="Client detail" if purpose else "Today", now=NOW)
+        return record.risk, {f.severity: (f.status, f.acknowledged_at, f.outreach_method,
+                                          f.resolved_at) for f in record.flags}
+
+    # Each viewer sees what they did, never what another did.
+    assert states(counselor, "counseling") == ("high", {
+        "high": ("acknowledged", NOW - timedelta(hours=2), "texted", None),
+        "medium": ("open", None, None, None)})
+    assert states(sponsor, "sponsorship") == ("high", {
+        "high": ("open", None, None, None),
+        "medium": ("resolved", NOW - timedelta(hours=3), "met", NOW - timedelta(hours=1))})
+    # The member sees their flags, not who followed them up; their risk is the same for all,
+    # whatever anyone did.
+    assert states(ana, None) == ("high", {"high": ("open", None, None, None),
+                                          "medium": ("open", None, None, None)})
 
 
 def test_revoked_member_is_not_found_and_the_attempt_is_audited(session_factory, session,

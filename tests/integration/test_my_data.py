@@ -17,9 +17,20 @@ from dashboard.member_record import member_record
 from dashboard.my_data import COLUMNS, delete_account, export_member_data
 from dashboard.sharing import views_of_my_data
 from dashboard.steps import update_step
-from models import AuditEvent, Base, CheckIn, Consent, Flag, User, WeeklyReview
+from models import (
+    AuditEvent,
+    Base,
+    CheckIn,
+    Consent,
+    ContactEntry,
+    Flag,
+    FlagFollowUp,
+    User,
+    WeeklyReview,
+)
+from models.crypto import EncryptedText
 from models.db import alembic_config, make_engine
-from tests.factories import NOW, PASSWORD, add_checkin, grant, make_user
+from tests.factories import NOW, PASSWORD, add_checkin, follow_up, grant, make_user
 
 TODAY = NOW.date()
 FORMULA_NOTE = "=HYPERLINK(\"http://example.org\")"
@@ -37,11 +48,12 @@ def world(session_factory, session):
     grant(session, maria, carla, "flags", purpose="counseling")
     grant(session, ben, maria, "checkins", "flags")
     add_checkin(session, ben, TODAY, mood=5, journal="ben's own journal")
-    ben_flag = Flag(created_at=NOW, member_id=ben.id, rule_id="high_craving", severity="high", raised_on=TODAY,
-                    episode_key="b1", reason="Craving 9/10", status="acknowledged",
-                    acknowledged_by_id=maria.id, acknowledged_at=NOW, outreach_method="called",
-                    outreach_note="Called; we talked for twenty minutes.")
+    ben_flag = Flag(created_at=NOW, member_id=ben.id, rule_id="high_craving", severity="high",
+                    raised_on=TODAY, episode_key="b1", reason="Craving 9/10")
     session.add(ben_flag)
+    session.flush()
+    follow_up(session, ben_flag, maria, acknowledged=NOW, method="called",
+              note="Called; we talked for twenty minutes.")
     session.add(WeeklyReview(reviewer_id=sam.id, member_id=maria.id, iso_week="2026-W48",
                              note="sponsor's private review note", created_at=NOW))
     session.add(WeeklyReview(reviewer_id=maria.id, member_id=ben.id, iso_week="2026-W48",
@@ -64,13 +76,13 @@ def world(session_factory, session):
         reset_sobriety_date(session=s, actor=maria, used_on=TODAY - timedelta(days=3), now=NOW)
         update_step(session=s, actor=maria, step=1, status="in_progress",
                     notes="Admitted I can't manage this alone.", now=NOW)
-    with session_factory.begin() as s:  # Carla works the flag the reported use raised
+    with session_factory.begin() as s:  # Carla and Sam each work the flag of the reported use
         use_flag = s.scalar(select(Flag).where(Flag.member_id == maria.id,
                                                Flag.rule_id == "used_substances"))
-        use_flag.status, use_flag.acknowledged_by_id, use_flag.acknowledged_at = (
-            "acknowledged", carla.id, NOW)
-        use_flag.outreach_method, use_flag.outreach_note = (
-            "met", "Met for coffee after the meeting.")
+        follow_up(s, use_flag, carla, acknowledged=NOW, method="met",
+                  note="Met for coffee after the meeting.")
+        follow_up(s, use_flag, sam, acknowledged=NOW - timedelta(hours=1),
+                  resolved=NOW, method="texted", note="Texted her, she is with family.")
     with session_factory.begin() as s:
         member_record(session=s, actor=sam, member_id=maria.id, purpose="sponsorship",
                       screen="Sponsee detail", now=NOW)
@@ -124,9 +136,16 @@ def test_everything_written_shows_up_in_the_json_export(session_factory, session
     assert set(flags) == {"used_substances", "hard_day", "high_craving"} == set(
         session.scalars(select(Flag.rule_id).where(Flag.member_id == maria.id)))
     use = flags["used_substances"]
-    assert (use["status"], use["acknowledged_by"], use["outreach_method"], use["outreach_note"]
-            ) == ("acknowledged", "Carla Counselor", "met", "Met for coffee after the meeting.")
+    assert (use["raised_on"], use["severity"]) == ((TODAY - timedelta(days=3)).isoformat(),
+                                                   "high")
     assert flags["hard_day"]["quoted_text"] == "Went to a party I should have skipped"
+    # What each one she shares flags with did about them; their notes are their own.
+    assert sorted((u["flag_id"], u["followed_up_by"], u["status"], u["acknowledged_at"],
+                   u["how_they_reached_out"], u["resolved_at"])
+                  for u in document["flag_follow_ups"]) == [
+        (use["flag_id"], "Carla Counselor", "acknowledged", NOW.isoformat(), "met", None),
+        (use["flag_id"], "Sam Sponsor", "resolved", (NOW - timedelta(hours=1)).isoformat(),
+         "texted", NOW.isoformat())]
 
     actions = [(e["who"], e["action"], e["screen"]) for e in document["audit_events"]]
     assert ("Sam Sponsor", "view", "Sponsee detail") in actions
@@ -139,7 +158,9 @@ def test_the_export_holds_nothing_of_other_people(session_factory, world):
     maria, *_ = world
     text = export_of(session_factory, maria).to_json().decode()
     for foreign in ("ben's own journal", "sponsor's private review note", "maria's review of ben",
-                    "twenty minutes", "Ben B."):
+                    "twenty minutes", "Ben B.",
+                    # The notes of those who followed up her flags are theirs, not hers.
+                    "Met for coffee", "with family"):
         assert foreign not in text
 
 
@@ -209,12 +230,15 @@ def test_after_deletion_only_pseudonymous_audit_rows_remain(session_factory, ses
                                        .where(column == maria.id)).scalar_one()
                 assert left == 0, f"{table.name}.{column.name} still holds the member"
 
-    # Nothing she wrote or was called is left in any text column, audit trail included.
+    # Nothing she wrote or was called is left in any text column, audit trail included,
+    # nor what others wrote about her (their contact log entries with her went with her).
     her_words = ["maria", "Maria Gonzalez", "Went to a party", "Coffee with my sponsor",
                  "Felt proud", "HYPERLINK", "Admitted I can't", "Met for coffee",
-                 "sponsor's private review note", "maria's review of ben"]
+                 "with family", "twenty minutes", "sponsor's private review note",
+                 "maria's review of ben"]
     for table in Base.metadata.sorted_tables:
-        text_columns = [c for c in table.columns if isinstance(c.type, String | Text)]
+        text_columns = [c for c in table.columns
+                        if isinstance(c.type, String | Text | EncryptedText)]
         for row in session.execute(select(*text_columns)) if text_columns else ():
             for value in row:
                 assert not any(w.lower() in (value or "").lower() for w in her_words), (
@@ -231,8 +255,11 @@ def test_after_deletion_only_pseudonymous_audit_rows_remain(session_factory, ses
     assert {u.username for u in session.scalars(select(User))} == {"sam", "carla", "ben"}
     assert session.scalar(select(func.count()).select_from(CheckIn)
                           .where(CheckIn.member_id == ben.id)) == 1
+    # Ben's flag is his and stays; her follow-up of it and her contact log went with her.
     ben_flag = session.scalar(select(Flag).where(Flag.member_id == ben.id))
-    assert (ben_flag.status, ben_flag.acknowledged_by_id) == ("acknowledged", None)
+    assert ben_flag is not None
+    assert session.scalar(select(func.count()).select_from(FlagFollowUp)) == 0
+    assert session.scalar(select(func.count()).select_from(ContactEntry)) == 0
     assert session.scalar(select(func.count()).select_from(Consent)) == 0
     assert session.scalar(select(func.count()).select_from(WeeklyReview)) == 0
     with pytest.raises(NotFound), session_factory.begin() as s:

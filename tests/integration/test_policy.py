@@ -1,12 +1,19 @@
 """The consent policy on a real database: deny by default, only what is consented."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from dashboard.audit import VISIT_WINDOW, record_events
 from dashboard.errors import NotFound
-from dashboard.policy import allowed_categories, disclose, visible_members
+from dashboard.policy import (
+    allowed_categories,
+    audit_disclosures,
+    disclose,
+    visible_members,
+)
 from models import CATEGORIES, AuditEvent, UserRole
 from tests.factories import NOW, grant, make_user
 
@@ -134,3 +141,152 @@ def test_a_role_the_actor_lacks_is_denied_even_with_consent(session_factory, ses
     with pytest.raises(NotFound), session_factory.begin() as s:
         disclose(s, actor=sponsor, member_id=member.id, wanted={"checkins"},
                  purpose="counseling", screen="Client detail", at=NOW)
+
+
+# ---------------------------------------------------------------------------------------
+# A list screen's disclosures, once per visit (audit_disclosures).
+
+def show(session_factory, viewer, granted, *, at, screen="Caseload", action="view"):
+    """One run of a list screen that shows these members with these categories."""
+    with session_factory.begin() as s:
+        audit_disclosures(s, actor=viewer, granted_by_member=granted, purpose="counseling",
+                          screen=screen, action=action, at=at)
+
+
+def disclosures(session):
+    """(viewer, member, screen, action, categories, first time, times seen, last time)."""
+    session.commit()
+    rows = session.execute(
+        select(AuditEvent.actor_id, AuditEvent.member_id, AuditEvent.screen, AuditEvent.action,
+               AuditEvent.categories, AuditEvent.at, AuditEvent.seen_count,
+               AuditEvent.last_seen_at)
+        .where(AuditEvent.action.in_(("view", "export"))).order_by(AuditEvent.id)).all()
+    session.commit()
+    return [tuple(row) for row in rows]
+
+
+@pytest.fixture
+def caseload_of_two(session, people):
+    member, _, counselor, other = people
+    granted = {member.id: frozenset({"checkins", "flags"}), other.id: frozenset({"steps"})}
+    return counselor, member, other, granted
+
+
+def test_six_reruns_are_one_event_per_member_seen_six_times(session_factory, session,
+                                                            caseload_of_two):
+    counselor, member, other, granted = caseload_of_two
+    for minute in range(6):
+        show(session_factory, counselor, granted, at=NOW + timedelta(minutes=minute))
+    last = NOW + timedelta(minutes=5)
+    assert disclosures(session) == [
+        (counselor.id, member.id, "Caseload", "view", "checkins,flags", NOW, 6, last),
+        (counselor.id, other.id, "Caseload", "view", "steps", NOW, 6, last),
+    ]
+
+
+def test_a_visit_lasts_thirty_minutes_from_its_first_run(session_factory, session,
+                                                         caseload_of_two):
+    counselor, member, _, _ = caseload_of_two
+    only = {member.id: frozenset({"checkins"})}
+    show(session_factory, counselor, only, at=NOW)
+    show(session_factory, counselor, only, at=NOW + VISIT_WINDOW)  # still the visit
+    later = NOW + VISIT_WINDOW + timedelta(seconds=1)
+    show(session_factory, counselor, only, at=later)  # a new visit
+    show(session_factory, counselor, only, at=later + timedelta(minutes=1))
+    assert disclosures(session) == [
+        (counselor.id, member.id, "Caseload", "view", "checkins", NOW, 2, NOW + VISIT_WINDOW),
+        (counselor.id, member.id, "Caseload", "view", "checkins", later, 2,
+         later + timedelta(minutes=1)),
+    ]
+
+
+def test_other_categories_are_a_new_event(session_factory, session, caseload_of_two):
+    """A consent changed between two runs: what was disclosed differs, so it is recorded
+    anew; the member whose consent did not change is the same visit."""
+    counselor, member, other, granted = caseload_of_two
+    show(session_factory, counselor, granted, at=NOW)
+    narrowed = {**granted, member.id: frozenset({"checkins"})}
+    show(session_factory, counselor, narrowed, at=NOW + timedelta(minutes=1))
+    show(session_factory, counselor, narrowed, at=NOW + timedelta(minutes=2))
+    assert disclosures(session) == [
+        (counselor.id, member.id, "Caseload", "view", "checkins,flags", NOW, 1, None),
+        (counselor.id, other.id, "Caseload", "view", "steps", NOW, 3,
+         NOW + timedelta(minutes=2)),
+        (counselor.id, member.id, "Caseload", "view", "checkins", NOW + timedelta(minutes=1),
+         2, NOW + timedelta(minutes=2)),
+    ]
+
+
+def test_another_screen_another_viewer_and_exports_are_events_of_their_own(
+        session_factory, session, people, caseload_of_two):
+    counselor, member, _, _ = caseload_of_two
+    colleague = make_user(session, "cora", "counselor")
+    session.commit()
+    only = {member.id: frozenset({"flags"})}
+    for minute in (0, 1):
+        at = NOW + timedelta(minutes=minute)
+        show(session_factory, counselor, only, at=at)
+        show(session_factory, counselor, only, at=at, screen="Alerts")
+        show(session_factory, colleague, only, at=at)
+        show(session_factory, counselor, only, at=at, action="export")
+    one_minute = NOW + timedelta(minutes=1)
+    assert sorted(disclosures(session), key=lambda e: (e[0], e[2], e[3], e[5])) == sorted([
+        (counselor.id, member.id, "Caseload", "view", "flags", NOW, 2, one_minute),
+        (counselor.id, member.id, "Alerts", "view", "flags", NOW, 2, one_minute),
+        (colleague.id, member.id, "Caseload", "view", "flags", NOW, 2, one_minute),
+        (counselor.id, member.id, "Caseload", "export", "flags", NOW, 1, None),
+        (counselor.id, member.id, "Caseload", "export", "flags", one_minute, 1, None),
+    ], key=lambda e: (e[0], e[2], e[3], e[5]))
+
+
+def test_a_session_begun_with_a_reset_code_is_a_visit_of_its_own(session_factory, session,
+                                                                 caseload_of_two):
+    counselor, member, _, _ = caseload_of_two
+    only = {member.id: frozenset({"flags"})}
+    show(session_factory, counselor, only, at=NOW)
+    show(session_factory, replace(counselor, via_reset_code=True), only, at=NOW)
+    assert [e[6] for e in disclosures(session)] == [1, 1]
+
+
+def test_the_newest_of_a_members_events_is_extended(session_factory, session, caseload_of_two):
+    """Two events of one visit (two tabs on PostgreSQL, each finding none): the newer one
+    goes on."""
+    counselor, member, _, _ = caseload_of_two
+    only = {member.id: frozenset({"flags"})}
+    with session_factory.begin() as s:
+        for minute in (0, 1):
+            record_events(s, [{"at": NOW + timedelta(minutes=minute), "actor_id": counselor.id,
+                               "actor_role": "counselor", "action": "view",
+                               "member_id": member.id, "categories": {"flags"},
+                               "purpose": "counseling", "screen": "Caseload"}])
+    show(session_factory, counselor, only, at=NOW + timedelta(minutes=2))
+    assert [(e[5], e[6]) for e in disclosures(session)] == [
+        (NOW, 1), (NOW + timedelta(minutes=1), 2)]
+
+
+def test_statements_stay_three_whatever_the_number_of_members(engine, session_factory,
+                                                               session):
+    counselor = make_user(session, "carla", "counselor")
+    members = [make_user(session, f"member{n}", "member") for n in range(12)]
+    session.commit()
+
+    def statements(granted, at) -> list[str]:
+        sent = []
+        listener = lambda *args: sent.append(args[2].split()[0].upper())  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            show(session_factory, counselor, granted, at=at)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return [s for s in sent if s not in ("BEGIN", "COMMIT")]
+
+    few = {m.id: frozenset({"checkins"}) for m in members[:2]}
+    many = {m.id: frozenset({"steps"}) for m in members}
+    first_few, first_many = statements(few, NOW), statements(many, NOW)
+    assert first_few == first_many and first_few[0] == "SELECT" and first_few[-1] == "INSERT"
+    assert statements(few, NOW + timedelta(minutes=1)) == ["SELECT", "UPDATE"]
+    # Some members seen before, some new: one update and one insert.
+    mixed = {**few, **{m.id: frozenset({"checkins"}) for m in members[2:5]}}
+    rerun = statements(mixed, NOW + timedelta(minutes=2))
+    assert rerun[:2] == ["SELECT", "UPDATE"] and rerun[-1] == "INSERT"
+    assert rerun.count("UPDATE") == rerun.count("INSERT") == 1

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard.alert_queue import alert_queue
+from dashboard.auth import actor_from_user
 from dashboard.errors import NotFound, PermissionDenied, ValidationError
 from dashboard.member_record import member_record
 from dashboard.policy import allowed_categories
@@ -18,6 +19,7 @@ from dashboard.sharing import (
     revoke_consent,
     views_of_my_data,
 )
+from dashboard.timeutil import to_local
 from dashboard.weekly_review import iso_week_of, weekly_review_for
 from models import AuditEvent, Consent, User
 from tests.factories import NOW, add_checkin, make_user
@@ -200,6 +202,36 @@ def test_accounting_export_equals_the_audited_disclosures(session_factory, sessi
     assert [(r["viewer"], r["screen"], r["outcome"]) for r in rows] == [
         ("Carla C.", "Client detail", "allowed"), ("Sam S.", "Weekly review", "allowed")]
     assert rows[0]["categories"] == "checkins flags steps"
+
+
+def test_accounting_lists_every_event_with_its_runs_and_its_first_and_last_time(
+        session_factory, people):
+    maria, sam, _, _ = people
+    with session_factory.begin() as s:
+        s.get(User, maria.id).timezone = "America/Los_Angeles"
+        maria = actor_from_user(s.get(User, maria.id))
+    do_grant(session_factory, maria)
+    # Two visits (the second one more than half an hour after the first, so never the same).
+    for minutes in (1, 45):
+        with session_factory.begin() as s:
+            member_record(session=s, actor=sam, member_id=maria.id, purpose="sponsorship",
+                          screen="Sponsee detail", now=NOW + timedelta(minutes=minutes))
+    with session_factory.begin() as s:
+        # The first of them, as a visit extended by three more runs leaves it.
+        first = s.scalars(select(AuditEvent).where(AuditEvent.actor_id == sam.id)
+                          .order_by(AuditEvent.id)).first()
+        first.seen_count, first.last_seen_at = 4, NOW + timedelta(minutes=9)
+    with session_factory.begin() as s:
+        exported = accounting_of_disclosures(session=s, actor=maria, now=NOW + timedelta(hours=1))
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert list(rows[0])[-3:] == ["times", "last time (UTC)", "last time (America/Los_Angeles)"]
+    later, extended = (NOW + timedelta(minutes=45)), (NOW + timedelta(minutes=9))
+    assert [(r["time (UTC)"], r["times"], r["last time (UTC)"]) for r in rows] == [
+        (later.strftime("%Y-%m-%d %H:%M:%S"), "1", later.strftime("%Y-%m-%d %H:%M:%S")),
+        ((NOW + timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S"), "4",
+         extended.strftime("%Y-%m-%d %H:%M:%S"))]
+    assert rows[1]["last time (America/Los_Angeles)"] == to_local(
+        extended, "America/Los_Angeles").isoformat(timespec="seconds")
 
 
 def test_accounting_for_another_member_is_for_admins_only(session_factory, session, people):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 
@@ -27,7 +27,7 @@ def test_not_shared_categories_read_not_shared_never_zero(rows):
     assert cy["Client"] == "Cy Chen"
     assert cy["Risk"] == ["not_shared"]
     assert cy["Check-ins 7d"] is None  # an empty bar, not 0/7
-    for label in ("Days silent", "Mood / craving", "Days sober", "Open flags", "Last contact"):
+    for label in ("Days silent", "Mood / craving", "Days sober", "Needs my action", "Last contact"):
         assert cy[label] == "not shared"
     assert cy["Step"].strip(FIGURE_SPACE) == "7"
 
@@ -35,7 +35,7 @@ def test_not_shared_categories_read_not_shared_never_zero(rows):
 def test_shared_but_empty_values_have_words_of_their_own(rows):
     dee = caseload_csv([rows[4]], viewer_timezone="UTC").splitlines()[1].split(",")
     # Never checked in, no check-in this week, nobody reached out yet.
-    assert dee == ["Dee Diaz", "Low", "never", "0/7", "none", "100", "1", "1", "none"]
+    assert dee == ["Dee Diaz", "Low", "1", "never", "0/7", "none", "100", "1", "none"]
 
 
 def test_numbers_are_padded_so_that_a_header_click_sorts_them_as_numbers():
@@ -55,35 +55,33 @@ def test_csv_holds_exactly_the_rows_and_columns_shown(rows):
     parsed = list(csv.reader(io.StringIO(caseload_csv(shown, viewer_timezone="UTC"))))
     assert parsed[0] == [c.label for c in TABLE_COLUMNS]
     assert parsed[1:] == [
-        ["Ben Brown", "Medium", "6", "1/7", "3.0 / 2", "100", "2", "1", "none"],
-        ["José Núñez", "Medium", "2", "7/7", "3.0 / 2", "100", "4", "1", "none"],
+        ["Ben Brown", "Medium", "1", "6", "1/7", "3.0 / 2", "100", "2", "none"],
+        ["José Núñez", "Medium", "1", "2", "7/7", "3.0 / 2", "100", "4", "none"],
     ]
     only = caseload_csv(shown, viewer_timezone="UTC", columns=["client", "risk"])
     assert only.splitlines() == ["Client,Risk", "Ben Brown,Medium", "José Núñez,Medium"]
 
 
-def test_csv_shows_last_contact_as_the_viewers_local_date():
-    late = datetime(2026, 11, 25, 3, 30, tzinfo=timezone.utc)  # 24 Nov in Los Angeles
-    row = client(1, "Ana", last_contact=late)
+def test_csv_shows_last_contact_as_the_day_of_the_viewers_entry():
+    # The entry is dated by the viewer, in their own calendar: the same day everywhere.
+    row = client(1, "Ana", last_contact=date(2026, 11, 24))
     # A file is read on other days: the day in full, never "yesterday".
-    assert caseload_csv([row], viewer_timezone="America/Los_Angeles",
-                        columns=["last_contact"]).splitlines()[1] == "Tue 24 Nov 2026"
-    assert caseload_csv([row], viewer_timezone="UTC",
-                        columns=["last_contact"]).splitlines()[1] == "Wed 25 Nov 2026"
+    for zone in ("America/Los_Angeles", "UTC"):
+        assert caseload_csv([row], viewer_timezone=zone,
+                            columns=["last_contact"]).splitlines()[1] == "Tue 24 Nov 2026"
 
 
 def test_the_screen_says_last_contact_in_words_from_the_viewers_today():
-    late = datetime(2026, 11, 25, 3, 30, tzinfo=timezone.utc)  # 24 Nov in Los Angeles
-    row = client(1, "Ana", last_contact=late)
+    row = client(1, "Ana", last_contact=date(2026, 11, 25))
 
-    def cell(zone, today):
-        return screen_table([row], viewer_timezone=zone, today=today,
+    def cell(today):
+        return screen_table([row], viewer_timezone="UTC", today=today,
                             columns=["last_contact"])["Last contact"][0]
 
-    assert cell("America/Los_Angeles", date(2026, 11, 25)) == "yesterday"
-    assert cell("UTC", date(2026, 11, 25)) == "today"
-    assert cell("UTC", date(2026, 11, 30)) == "Wed 25 Nov"
-    assert cell("UTC", date(2027, 1, 2)) == "Wed 25 Nov 2026"
+    assert cell(date(2026, 11, 26)) == "yesterday"
+    assert cell(date(2026, 11, 25)) == "today"
+    assert cell(date(2026, 11, 30)) == "Wed 25 Nov"
+    assert cell(date(2027, 1, 2)) == "Wed 25 Nov 2026"
 
 
 def test_csv_defuses_a_name_a_spreadsheet_would_run_as_a_formula():

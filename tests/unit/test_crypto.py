@@ -245,15 +245,15 @@ def test_keys_from_the_environment_win_over_the_key_file(tmp_path):
 def test_sql_may_only_ask_whether_a_note_is_there():
     from sqlalchemy import select
 
-    from models import CheckIn, Flag
+    from models import CheckIn, ContactEntry, Flag
     from models.crypto import EncryptedComparisonError
 
     # Fresh tokens for equal words: a comparison in SQL would silently match nothing.
-    for build in (lambda: Flag.outreach_note == "Called, all well",
+    for build in (lambda: ContactEntry.note == "Called, all well",
                   lambda: CheckIn.journal.like("%bar%"),
                   lambda: CheckIn.journal.in_(["a", "b"]),
                   lambda: "my words" == CheckIn.journal):
-        with pytest.raises(EncryptedComparisonError, match="checkins.journal|flags.outreach"):
+        with pytest.raises(EncryptedComparisonError, match="checkins.journal|contact_log.note"):
             build()
     assert "IS NOT NULL" in str(select(CheckIn.id).where(CheckIn.journal.is_not(None)))
     assert "IS NULL" in str(select(CheckIn.id).where(CheckIn.journal == None))  # noqa: E711
