@@ -98,8 +98,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     # What each person you share flags with did about them (their notes stay theirs).
     "flag_follow_ups": ("flag_id", "followed_up_by", "status", "acknowledged_at",
                         "how_they_reached_out", "resolved_at"),
+    # "at" is the first time; a list screen's reruns extend one event (times_seen, last).
     "audit_events": ("at", "who", "who_role", "action", "categories", "purpose", "screen",
-                     "outcome", "detail"),
+                     "outcome", "detail", "times_seen", "last_seen_at"),
 }
 
 
@@ -187,7 +188,8 @@ def export_member_data(*, session: Session, actor: Actor,
          "who": "you" if e.actor_id == me else (name or
                                                  ("a deleted account" if e.actor_id else "")),
          "who_role": e.actor_role, "action": e.action, "categories": e.categories,
-         "purpose": e.purpose, "screen": e.screen, "outcome": e.outcome, "detail": e.detail}
+         "purpose": e.purpose, "screen": e.screen, "outcome": e.outcome, "detail": e.detail,
+         "times_seen": e.seen_count, "last_seen_at": e.last_seen_at or e.at}
         for e, name in session.execute(
             select(AuditEvent, viewer.display_name)
             .outerjoin(viewer, viewer.id == AuditEvent.actor_id)

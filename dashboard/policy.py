@@ -139,7 +139,9 @@ def disclose(
 
     Returns the categories granted (a subset of `wanted`). When none is granted the
     attempt is audited as denied, committed, and NotFound is raised, exactly as for a
-    member who does not exist. Call it before the action writes anything else.
+    member who does not exist. Call it before the action writes anything else. An
+    allowed view extends the same visit's event, as on a list screen (`audit_disclosures`):
+    a detail screen rerun for another range is the same person seen again.
     """
     wanted = frozenset(wanted)
     if actor.id == member_id:
@@ -153,11 +155,18 @@ def disclose(
                 session, viewer_id=actor.id, member_id=member_id, at=at, purpose=purpose
             )
         role = ROLE_FOR_PURPOSE.get(purpose or "", None)
+    detail = RESET_CODE_SESSION if actor.via_reset_code else None
+    if granted and action == "view":
+        visit = open_visits(session, actor_id=actor.id, actor_role=role, action=action,
+                            purpose=purpose, screen=screen, detail=detail,
+                            at=at).get((member_id, categories_text(granted)))
+        if visit is not None:
+            extend_visits(session, [visit], at=at)
+            return granted
     record_event(
         session, actor_id=actor.id, actor_role=role, action=action, member_id=member_id,
         categories=granted or wanted, purpose=purpose, screen=screen,
-        outcome="allowed" if granted else "denied", at=at,
-        detail=RESET_CODE_SESSION if actor.via_reset_code else None,
+        outcome="allowed" if granted else "denied", at=at, detail=detail,
     )
     if not granted:
         # The denial must stay on the record although the caller's action fails here:

@@ -152,6 +152,9 @@ def test_everything_written_shows_up_in_the_json_export(session_factory, session
     assert ("you", "checkin_saved", "Today") in actions
     assert ("you", "profile_updated", "Today") in actions
     assert ("you", "data_exported", "My data") in actions
+    # Each event with its first and last time and how many runs it stands for.
+    sams = [e for e in document["audit_events"] if e["who"] == "Sam Sponsor"]
+    assert sams and all(e["times_seen"] >= 1 and e["last_seen_at"] >= e["at"] for e in sams)
 
 
 def test_the_export_holds_nothing_of_other_people(session_factory, world):

@@ -290,3 +290,31 @@ def test_statements_stay_three_whatever_the_number_of_members(engine, session_fa
     rerun = statements(mixed, NOW + timedelta(minutes=2))
     assert rerun[:2] == ["SELECT", "UPDATE"] and rerun[-1] == "INSERT"
     assert rerun.count("UPDATE") == rerun.count("INSERT") == 1
+
+
+def test_a_detail_screen_rerun_is_the_same_visit_and_a_denial_always_a_row(
+        session_factory, session, people):
+    """A detail screen discloses one member: reruns of it (another range) extend the
+    event as a list screen's do; what is refused is recorded every time."""
+    member, _, counselor, other = people
+    grant(session, member, counselor, "checkins", "flags", purpose="counseling")
+    session.commit()
+
+    def open_detail(whom, at):
+        with session_factory.begin() as s:
+            return disclose(s, actor=counselor, member_id=whom.id,
+                            wanted={"checkins", "flags", "notes"}, purpose="counseling",
+                            screen="Client detail", at=at)
+
+    for minute in range(3):
+        assert open_detail(member, NOW + timedelta(minutes=minute)) == {"checkins", "flags"}
+    for minute in range(2):
+        with pytest.raises(NotFound):
+            open_detail(other, NOW + timedelta(minutes=minute))
+    assert disclosures(session) == [
+        (counselor.id, member.id, "Client detail", "view", "checkins,flags", NOW, 3,
+         NOW + timedelta(minutes=2)),
+        (counselor.id, other.id, "Client detail", "view", "checkins,flags,notes", NOW, 1, None),
+        (counselor.id, other.id, "Client detail", "view", "checkins,flags,notes",
+         NOW + timedelta(minutes=1), 1, None),
+    ]
