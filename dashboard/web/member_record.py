@@ -41,6 +41,7 @@ from dashboard.web.widgets import (
     date_field,
     day_columns,
     not_shared,
+    plain,
 )
 
 CONTACT_PLACE = "contact_log"
@@ -98,14 +99,16 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
             + day_label(last_local_day(record.shared_until, record.timezone), today=record.today,
                         relative=False) + "."
         )
-    risk, needs_action, sober, step = st.columns(4)
-    risk.metric("Risk", not_shared(SEVERITY_LABELS.get(record.risk or "")
-                                   if record.risk else None), help=RISK_HELP)
+    # Four figures of one width in a wrapping row: two by two on a phone, not a column.
+    figures = st.container(horizontal=True, gap="medium")
+    figures.metric("Risk", not_shared(SEVERITY_LABELS.get(record.risk or "")
+                                      if record.risk else None), help=RISK_HELP, width=150)
     open_flags = None if record.flags is None else sum(f.status == "open" for f in record.flags)
-    needs_action.metric("Needs my action", not_shared(open_flags), help=NEEDS_ACTION_HELP)
-    sober.metric("Days sober", not_shared(record.days_sober))
-    step.metric("Current step", not_shared(record.current_step),
-                help=STEP_LABELS.get(record.current_step or 0))
+    figures.metric("Needs my action", not_shared(open_flags), help=NEEDS_ACTION_HELP,
+                   width=150)
+    figures.metric("Days sober", not_shared(record.days_sober), width=150)
+    figures.metric("Current step", not_shared(record.current_step),
+                   help=STEP_LABELS.get(record.current_step or 0), width=150)
 
     st.subheader("Mood and craving")
     if record.checkins is None:
@@ -165,6 +168,7 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
                      column_config=day_columns("Started", "Completed"))
 
 
+RECENT_CONTACTS = 8
 CONTACT_KINDS = {"contact": "Contact", "flag": "Acknowledged a flag", "review": "Reviewed the week"}
 
 
@@ -203,14 +207,14 @@ def contact_log_section(record: MemberRecord, *, actor, purpose: str, screen: st
     if not history:
         st.write("No entries yet.")
         return
-    st.dataframe(
-        pd.DataFrame([
-            {"Day": entry.contacted_on,
-             "How": OUTREACH_LABELS.get(entry.method, entry.method),
-             "What": CONTACT_KINDS.get(entry.kind, "")
-             + (f": {entry.about}" if entry.about else ""),
-             "Note": entry.note or ""}
-            for entry in history
-        ]),
-        hide_index=True, column_config=day_columns("Day"),
-    )
+    # Lines, not a table: a note is read whole, on a phone too, never clipped in a cell.
+    def line(entry) -> str:
+        what = CONTACT_KINDS.get(entry.kind, "") + (f": {entry.about}" if entry.about else "")
+        day = day_label(entry.contacted_on, today=viewer_today, weekday=True, short=True)
+        return (f"- **{day}** \u00b7 {OUTREACH_LABELS.get(entry.method, entry.method)} "
+                f"\u00b7 {plain(what)}" + (f"  \n  {plain(entry.note)}" if entry.note else ""))
+
+    st.markdown("\n".join(line(entry) for entry in history[:RECENT_CONTACTS]))
+    if len(history) > RECENT_CONTACTS:
+        with st.expander(f"Earlier entries ({len(history) - RECENT_CONTACTS})"):
+            st.markdown("\n".join(line(entry) for entry in history[RECENT_CONTACTS:]))

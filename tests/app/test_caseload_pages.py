@@ -320,3 +320,47 @@ def test_client_detail_over_each_range_with_the_consent_summary(new_app, app_db,
     no_exception(at)
     assert by_label(at.selectbox, "Client").value == last
 
+
+
+def test_client_detail_ranges_are_one_visit_of_the_client(new_app, app_db, counselor):
+    at = open_page(new_app, counselor, "client_detail.py")
+    with app_db() as session:
+        first = next(iter(shared_member_choices(session=session, actor=counselor,
+                                                purpose="counseling", now=NOW)))
+    by_label(at.selectbox, "Client").set_value(first).run(timeout=60)
+    for days in (7, 90, 365):
+        no_exception(at.segmented_control[0].set_value(days).run(timeout=60))
+    with app_db() as session:
+        seen = session.scalars(select(AuditEvent.seen_count).where(
+            AuditEvent.actor_id == counselor.id, AuditEvent.screen == "Client detail",
+            AuditEvent.action == "view")).all()
+    assert seen == [4]
+
+
+def test_a_counselor_adds_to_their_contact_log_from_client_detail(new_app, app_db, counselor):
+    at = open_page(new_app, counselor, "client_detail.py")
+    with app_db() as session:
+        first = next(iter(shared_member_choices(session=session, actor=counselor,
+                                                purpose="counseling", now=NOW)))
+        before = session.scalar(select(func.count()).select_from(ContactEntry).where(
+            ContactEntry.viewer_id == counselor.id, ContactEntry.member_id == first))
+    by_label(at.selectbox, "Client").set_value(first).run(timeout=60)
+    assert "Your contact log" in [s.value for s in at.subheader]
+    # Without saying how: refused, nothing written.
+    [b for b in at.button if b.label == "Add to my contact log"][0].click().run(timeout=60)
+    no_exception(at)
+    assert any("Choose how you were in touch" in e.value for e in at.error)
+    by_label(at.radio, "How were you in touch?").set_value("meeting")
+    by_label(at.text_area, "Note (optional)").input("Saw him at the Tuesday group")
+    [b for b in at.button if b.label == "Add to my contact log"][0].click().run(timeout=60)
+    no_exception(at)
+    assert any("added to your log" in s.value for s in at.success)
+    with app_db() as session:
+        entries = session.scalars(select(ContactEntry).where(
+            ContactEntry.viewer_id == counselor.id, ContactEntry.member_id == first,
+            ContactEntry.kind == "contact")).all()
+        count = session.scalar(select(func.count()).select_from(ContactEntry).where(
+            ContactEntry.viewer_id == counselor.id, ContactEntry.member_id == first))
+    assert count == before + 1
+    assert [(e.method, e.note) for e in entries][-1] == ("meeting", "Saw him at the Tuesday group")
+    assert any("Saw him at the Tuesday group" in m.value for m in at.markdown)
