@@ -8,7 +8,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
@@ -88,41 +99,66 @@ def alert_queue(
                 .join(since, since.c.member_id == Flag.member_id)
                 .outerjoin(FlagFollowUp, mine))
 
-    chosen = [Flag.member_id.in_(with_flags),
-              or_(and_(FlagFollowUp.id.is_(None), Flag.created_at >= since.c.since),
-                  FlagFollowUp.status == "acknowledged")]
-    if rule_ids:
-        chosen.append(Flag.rule_id.in_(rule_ids))
-    # The whole queue by severity (the strip above the list) and how many of each match
-    # the filters, in one statement.
-    counts = session.connection().execute(
-        queue(Flag.severity, func.count(),
-              func.count(case((Flag.rule_id.in_(rule_ids), 1))) if rule_ids else func.count())
-        .where(*chosen[:2]).group_by(Flag.severity)
-    ).all()
-    by_severity = {severity: count for severity, count, _ in counts}
-    total = sum(matching for severity, _, matching in counts
-                if not severities or severity in severities)
-    if severities:
-        chosen.append(Flag.severity.in_(severities))
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
+    # The clients as the ids read above, not as a subquery of the consents: with them the
+    # planner knows the queue is thousands of flags, and matches the counselor's own
+    # follow-ups to them in one pass (a hash join) instead of one lookup per flag.
+    sharing_flags = sorted(m for m, categories in shared.items() if "flags" in categories)
+    if session.get_bind().dialect.name == "postgresql":
+        # One array, not thousands of placeholders for the driver to parse.
+        of_clients = Flag.member_id == any_(bindparam("clients", sharing_flags,
+                                                      type_=ARRAY(Integer)))
+    else:
+        of_clients = Flag.member_id.in_(sharing_flags)
+    in_queue = [of_clients,
+                or_(and_(FlagFollowUp.id.is_(None), Flag.created_at >= since.c.since),
+                    FlagFollowUp.status == "acknowledged")]
+    matching = and_(Flag.rule_id.in_(rule_ids) if rule_ids else true(),
+                    Flag.severity.in_(severities) if severities else true())
     severity_rank = case(
         *((Flag.severity == name, rank) for name, rank in SEVERITY_RANK.items()), else_=0
     )
-    query = (
-        queue(Flag, User.display_name, User.timezone, FlagFollowUp.acknowledged_at,
-              ContactEntry.method)
-        .join(User, User.id == Flag.member_id)
-        .outerjoin(ContactEntry, ContactEntry.id == FlagFollowUp.contact_id)
-        .where(*chosen)
-        .order_by(severity_rank.desc(), Flag.raised_on, Flag.id)
-        .limit(page_size).offset((page - 1) * page_size)
-    )
+
+    def ranked(page: int):
+        """One statement over the whole queue, read once: the ids of the page asked for
+        (the flags matching the filters sort first), each row with the counts of the whole
+        queue by severity and of the flags matching."""
+        return session.connection().execute(
+            queue(Flag.id, case((matching, 1), else_=0),
+                  *(func.count(case((Flag.severity == name, 1))).over()
+                    for name in SEVERITIES),
+                  func.count(case((matching, 1))).over())
+            .where(*in_queue)
+            .order_by(case((matching, 1), else_=0).desc(), severity_rank.desc(),
+                      Flag.raised_on, Flag.id)
+            .limit(page_size).offset((page - 1) * page_size)
+        ).all()
+
+    asked = max(1, page)
+    rows = ranked(asked)
+    if not rows and asked > 1:
+        rows = ranked(1)  # far past the end: the counts, from the first page
+    by_severity = dict(zip(SEVERITIES, rows[0][2:5], strict=True)) if rows else {}
+    total = rows[0][5] if rows else 0
+    pages = max(1, -(-total // page_size))
+    page = min(asked, pages)
+    if page != asked:
+        # Past the last page (the queue shrank since it was drawn): the last one.
+        rows = ranked(page)
+    page_ids = [row[0] for row in rows if row[1]]
+    details = {
+        row[0].id: row for row in session.execute(
+            select(Flag, User.display_name, User.timezone, FlagFollowUp.acknowledged_at,
+                   ContactEntry.method)
+            .join(User, User.id == Flag.member_id)
+            .outerjoin(FlagFollowUp, mine)
+            .outerjoin(ContactEntry, ContactEntry.id == FlagFollowUp.contact_id)
+            .where(Flag.id.in_(page_ids))
+        )
+    } if page_ids else {}
     page_rows = [
-        row for row in session.execute(query)
+        details[flag_id] for flag_id in page_ids
         # A consent granted since `shared` was read waits for the next view.
-        if "flags" in shared.get(row[0].member_id, ())
+        if flag_id in details and "flags" in shared.get(details[flag_id][0].member_id, ())
     ]
     risks = member_risks(session, member_ids=sorted({r[0].member_id for r in page_rows}),
                          now=now) if page_rows else {}

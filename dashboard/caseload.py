@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
+from dashboard.config import FlagThresholds, settings
 from dashboard.errors import PermissionDenied
 from dashboard.flags import (
     MemberDays,
@@ -152,8 +153,9 @@ def caseload_for(*, session: Session, actor: Actor, now: datetime
     recent = (recent_flag_severities(session, sharing("flags"), now=now)
               if shares["flags"] else {})
 
+    thresholds = settings().flag_thresholds
     rows = [_row(p, shared[p.id], today_in_zone[p.timezone], weeks.get(p.id, _NO_WEEK),
-                 open_flags.get(p.id, {}), recent.get(p.id, ()))
+                 open_flags.get(p.id, {}), recent.get(p.id, ()), thresholds)
             for p in people]
     audit_disclosures(session, actor=actor,
                       granted_by_member=_disclosed(shared, (p.id for p in people)),
@@ -262,7 +264,8 @@ _NO_WEEK = _Week(checkins=0, mood_total=0, top_craving=None)
 
 
 def _row(p, categories: frozenset[str], today: date, week: _Week,
-         open_by_severity: dict[str, int], recent: Iterable[tuple[str, date]]) -> CaseloadRow:
+         open_by_severity: dict[str, int], recent: Iterable[tuple[str, date]],
+         thresholds: FlagThresholds) -> CaseloadRow:
     """The caseload row of one client, holding only the categories shared."""
     values: dict = {}
     if "checkins" in categories:
@@ -283,7 +286,8 @@ def _row(p, categories: frozenset[str], today: date, week: _Week,
     if "flags" in categories:
         values.update(
             risk=risk_of(MemberDays(today, p.last_checkin,
-                                    silence_episode(p.silence_episode, p.last_checkin, today)),
+                                    silence_episode(p.silence_episode, p.last_checkin, today,
+                                                    thresholds)),
                          recent),
             open_flags=sum(open_by_severity.values()),
             open_high_flags=open_by_severity.get("high", 0),

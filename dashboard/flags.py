@@ -248,13 +248,27 @@ def raise_silence_flags(
     screen that has read those rows anyway (the caseload), and for `sweep`."""
     thresholds = thresholds or settings().flag_thresholds
     rows = []
+    today_in: dict[str, date] = {}  # a caseload has thousands of members, a few zones
     for member_id, last, tz in last_checkins:
-        finding = no_checkin_finding(last, local_today(tz, now), thresholds)
+        today = today_in.get(tz)
+        if today is None:
+            today = today_in[tz] = local_today(tz, now)
+        finding = no_checkin_finding(last, today, thresholds)
         if finding is not None:
             rows.append({"member_id": member_id, "rule_id": NO_CHECKIN,
                          "severity": NO_CHECKIN_SEVERITY, "raised_on": finding.raised_on,
                          "episode_key": finding.episode_key, "reason": finding.reason,
                          "quoted_text": None, "checkin_id": None, "created_at": now})
+    if rows:
+        # Most screens find the episodes due already raised by an earlier run: read which,
+        # rather than send every row to an insert that ignores them.
+        raised = set(session.execute(
+            select(Flag.member_id, Flag.episode_key)
+            .where(Flag.rule_id == NO_CHECKIN,
+                   Flag.member_id.in_({row["member_id"] for row in rows}),
+                   Flag.episode_key.in_({row["episode_key"] for row in rows}))
+        ).tuples())
+        rows = [row for row in rows if (row["member_id"], row["episode_key"]) not in raised]
     return _insert_flags(session, rows)
 
 
