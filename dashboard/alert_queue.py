@@ -9,11 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import (
-    ARRAY,
-    Integer,
     and_,
-    any_,
-    bindparam,
     case,
     func,
     or_,
@@ -26,6 +22,7 @@ from dashboard.auth import Actor
 from dashboard.caseload import ALERTS_SCREEN, PURPOSE, require_counselor
 from dashboard.categories import shown
 from dashboard.flags import SEVERITY_RANK, member_risks, sweep
+from dashboard.follow_up import of_members
 from dashboard.labels import RULE_LABELS
 from dashboard.policy import (
     audit_disclosures,
@@ -99,17 +96,8 @@ def alert_queue(
                 .join(since, since.c.member_id == Flag.member_id)
                 .outerjoin(FlagFollowUp, mine))
 
-    # The clients as the ids read above, not as a subquery of the consents: with them the
-    # planner knows the queue is thousands of flags, and matches the counselor's own
-    # follow-ups to them in one pass (a hash join) instead of one lookup per flag.
-    sharing_flags = sorted(m for m, categories in shared.items() if "flags" in categories)
-    if session.get_bind().dialect.name == "postgresql":
-        # One array, not thousands of placeholders for the driver to parse.
-        of_clients = Flag.member_id == any_(bindparam("clients", sharing_flags,
-                                                      type_=ARRAY(Integer)))
-    else:
-        of_clients = Flag.member_id.in_(sharing_flags)
-    in_queue = [of_clients,
+    sharing_flags = [m for m, categories in shared.items() if "flags" in categories]
+    in_queue = [of_members(session, Flag.member_id, sharing_flags),
                 or_(and_(FlagFollowUp.id.is_(None), Flag.created_at >= since.c.since),
                     FlagFollowUp.status == "acknowledged")]
     matching = and_(Flag.rule_id.in_(rule_ids) if rule_ids else true(),

@@ -42,12 +42,12 @@ from dashboard.errors import PermissionDenied
 from dashboard.flags import (
     MemberDays,
     latest_silence_episode,
-    needs_action_counts,
     raise_silence_flags,
     recent_flag_severities,
     risk_of,
     silence_episode,
 )
+from dashboard.follow_up import needs_action_counts
 from dashboard.policy import (
     ROLE_FOR_PURPOSE,
     audit_disclosures,
@@ -148,8 +148,10 @@ def caseload_for(*, session: Session, actor: Actor, now: datetime
     today_in_zone = {tz: local_today(tz, now) for tz in {p.timezone for p in people}}
     weeks = (_week_figures(db, sharing("checkins"), today_in_zone)
              if shares["checkins"] and people else {})
-    open_flags = (needs_action_counts(session, viewer_id=actor.id, purpose=PURPOSE,
-                                      members=sharing("flags")) if shares["flags"] else {})
+    open_flags = (needs_action_counts(
+        session, viewer_id=actor.id, purpose=PURPOSE,
+        member_ids=(p.id for p in people if "flags" in shared[p.id]))
+        if shares["flags"] else {})
     recent = (recent_flag_severities(session, sharing("flags"), now=now)
               if shares["flags"] else {})
 

@@ -1,5 +1,5 @@
-"""The flags engine: explainable rules over a member's check-ins, raised once per episode;
-and each viewer's own follow-up of them, open -> acknowledged -> resolved.
+"""The flags engine: explainable rules over a member's check-ins, raised once per episode,
+and the member's risk from the flags still going on.
 
 Rules are data: an id, a severity, thresholds from configuration and a function that
 returns findings with their reasons in words. Day rules (a hard day, reported use, a
@@ -11,8 +11,7 @@ check-in: it is raised by `sweep`, which the CLI and the viewers' screens call.
 
 A flag is the member's. Risk describes the member: the highest severity among the flags
 whose episode is still going on, whatever anyone did about them. Follow-up is each
-viewer's own (models.FlagFollowUp): a sponsor's acknowledgement changes nothing in the
-counselor's queue, and no viewer learns what another did.
+viewer's own (dashboard/follow_up.py).
 """
 
 from __future__ import annotations
@@ -21,24 +20,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from dashboard.auth import Actor
 from dashboard.config import FlagThresholds, settings
-from dashboard.errors import NotFound, ValidationError
-from dashboard.policy import (
-    ROLE_FOR_PURPOSE,
-    disclose,
-    flags_shared_since,
-    visible_members,
-)
-from dashboard.text import clean_text
 from dashboard.timeutil import day_label, local_today
-from models import OUTREACH_METHODS, CheckIn, ContactEntry, Flag, FlagFollowUp, User
+from models import CheckIn, Flag, User
 
-MAX_OUTREACH_NOTE = 1000
 SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
 # How long a flag other than silence is "going on" after the day that raised it: it
 # counts in the member's risk, and a pattern is not raised again, for that long.
@@ -360,135 +349,3 @@ def member_risks(session: Session, *, member_ids, now: datetime) -> dict[int, st
     }
     recent = recent_flag_severities(session, member_ids, now=now)
     return {member_id: risk_of(d, recent.get(member_id, ())) for member_id, d in days.items()}
-
-
-# ---------------------------------------------------------------------------------------
-# Each viewer's follow-up.
-
-
-def needs_action_condition(*, viewer_id: int, purpose: str):
-    """Flags open for the viewer: raised since the member first shared flags with them,
-    and not acknowledged by them. For a query that joins `since` (flags_shared_since) as
-    returned with it."""
-    since = flags_shared_since(viewer_id=viewer_id, purpose=purpose).subquery("since")
-    mine = select(FlagFollowUp.id).where(FlagFollowUp.flag_id == Flag.id,
-                                         FlagFollowUp.viewer_id == viewer_id)
-    return since, and_(Flag.member_id == since.c.member_id, Flag.created_at >= since.c.since,
-                       ~mine.exists())
-
-
-def needs_action_counts(session: Session, *, viewer_id: int, purpose: str, members
-                        ) -> dict[int, dict[str, int]]:
-    """Each member's flags open for the viewer, counted by severity, in one statement."""
-    since, open_for_viewer = needs_action_condition(viewer_id=viewer_id, purpose=purpose)
-    counts: dict[int, dict[str, int]] = {}
-    for member_id, severity, count in session.connection().execute(
-        select(Flag.member_id, Flag.severity, func.count())
-        .join(since, since.c.member_id == Flag.member_id)
-        .where(Flag.member_id.in_(members), open_for_viewer)
-        .group_by(Flag.member_id, Flag.severity)
-    ):
-        counts.setdefault(member_id, {})[severity] = count
-    return counts
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """A viewer's own follow-up of one flag."""
-
-    status: str  # "open", "acknowledged" or "resolved"
-    acknowledged_at: datetime | None = None
-    outreach_method: str | None = None
-    resolved_at: datetime | None = None
-
-
-OPEN = FollowUp("open")
-
-
-def follow_ups(session: Session, *, viewer_id: int, flag_ids: Iterable[int]
-               ) -> dict[int, FollowUp]:
-    """The viewer's follow-up of each flag given that they acted on (one statement)."""
-    flag_ids = list(flag_ids)
-    if not flag_ids:
-        return {}
-    return {
-        flag_id: FollowUp(status, acknowledged_at, method, resolved_at)
-        for flag_id, status, acknowledged_at, method, resolved_at in session.execute(
-            select(FlagFollowUp.flag_id, FlagFollowUp.status, FlagFollowUp.acknowledged_at,
-                   ContactEntry.method, FlagFollowUp.resolved_at)
-            .outerjoin(ContactEntry, ContactEntry.id == FlagFollowUp.contact_id)
-            .where(FlagFollowUp.viewer_id == viewer_id, FlagFollowUp.flag_id.in_(flag_ids))
-        )
-    }
-
-
-def _flag_for_viewer(session: Session, *, actor: Actor, flag_id: int, purpose: str,
-                     screen: str, action: str, now: datetime) -> Flag:
-    """The flag, when the actor may act on it: a consent that includes flags. Audited."""
-    flag = session.get(Flag, flag_id)
-    # An unknown flag is audited and answered like a flag of a member who does not share.
-    member_id = flag.member_id if flag is not None else 0
-    disclose(session, actor=actor, member_id=member_id, wanted={"flags"}, purpose=purpose,
-             screen=screen, action=action, at=now)
-    if flag is None:
-        raise NotFound()
-    return flag
-
-
-def _my_follow_up(session: Session, *, viewer_id: int, flag_id: int) -> FlagFollowUp | None:
-    return session.scalar(
-        select(FlagFollowUp).where(FlagFollowUp.flag_id == flag_id,
-                                   FlagFollowUp.viewer_id == viewer_id)
-        .with_for_update()
-    )
-
-
-def acknowledge_flag(
-    *, session: Session, actor: Actor, flag_id: int, outreach_method: str | None,
-    outreach_note: str, purpose: str, screen: str, now: datetime,
-) -> None:
-    """Record that the viewer reached out: the flag is acknowledged for them alone, and
-    their contact log gets one entry, dated their today, with how and a short note."""
-    errors = {}
-    if outreach_method not in OUTREACH_METHODS:
-        errors["outreach_method"] = ("Choose how you reached out: called, texted, in person, "
-                                     "at a meeting or other.")
-    note = clean_text(outreach_note, multiline=True)
-    if len(note) > MAX_OUTREACH_NOTE:
-        errors["outreach_note"] = f"Keep the note to {MAX_OUTREACH_NOTE} characters."
-    if errors:
-        raise ValidationError(errors)
-    flag = _flag_for_viewer(session, actor=actor, flag_id=flag_id, purpose=purpose,
-                            screen=screen, action="flag_acknowledged", now=now)
-    if _my_follow_up(session, viewer_id=actor.id, flag_id=flag_id) is not None:
-        raise ValidationError("You have already acknowledged this flag.")
-    contact = ContactEntry(viewer_id=actor.id, member_id=flag.member_id,
-                           contacted_on=local_today(actor.timezone, now),
-                           method=outreach_method, note=note or None, kind="flag",
-                           flag_id=flag.id, created_at=now)
-    session.add(contact)
-    session.flush()
-    session.add(FlagFollowUp(flag_id=flag.id, viewer_id=actor.id, status="acknowledged",
-                             acknowledged_at=now, contact_id=contact.id))
-
-
-def resolve_flag(*, session: Session, actor: Actor, flag_id: int, purpose: str, screen: str,
-                 now: datetime) -> None:
-    """Close a flag the viewer acknowledged, for them alone."""
-    _flag_for_viewer(session, actor=actor, flag_id=flag_id, purpose=purpose,
-                     screen=screen, action="flag_resolved", now=now)
-    follow_up = _my_follow_up(session, viewer_id=actor.id, flag_id=flag_id)
-    if follow_up is None:
-        raise ValidationError("Acknowledge the flag with how you reached out before resolving it.")
-    if follow_up.status == "resolved":
-        raise ValidationError("You have already resolved this flag.")
-    follow_up.status = "resolved"
-    follow_up.resolved_at = now
-
-
-def viewer_member_ids(session: Session, *, actor: Actor, purpose: str, now: datetime) -> list[int]:
-    """Members sharing flags with the actor for `purpose`, for a screen's own sweep."""
-    if not actor.has_role(ROLE_FOR_PURPOSE[purpose]):
-        return []
-    return list(session.scalars(visible_members(viewer_id=actor.id, at=now, purpose=purpose,
-                                                category="flags")))

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from dashboard.auth import Actor
 from dashboard.categories import shown, visible
 from dashboard.errors import NotFound
-from dashboard.flags import OPEN, follow_ups, member_risks
+from dashboard.flags import member_risks
+from dashboard.follow_up import OPEN, follow_ups
 from dashboard.member_views import (
     CheckInView,
     FlagView,

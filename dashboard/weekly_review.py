@@ -20,7 +20,8 @@ from dashboard.auth import Actor
 from dashboard.categories import shown
 from dashboard.config import settings
 from dashboard.errors import PermissionDenied, ValidationError
-from dashboard.flags import SEVERITY_RANK, member_risks, needs_action_condition, sweep
+from dashboard.flags import SEVERITY_RANK, member_risks, sweep
+from dashboard.follow_up import needs_action_condition
 from dashboard.labels import STEP_LABELS
 from dashboard.member_views import FlagView
 from dashboard.policy import audit_disclosures, disclose, shared_categories_by_member

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import clock
 from dashboard.alert_queue import alert_queue
-from dashboard.flags import acknowledge_flag, resolve_flag
+from dashboard.follow_up import acknowledge_flag, resolve_flag
 from dashboard.labels import (
     CRISIS_RESOURCES_SHORT,
     NEEDS_ACTION_HELP,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import clock
 from dashboard.auth import Actor
-from dashboard.flags import acknowledge_flag
+from dashboard.follow_up import acknowledge_flag
 from dashboard.labels import OUTREACH_LABELS, OUTREACH_METHODS, SEVERITY_LABELS, plural
 from dashboard.web.forms import PAGE, submit
 from dashboard.web.widgets import plain, risk_badge

@@ -9,13 +9,8 @@ from sqlalchemy import select
 from dashboard.alert_queue import alert_queue
 from dashboard.caseload import caseload_for
 from dashboard.errors import NotFound, ValidationError
-from dashboard.flags import (
-    acknowledge_flag,
-    evaluate_checkin,
-    member_risks,
-    resolve_flag,
-    sweep,
-)
+from dashboard.flags import evaluate_checkin, member_risks, sweep
+from dashboard.follow_up import acknowledge_flag, resolve_flag
 from dashboard.timeutil import day_label
 from models import AuditEvent, CheckIn, ContactEntry, Flag, FlagFollowUp
 from tests.factories import NOW, add_checkin, grant, make_user

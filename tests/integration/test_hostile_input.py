@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from dashboard.auth import change_password, log_in
 from dashboard.config import Settings
 from dashboard.errors import NotFound, ValidationError
-from dashboard.flags import acknowledge_flag
+from dashboard.follow_up import acknowledge_flag
 from dashboard.login_throttle import THROTTLE
 from dashboard.sharing import grant_consent
 from dashboard.users import create_account
