@@ -34,7 +34,7 @@ _SEVERITY_RANK = "CASE {0} WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' TH
 _TO_TODAY = "checkins.local_date BETWEEN zone_days.week_to_today AND zone_days.today"
 _TO_YESTERDAY = ("checkins.local_date BETWEEN zone_days.week_to_yesterday "
                  "AND zone_days.yesterday")
-# A flag in the viewer's own queue (dashboard/flags.py): raised since the member first
+# A flag in the viewer's own queue (dashboard/follow_up.py): raised since the member first
 # shared flags with them, and not acknowledged by them.
 _MINE_OPEN = ("(flags.created_at >= (SELECT MIN(shared.starts_at) FROM consents AS shared "
               "WHERE shared.member_id = flags.member_id AND shared.recipient_id = :viewer_id "
@@ -48,23 +48,31 @@ WITH zone_days (timezone, today, yesterday, week_to_today, week_to_yesterday) AS
 clients AS (
     SELECT DISTINCT consents.member_id FROM consents WHERE {_ACTIVE_CONSENT}
 ),
+since AS (
+    SELECT consents.member_id, MIN(consents.starts_at) AS since FROM consents
+    WHERE consents.recipient_id = :viewer_id AND consents.purpose = :purpose
+      AND consents.share_flags
+    GROUP BY consents.member_id
+),
+-- The counselor's queue: the flags since sharing began that they have not acknowledged
+-- (the clients are picked by the last join).
 open_flags AS (
-    SELECT flags.member_id,
-           COUNT(CASE WHEN {_MINE_OPEN} THEN 1 END) AS open_flags,
-           COUNT(CASE WHEN {_MINE_OPEN} AND flags.severity = 'high' THEN 1 END)
-               AS open_high_flags,
-           -- Risk: the flags going on, a silence flag until the next check-in, the
-           -- others for 7 days after the day that raised them, in the client's days.
-           MAX(CASE WHEN flags.rule_id <> 'no_checkin'
-                     AND flags.raised_on BETWEEN zone_days.week_to_yesterday AND zone_days.today
-                    THEN {_SEVERITY_RANK.format("flags.severity")}
-                    WHEN flags.rule_id = 'no_checkin' AND NOT EXISTS (
-                        SELECT 1 FROM checkins AS later WHERE later.member_id = flags.member_id
-                          AND later.local_date > {{episode_day}})
-                    THEN {_SEVERITY_RANK.format("flags.severity")} ELSE 0 END) AS risk_rank
-    FROM clients JOIN flags ON flags.member_id = clients.member_id
-    JOIN users ON users.id = flags.member_id
+    SELECT flags.member_id, COUNT(*) AS open_flags,
+           COUNT(CASE WHEN flags.severity = 'high' THEN 1 END) AS open_high_flags
+    FROM since JOIN flags ON flags.member_id = since.member_id
+        AND flags.created_at >= since.since
+    LEFT JOIN flag_follow_ups ON flag_follow_ups.flag_id = flags.id
+                             AND flag_follow_ups.viewer_id = :viewer_id
+    WHERE flag_follow_ups.id IS NULL
+    GROUP BY flags.member_id
+),
+-- Risk, but for silence: the flags raised in the 7 days before the client's today.
+recent_risk AS (
+    SELECT flags.member_id, MAX({_SEVERITY_RANK.format("flags.severity")}) AS risk_rank
+    FROM flags JOIN users ON users.id = flags.member_id
     JOIN zone_days ON zone_days.timezone = users.timezone
+    WHERE flags.raised_on BETWEEN :earliest AND :latest AND flags.rule_id <> 'no_checkin'
+      AND flags.raised_on BETWEEN zone_days.week_to_yesterday AND zone_days.today
     GROUP BY flags.member_id
 ),
 steps AS (
@@ -94,8 +102,7 @@ per_client AS (
     GROUP BY users.id, users.display_name, member_profiles.sobriety_date
 )
 SELECT per_client.member_id, per_client.display_name, per_client.sobriety_date,
-       (SELECT MAX(latest.local_date) FROM checkins AS latest
-        WHERE latest.member_id = per_client.member_id) AS last_checkin,
+       per_client.last_checkin,
        CASE WHEN checked_in_today = 1 THEN n_to_today ELSE n_to_yesterday END AS checkins_7d,
        CAST(CASE WHEN checked_in_today = 1 THEN mood_to_today ELSE mood_to_yesterday END
             AS FLOAT) AS mean_mood_7d,
@@ -104,12 +111,22 @@ SELECT per_client.member_id, per_client.display_name, per_client.sobriety_date,
        COALESCE(steps.lowest_open_step, 12) AS current_step,
        COALESCE(open_flags.open_flags, 0) AS open_flags,
        COALESCE(open_flags.open_high_flags, 0) AS open_high_flags,
-       COALESCE(open_flags.risk_rank, 0) AS risk_rank,
+       -- A silence flag goes on while its episode is the last check-in (one index seek).
+       CASE WHEN EXISTS (SELECT 1 FROM flags AS silence
+                         WHERE silence.member_id = per_client.member_id
+                           AND silence.rule_id = 'no_checkin'
+                           AND silence.episode_key = {{last_checkin_text}})
+                 AND COALESCE(recent_risk.risk_rank, 0) < 2 THEN 2
+            ELSE COALESCE(recent_risk.risk_rank, 0) END AS risk_rank,
        (SELECT MAX(contact_log.contacted_on) FROM contact_log
         WHERE contact_log.viewer_id = :viewer_id
           AND contact_log.member_id = per_client.member_id) AS last_contact
-FROM per_client
+FROM (SELECT per_client.*,
+             (SELECT MAX(latest.local_date) FROM checkins AS latest
+              WHERE latest.member_id = per_client.member_id) AS last_checkin
+      FROM per_client) AS per_client
 LEFT JOIN open_flags ON open_flags.member_id = per_client.member_id
+LEFT JOIN recent_risk ON recent_risk.member_id = per_client.member_id
 LEFT JOIN steps ON steps.member_id = per_client.member_id
 ORDER BY per_client.member_id
 """
@@ -145,11 +162,12 @@ def floor_caseload(connection, *, counselor_id: int, zones: Sequence[str], now: 
         values.update({f"{name}_{n}": day for name, day in zip(_ZONE_DAY_COLUMNS, days)})
         rows.append(f"(:zone_{n}, "
                     + ", ".join(typed.format(f"{name}_{n}") for name in _ZONE_DAY_COLUMNS) + ")")
-    # A silence flag's episode is the date of the check-in before it, kept as ISO text.
-    episode_day = ("CAST(flags.episode_key AS DATE)" if connection.dialect.name == "postgresql"
-                   else "flags.episode_key")
+    # A silence flag's episode is the date of the check-in before it, kept as ISO text,
+    # which SQLite's dates already are.
+    last_checkin_text = ("CAST(per_client.last_checkin AS TEXT)"
+                         if connection.dialect.name == "postgresql" else "per_client.last_checkin")
     statement = sql_text(_FLOOR_CASELOAD.replace("{zone_days}", "VALUES " + ", ".join(rows))
-                         .replace("{episode_day}", episode_day))
+                         .replace("{last_checkin_text}", last_checkin_text))
     statement = statement.bindparams(
         bindparam("now", type_=UTCDateTime), bindparam("earliest", type_=Date),
         bindparam("latest", type_=Date),

@@ -41,11 +41,10 @@ from dashboard.config import FlagThresholds, settings
 from dashboard.errors import PermissionDenied
 from dashboard.flags import (
     MemberDays,
-    latest_silence_episode,
+    is_silent,
     raise_silence_flags,
     recent_flag_severities,
     risk_of,
-    silence_episode,
 )
 from dashboard.follow_up import needs_action_counts
 from dashboard.policy import (
@@ -180,8 +179,8 @@ def _latest(column, member_column):
 
 
 def _per_client_query(members, *, viewer_id: int):
-    """One row per client: name, time zone, sobriety date, last check-in, step, the
-    newest silence episode, and the viewer's last contact."""
+    """One row per client: name, time zone, sobriety date, last check-in, step, and the
+    viewer's last contact."""
     steps_recorded = (
         select(func.count()).where(StepProgress.member_id == User.id).correlate(User)
         .scalar_subquery()
@@ -197,7 +196,6 @@ def _per_client_query(members, *, viewer_id: int):
                _latest(CheckIn.local_date, CheckIn.member_id).label("last_checkin"),
                lowest_open_step.label("lowest_open_step"),
                steps_recorded.label("steps_recorded"),
-               latest_silence_episode().label("silence_episode"),
                select(func.max(ContactEntry.contacted_on))
                .where(ContactEntry.viewer_id == viewer_id, ContactEntry.member_id == User.id)
                .correlate(User).scalar_subquery().label("last_contact"))
@@ -287,10 +285,13 @@ def _row(p, categories: frozenset[str], today: date, week: _Week,
         values["current_step"] = p.lowest_open_step or min(p.steps_recorded + 1, 12)
     if "flags" in categories:
         values.update(
-            risk=risk_of(MemberDays(today, p.last_checkin,
-                                    silence_episode(p.silence_episode, p.last_checkin, today,
-                                                    thresholds)),
-                         recent),
+            # A silence going on is the time rule holding today: the caseload has just
+            # raised its flag (raise_silence_flags above) for every active client.
+            risk=risk_of(MemberDays(
+                today, p.last_checkin,
+                p.last_checkin.isoformat()
+                if p.is_active and is_silent(p.last_checkin, today, thresholds) else None),
+                recent),
             open_flags=sum(open_by_severity.values()),
             open_high_flags=open_by_severity.get("high", 0),
             last_contact=p.last_contact,

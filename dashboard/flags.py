@@ -137,9 +137,9 @@ HISTORY_DAYS = 40  # enough for the baseline window and the pattern windows
 
 def no_checkin_finding(last_checkin: date, today: date, t: FlagThresholds) -> Finding | None:
     """The time rule: no check-in for `silent_days` days or more, after at least one."""
-    silent = (today - last_checkin).days
-    if silent < t.silent_days:
+    if not is_silent(last_checkin, today, t):
         return None
+    silent = (today - last_checkin).days
     return Finding(last_checkin.isoformat(), today,
                    f"No check-in since {_when(last_checkin)} ({silent} days)")
 
@@ -290,16 +290,11 @@ def latest_checkin():
             .correlate(User).scalar_subquery())
 
 
-def silence_episode(newest: str | None, last_checkin: date | None, today: date,
-                    thresholds: FlagThresholds | None = None) -> str | None:
-    """The newest silence episode once the silence rule has run today: for a screen that
-    read `latest_silence_episode` before raising the silence flags due (the caseload)."""
-    if last_checkin is None:
-        return newest
-    thresholds = thresholds or settings().flag_thresholds
-    if no_checkin_finding(last_checkin, today, thresholds) is None:
-        return newest
-    return max(newest or "", last_checkin.isoformat())
+def is_silent(last_checkin: date | None, today: date, t: FlagThresholds) -> bool:
+    """The time rule's condition: no check-in for `silent_days` days or more, after one.
+    While it holds the episode of the last check-in is going on, and the sweep (or the
+    caseload, from the rows it reads) has raised its flag for every active member."""
+    return last_checkin is not None and (today - last_checkin).days >= t.silent_days
 
 
 @dataclass(frozen=True)
@@ -328,6 +323,8 @@ def recent_flag_severities(session: Session, members, *, now: datetime
 def risk_of(days: MemberDays, recent: Iterable[tuple[str, date]], *,
             silence_severity: str = NO_CHECKIN_SEVERITY) -> str:
     """A member's risk from what `recent_flag_severities` and MemberDays hold."""
+    if not recent and days.silence_episode is None:
+        return "none"  # most of a caseload, most days
     going_on = [severity for severity, raised_on in recent
                 if is_going_on(rule_id="", raised_on=raised_on, episode_key="",
                                member_today=days.today, last_checkin=None)]

@@ -55,15 +55,23 @@ def of_members(session: Session, column, member_ids: Iterable[int]):
 def needs_action_counts(session: Session, *, viewer_id: int, purpose: str,
                         member_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """Each member's flags open for the viewer, counted by severity, in one statement."""
-    since, open_for_viewer = needs_action_condition(viewer_id=viewer_id, purpose=purpose)
+    since = flags_shared_since(viewer_id=viewer_id, purpose=purpose).subquery("since")
+    wanted = set(member_ids)
     counts: dict[int, dict[str, int]] = {}
+    # Every member who ever shared flags with the viewer, their flags since then met with
+    # the viewer's follow-ups in one pass; those not asked for are left out here.
     for member_id, severity, count in session.connection().execute(
         select(Flag.member_id, Flag.severity, func.count())
-        .join(since, since.c.member_id == Flag.member_id)
-        .where(of_members(session, Flag.member_id, member_ids), open_for_viewer)
+        .select_from(since)
+        .join(Flag, and_(Flag.member_id == since.c.member_id,
+                         Flag.created_at >= since.c.since))
+        .outerjoin(FlagFollowUp, and_(FlagFollowUp.flag_id == Flag.id,
+                                      FlagFollowUp.viewer_id == viewer_id))
+        .where(FlagFollowUp.id.is_(None))
         .group_by(Flag.member_id, Flag.severity)
     ):
-        counts.setdefault(member_id, {})[severity] = count
+        if member_id in wanted:
+            counts.setdefault(member_id, {})[severity] = count
     return counts
 
 
