@@ -22,7 +22,7 @@ from dashboard.auth import Actor
 from dashboard.caseload import ALERTS_SCREEN, PURPOSE, require_counselor
 from dashboard.categories import shown
 from dashboard.flags import SEVERITY_RANK, member_risks, sweep
-from dashboard.follow_up import of_members
+from dashboard.id_sets import among
 from dashboard.labels import RULE_LABELS
 from dashboard.policy import (
     audit_disclosures,
@@ -97,7 +97,7 @@ def alert_queue(
                 .outerjoin(FlagFollowUp, mine))
 
     sharing_flags = [m for m, categories in shared.items() if "flags" in categories]
-    in_queue = [of_members(session, Flag.member_id, sharing_flags),
+    in_queue = [among(session, Flag.member_id, sharing_flags),
                 or_(and_(FlagFollowUp.id.is_(None), Flag.created_at >= since.c.since),
                     FlagFollowUp.status == "acknowledged")]
     matching = and_(Flag.rule_id.in_(rule_ids) if rule_ids else true(),

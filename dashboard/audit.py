@@ -33,6 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from dashboard.config import AUDIT_SECRET_ENV, ConfigError, check_audit_secret, settings
+from dashboard.id_sets import among
 from dashboard.secret_files import create_private_file, read_private_file
 from dashboard.text import clean_text
 from models import AuditBatch, AuditEvent
@@ -272,6 +273,6 @@ def extend_visits(session: Session, event_ids: Iterable[int], *, at: datetime) -
     if not ids:
         return
     session.execute(
-        update(AuditEvent).where(AuditEvent.id.in_(ids))
+        update(AuditEvent).where(among(session, AuditEvent.id, ids))
         .values(seen_count=AuditEvent.seen_count + 1, last_seen_at=at)
         .execution_options(synchronize_session=False))

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
@@ -38,18 +38,6 @@ def needs_action_condition(*, viewer_id: int, purpose: str):
                                          FlagFollowUp.viewer_id == viewer_id)
     return since, and_(Flag.member_id == since.c.member_id, Flag.created_at >= since.c.since,
                        ~mine.exists())
-
-
-def of_members(session: Session, column, member_ids: Iterable[int]):
-    """`column` among these member ids, as the planner estimates best: thousands of flags
-    of a caseload then meet the viewer's follow-ups in one pass (a hash join), where a
-    subquery of the consents, estimated at a handful of members, makes PostgreSQL look
-    them up one flag at a time. On PostgreSQL one array rather than thousands of
-    placeholders for the driver to parse."""
-    ids = sorted(member_ids)
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("member_ids", ids, type_=ARRAY(Integer)))
-    return column.in_(ids)
 
 
 def needs_action_counts(session: Session, *, viewer_id: int, purpose: str,

@@ -115,3 +115,11 @@ def test_usernames_are_unique_without_regard_to_case(session):
     session.commit()
     with pytest.raises(ValidationError, match="taken"):
         make_user(session, "MARIA", "member")
+
+
+def test_audit_event_pages_keep_room_for_visits_on_postgresql(postgresql_engine):
+    # A visit's reruns update seen_count and last_seen_at in place (migration 0014).
+    with postgresql_engine.connect() as connection:
+        options = connection.execute(text(
+            "SELECT reloptions FROM pg_class WHERE oid = 'audit_events'::regclass")).scalar_one()
+    assert "fillfactor=70" in (options or [])
