@@ -251,12 +251,11 @@ def raise_silence_flags(
     if rows:
         # Most screens find the episodes due already raised by an earlier run: read which,
         # rather than send every row to an insert that ignores them.
-        raised = set(session.execute(
+        raised = {(member_id, episode) for member_id, episode in session.execute(
             select(Flag.member_id, Flag.episode_key)
             .where(Flag.rule_id == NO_CHECKIN,
                    Flag.member_id.in_({row["member_id"] for row in rows}),
-                   Flag.episode_key.in_({row["episode_key"] for row in rows}))
-        ).tuples())
+                   Flag.episode_key.in_({row["episode_key"] for row in rows})))}
         rows = [row for row in rows if (row["member_id"], row["episode_key"]) not in raised]
     return _insert_flags(session, rows)
 
