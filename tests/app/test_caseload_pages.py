@@ -364,3 +364,22 @@ def test_a_counselor_adds_to_their_contact_log_from_client_detail(new_app, app_d
     assert count == before + 1
     assert [(e.method, e.note) for e in entries][-1] == ("meeting", "Saw him at the Tuesday group")
     assert any("Saw him at the Tuesday group" in m.value for m in at.markdown)
+
+
+def test_a_refused_contact_entry_keeps_the_note_a_saved_one_clears_it(new_app, app_db,
+                                                                       counselor):
+    at = open_page(new_app, counselor, "client_detail.py")
+    with app_db() as session:
+        first = next(iter(shared_member_choices(session=session, actor=counselor,
+                                                purpose="counseling", now=NOW)))
+    by_label(at.selectbox, "Client").set_value(first).run(timeout=60)
+    by_label(at.text_area, "Note (optional)").input("Long talk about the weekend")
+    [b for b in at.button if b.label == "Add to my contact log"][0].click().run(timeout=60)
+    no_exception(at)
+    assert any("Choose how you were in touch" in e.value for e in at.error)
+    assert by_label(at.text_area, "Note (optional)").value == "Long talk about the weekend"
+    by_label(at.radio, "How were you in touch?").set_value("called")
+    [b for b in at.button if b.label == "Add to my contact log"][0].click().run(timeout=60)
+    no_exception(at)
+    assert any("added to your log" in s.value for s in at.success)
+    assert by_label(at.text_area, "Note (optional)").value == ""  # no second entry by mistake

@@ -102,6 +102,19 @@ def start_server(directory: Path, env: dict[str, str] | None = None, *,
     return server, process
 
 
+def load_demo_with_cli(directory: Path, *, members: int, days: int) -> str:
+    """`python -m dashboard demo` into a database of its own in `directory`; its URL."""
+    database_url = f"sqlite:///{directory / 'browser.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "dashboard", "demo", "--members", str(members),
+         "--days", str(days)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "DATABASE_URL": database_url},
+    )
+    assert result.returncode == 0, result.stderr
+    return database_url
+
+
 def create_user_with_cli(database_url: str, username: str, password: str,
                          *args: str) -> None:
     """`python -m dashboard create-user USERNAME ARGS...`, the password on standard input."""

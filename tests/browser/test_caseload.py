@@ -3,10 +3,7 @@ and acknowledge their alert with an outreach note."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -19,7 +16,7 @@ from dashboard.timeutil import local_today
 from dashboard.totp_codes import code_at
 from models import Consent, Flag, User
 from models.db import make_engine
-from tests.browser.server import REPO_ROOT, start_server, stop
+from tests.browser.server import load_demo_with_cli, start_server, stop
 from tests.browser.test_first_run import (
     FIRST_LOAD_MS,
     RERUN_MS,
@@ -40,13 +37,7 @@ def caseload_server(tmp_path_factory):
     """The demo on its own database; counselor1 has set up two-factor login, and one of
     their clients (who shares flags) reported use today. Yields (server, client, flag id)."""
     directory = tmp_path_factory.mktemp("caseload_server")
-    database_url = f"sqlite:///{directory / 'browser.db'}"
-    result = subprocess.run(
-        [sys.executable, "-m", "dashboard", "demo", "--members", "12", "--days", "30"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "DATABASE_URL": database_url},
-    )
-    assert result.returncode == 0, result.stderr
+    database_url = load_demo_with_cli(directory, members=12, days=30)
     engine = make_engine(database_url)
     now = clock.now()
     with engine.begin() as db:

@@ -3,14 +3,15 @@ works a flag and marks the week reviewed."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.server import REPO_ROOT, create_user_with_cli, start_server, stop
+from tests.browser.server import (
+    create_user_with_cli,
+    load_demo_with_cli,
+    start_server,
+    stop,
+)
 from tests.browser.test_first_run import (
     FIRST_LOAD_MS,
     RERUN_MS,
@@ -90,12 +91,7 @@ def test_member_shares_sponsor_sees_member_revokes_sponsor_loses_sight(
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
     directory = tmp_path_factory.mktemp("demo_server")
-    result = subprocess.run(
-        [sys.executable, "-m", "dashboard", "demo", "--members", "24", "--days", "35"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{directory / 'browser.db'}"},
-    )
-    assert result.returncode == 0, result.stderr
+    load_demo_with_cli(directory, members=24, days=35)
     server, process = start_server(directory)
     yield server
     stop(process)
