@@ -88,12 +88,3 @@ def contact_history(*, session: Session, actor: Actor, member_id: int,
                     if entry.kind == "flag" else entry.iso_week)
         for entry, reason in rows
     ]
-
-
-def last_contact(*, session: Session, actor: Actor, member_id: int) -> date | None:
-    """The date of the actor's own last entry with the member."""
-    return session.scalar(
-        select(ContactEntry.contacted_on)
-        .where(ContactEntry.viewer_id == actor.id, ContactEntry.member_id == member_id)
-        .order_by(ContactEntry.contacted_on.desc()).limit(1)
-    )

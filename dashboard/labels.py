@@ -82,6 +82,9 @@ CRISIS_RESOURCES_SHORT = (
 
 OUTREACH_LABELS = {"called": "Called", "texted": "Texted", "met": "In person",
                    "meeting": "At a meeting", "other": "Other"}
+# What a contact log entry answered (models.CONTACT_KINDS).
+CONTACT_KIND_LABELS = {"contact": "Contact", "flag": "Acknowledged a flag",
+                       "review": "Reviewed the week"}
 # The two flag figures every viewer's screen shows side by side, and what they mean.
 RISK_HELP = ("Risk describes the person: the highest severity among their flags still going "
              "on (a silence flag until the next check-in, the others for 7 days after the "

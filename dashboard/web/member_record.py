@@ -18,6 +18,7 @@ from dashboard.contact_log import (
 from dashboard.errors import NotFound
 from dashboard.labels import (
     CATEGORY_LABELS,
+    CONTACT_KIND_LABELS,
     NEEDS_ACTION_HELP,
     OUTREACH_LABELS,
     OUTREACH_METHODS,
@@ -169,7 +170,6 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
 
 
 RECENT_CONTACTS = 8
-CONTACT_KINDS = {"contact": "Contact", "flag": "Acknowledged a flag", "review": "Reviewed the week"}
 
 
 def contact_log_section(record: MemberRecord, *, actor, purpose: str, screen: str,
@@ -209,7 +209,7 @@ def contact_log_section(record: MemberRecord, *, actor, purpose: str, screen: st
         return
     # Lines, not a table: a note is read whole, on a phone too, never clipped in a cell.
     def line(entry) -> str:
-        what = CONTACT_KINDS.get(entry.kind, "") + (f": {entry.about}" if entry.about else "")
+        what = CONTACT_KIND_LABELS.get(entry.kind, "") + (f": {entry.about}" if entry.about else "")
         day = day_label(entry.contacted_on, today=viewer_today, weekday=True, short=True)
         return (f"- **{day}** \u00b7 {OUTREACH_LABELS.get(entry.method, entry.method)} "
                 f"\u00b7 {plain(what)}" + (f"  \n  {plain(entry.note)}" if entry.note else ""))
