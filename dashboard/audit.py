@@ -20,6 +20,7 @@ consistent with the event's time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -37,6 +38,7 @@ from dashboard.id_sets import among
 from dashboard.secret_files import create_private_file, read_private_file
 from dashboard.text import clean_text
 from models import AuditBatch, AuditEvent
+from models.db import insert_rows
 
 MAX_DETAIL = 200
 GENESIS = "0" * 64
@@ -148,7 +150,7 @@ def event_hmac(secret: bytes, event_id: int, event: dict, at: str | None = None)
         (at or _canonical_time(event["at"])) if name == "at" else event.get(name)
         for name in _HASHED_FIELDS
     ]
-    return hmac.new(secret, _encode(content).encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(secret, _encode(content).encode(), "sha256").hex()
 
 
 def _new_ids(executor, count: int) -> list[int]:
@@ -184,14 +186,23 @@ def append_events(executor, rows: list[dict]) -> None:
         row["id"] = event_id
         row["prev_hash"] = None
         row["row_hash"] = event_hmac(secret, event_id, row, at)
-    # A plain executemany of the table, not the ORM's bulk insert: a caseload appends
-    # thousands of events at once.
-    executor.execute(AuditEvent.__table__.insert(), rows)
+    # Core, not the ORM's bulk insert, and COPY on PostgreSQL: a caseload's first view
+    # appends thousands of events at once.
+    connection = executor.connection() if isinstance(executor, Session) else executor
+    insert_rows(connection, AuditEvent.__table__, rows)
 
 
 def categories_text(categories: Iterable[str]) -> str:
     """Categories as an event stores them: sorted, comma-separated."""
+    if isinstance(categories, frozenset):
+        return _frozen_categories_text(categories)
     return ",".join(sorted(set(categories)))
+
+
+@functools.lru_cache(maxsize=64)
+def _frozen_categories_text(categories: frozenset[str]) -> str:
+    # A list screen's thousands of members share a handful of category sets.
+    return ",".join(sorted(categories))
 
 
 def _event_row(*, at, actor_id, actor_role, action, member_id, categories, purpose, screen,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Engine, Table, func, insert, select, text
+from sqlalchemy import Connection, Engine, Table, func, select, text
 
 from dashboard.audit import append_events
 from dashboard.config import settings
@@ -41,6 +41,7 @@ from models import (
     UserRole,
     WeeklyReview,
 )
+from models.db import insert_rows
 
 DEMO_PASSWORD = "serenity-demo-2026"
 
@@ -109,41 +110,8 @@ class _Progress:
 
 def _bulk_insert(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
     """Insert rows that all have the same keys, in chunks, in the caller's transaction."""
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
-        _copy_rows(conn, table, rows)
-        return
     for start in range(0, len(rows), CHUNK_ROWS):
-        conn.execute(insert(table), rows[start : start + CHUNK_ROWS])
-
-
-def _copy_rows(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
-    """PostgreSQL's COPY, in the same transaction as everything else.
-
-    An executemany round trip per row made PostgreSQL four times slower than COPY at
-    demo scale. Each value still goes through its column type's own bind processing
-    (UTC timestamps stored naive, booleans checked), so the rows are the very ones an
-    `insert(table)` would have written.
-    """
-    dialect = conn.dialect
-    names = list(rows[0])
-    processors = [
-        (index, processor)
-        for index, name in enumerate(names)
-        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-        is not None
-    ]
-    preparer = dialect.identifier_preparer
-    column_list = ", ".join(preparer.quote(name) for name in names)
-    statement = f"COPY {preparer.format_table(table)} ({column_list}) FROM STDIN"
-    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        write_row = copy.write_row
-        for row in rows:
-            values = [row[name] for name in names]
-            for index, processor in processors:
-                values[index] = processor(values[index])
-            write_row(values)
+        insert_rows(conn, table, rows[start : start + CHUNK_ROWS])
 
 
 def _advance_postgres_sequences(conn: Connection) -> None:

@@ -69,6 +69,23 @@ def test_an_untouched_trail_is_intact(session, trail):
     assert report.batches == 2 and report.newest.size == 8 and report.pending == 0
 
 
+def test_a_list_screen_of_many_events_written_at_once_is_intact(session_factory, session):
+    """Events appended in bulk (with COPY on PostgreSQL) are stored as an INSERT would
+    have stored them, their time and HMAC included."""
+    count = 120
+    with session_factory.begin() as s:
+        record_events(s, [{"actor_id": 9, "action": "view", "member_id": m, "at": NOW,
+                           "categories": {"flags", "checkins"}, "purpose": "counseling",
+                           "screen": "Caseload"} for m in range(count)])
+    events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [e.member_id for e in events] == list(range(count))
+    assert {(e.at, e.categories, e.seen_count, e.last_seen_at) for e in events} == {
+        (NOW, "checkins,flags", 1, None)}
+    assert seal_all(session_factory, now=LATER).batches == 1
+    report = check(session)
+    assert report.intact and report.checked == count
+
+
 def test_new_events_are_verified_before_they_are_sealed(session_factory, session):
     with session_factory.begin() as s:
         record_event(s, actor_id=1, action="login", at=NOW)

@@ -169,6 +169,8 @@ def test_postgresql_statements_and_connections_have_time_limits(postgresql_engin
     with postgresql_engine.connect() as connection:
         assert connection.execute(text("SHOW statement_timeout")).scalar_one() == "1min"
         assert connection.execute(text("SHOW jit")).scalar_one() == "off"
+        assert connection.execute(text("SHOW max_parallel_workers_per_gather")
+                                  ).scalar_one() == "0"
 
 
 def test_an_unreachable_postgresql_fails_with_a_plain_fault():
