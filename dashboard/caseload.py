@@ -2,12 +2,12 @@
 
 `caseload_for` gives one row per client with an active counseling consent, read with a
 constant number of set-based statements whatever the caseload size, never one per
-client: the consents; one row of latest dates per client (correlated max() subqueries,
-each an index seek), from which the silence flags due are raised; each client's 7-day
-figures, aggregated in the database; the flags going on (the client's risk) and those
-open for the counselor (needing their action), by severity; then the audit events. The clients are a subquery of the consents in each statement, not a list
-of ids. Categories a client does not share come back as None, so the screen can say
-"not shared" instead of a zero.
+client: the time zones of the clients; one row per client with what the consents share,
+their 7-day figures, last check-in, step, the flags needing the counselor's action and
+the counselor's last contact; the silence flags due, raised from those rows; the flags
+going on (the client's risk); then the audit events. The clients are a subquery of the
+consents in each statement, not a list of ids. Categories a client does not share come
+back as None, so the screen can say "not shared" instead of a zero.
 
 Days are the client's own: "today" and "the last 7 days" are computed per time zone (a
 caseload has a handful of them).
@@ -19,48 +19,45 @@ metrics strip are in caseload_table.py, the alert queue in alert_queue.py.
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import (
-    Connection,
-    Date,
-    String,
-    and_,
-    case,
-    func,
-    literal,
-    select,
-    union_all,
-)
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
+from dashboard.caseload_reads import (
+    PURPOSE,
+    SHARES,
+    WEEK_DAYS,
+    client_rows,
+    zones_of_clients,
+)
 from dashboard.config import FlagThresholds, settings
 from dashboard.errors import PermissionDenied
 from dashboard.flags import (
+    NO_CHECKIN_SEVERITY,
     MemberDays,
     is_silent,
     raise_silence_flags,
     recent_flag_severities,
     risk_of,
 )
-from dashboard.follow_up import needs_action_counts
 from dashboard.policy import (
     ROLE_FOR_PURPOSE,
     audit_disclosures,
-    shared_categories_by_member,
+    categories_shared,
     visible_members,
 )
 from dashboard.progress import sobriety_days
 from dashboard.timeutil import local_today
-from models import CheckIn, ContactEntry, MemberProfile, StepProgress, User
+from models import CheckIn
 
-PURPOSE = "counseling"
 CASELOAD_SCREEN = "Caseload"
 ALERTS_SCREEN = "Alerts"
-WEEK_DAYS = 7
 HEATMAP_DAYS = 28
 HEATMAP_MAX_CLIENTS = 40
 # What the caseload table shows; a client's notes never appear on it.
@@ -76,9 +73,11 @@ def require_counselor(actor: Actor) -> None:
 # The caseload service.
 
 
-@dataclass(frozen=True)
-class CaseloadRow:
-    """One client of the caseload. None means: that category is not shared."""
+class CaseloadRow(NamedTuple):
+    """One client of the caseload. None means: that category is not shared.
+
+    A named tuple rather than a frozen dataclass: as immutable, and built several times
+    faster, which counts at thousands of clients per run."""
 
     member_id: int
     display_name: str
@@ -117,187 +116,80 @@ def caseload_for(*, session: Session, actor: Actor, now: datetime
     """Every client with an active counseling consent to the actor, in the default order
     (highest risk first, then the longest silent). Audits one view per client."""
     require_counselor(actor)
-    shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=PURPOSE)
-    if not shared:
-        return []
-
-    def sharing(category: str | None = None):
-        # The clients as a subquery of the consents, not thousands of bound ids: the
-        # database reads them where it needs them, and nothing is re-sent per statement.
-        return visible_members(viewer_id=actor.id, at=now, purpose=PURPOSE, category=category)
-
-    shares = {c: any(c in categories for categories in shared.values())
-              for c in SHOWN_CATEGORIES}
-
     # Reads go through the Connection: plain rows, without the ORM's work per row, which
-    # counts at thousands of clients. Values of a category a client does not share may be
-    # read, but never leave this function: `_row` copies only the shared ones. A consent
-    # granted since `shared` was read (PostgreSQL reads each statement afresh) is left
-    # for the next view.
+    # counts at thousands of clients.
     db = session.connection()
-    people = [p for p in db.execute(_per_client_query(sharing(), viewer_id=actor.id))
-              if p.id in shared]
-    if shares["flags"]:
-        # Raise the silence flags now, before the flags are counted, so that the risk
-        # shown does not wait for a cron job: `sweep`'s rule, from the rows just read.
-        raise_silence_flags(session, (
-            (p.id, p.last_checkin, p.timezone) for p in people
-            if p.is_active and p.last_checkin is not None and "flags" in shared[p.id]
-        ), now=now)
-    today_in_zone = {tz: local_today(tz, now) for tz in {p.timezone for p in people}}
-    weeks = (_week_figures(db, sharing("checkins"), today_in_zone)
-             if shares["checkins"] and people else {})
-    open_flags = (needs_action_counts(
-        session, viewer_id=actor.id, purpose=PURPOSE,
-        member_ids=(p.id for p in people if "flags" in shared[p.id]))
-        if shares["flags"] else {})
-    recent = (recent_flag_severities(session, sharing("flags"), now=now)
-              if shares["flags"] else {})
-
+    zones = zones_of_clients(db, viewer_id=actor.id, at=now)
+    if not zones:
+        return []
+    today_in_zone = {tz: local_today(tz, now) for tz in sorted(zones)}
+    # One row per client, with what they share, read in one statement. Values of a
+    # category a client does not share are read, but never leave this function: `_row`
+    # copies only the shared ones.
+    people = client_rows(db, viewer_id=actor.id, at=now, today_in_zone=today_in_zone)
+    shared = {p.member_id: categories_shared(p[SHARES]) for p in people}
     thresholds = settings().flag_thresholds
-    rows = [_row(p, shared[p.id], today_in_zone[p.timezone], weeks.get(p.id, _NO_WEEK),
-                 open_flags.get(p.id, {}), recent.get(p.id, ()), thresholds)
+    flags_shared = [p for p in people if "flags" in shared[p.member_id]]
+    # Raise the silence flags due now, so that what the counselor sees does not wait for
+    # a cron job: `sweep`'s rule, for the clients silent in the rows just read. A flag
+    # raised here is one more needing the counselor's action (nobody has acted on it).
+    raised = Counter(raise_silence_flags(session, (
+        (p.member_id, p.last_checkin, p.timezone) for p in flags_shared
+        if p.is_active and is_silent(p.last_checkin, today_in_zone[p.timezone], thresholds)
+    ), now=now))
+    recent = (recent_flag_severities(session, visible_members(
+        viewer_id=actor.id, at=now, purpose=PURPOSE, category="flags"), now=now)
+        if flags_shared else {})
+    rows = [_row(p, shared[p.member_id], today_in_zone[p.timezone],
+                 recent.get(p.member_id, ()), raised.get(p.member_id, 0), thresholds)
             for p in people]
     audit_disclosures(session, actor=actor,
-                      granted_by_member=_disclosed(shared, (p.id for p in people)),
+                      granted_by_member=_disclosed(shared),
                       purpose=PURPOSE, screen=CASELOAD_SCREEN, at=now)
     return sort_caseload(rows)
 
 
-def _disclosed(shared: dict[int, frozenset[str]], ids: Iterable[int]) -> dict[int, frozenset[str]]:
+def _disclosed(shared: dict[int, frozenset[str]]) -> dict[int, frozenset[str]]:
     # A client who shares only notes still appears by name under that consent: audit the
     # consent's categories then, as an event needs at least one.
-    return {m: (shared[m] & SHOWN_CATEGORIES) or shared[m] for m in ids}
+    return {m: (categories & SHOWN_CATEGORIES) or categories
+            for m, categories in shared.items()}
 
 
-def _latest(column, member_column):
-    """The latest value of `column` for the client of the row: a correlated max(), which is
-    one index seek per client where an index leads with the member (a GROUP BY would read
-    the client's whole history)."""
-    return (select(func.max(column)).where(member_column == User.id).correlate(User)
-            .scalar_subquery())
-
-
-def _per_client_query(members, *, viewer_id: int):
-    """One row per client: name, time zone, sobriety date, last check-in, step, and the
-    viewer's last contact."""
-    steps_recorded = (
-        select(func.count()).where(StepProgress.member_id == User.id).correlate(User)
-        .scalar_subquery()
-    )
-    lowest_open_step = (
-        select(func.min(StepProgress.step))
-        .where(StepProgress.member_id == User.id, StepProgress.status != "completed")
-        .correlate(User).scalar_subquery()
-    )
-    return (
-        select(User.id, User.display_name, User.timezone, User.is_active,
-               MemberProfile.sobriety_date,
-               _latest(CheckIn.local_date, CheckIn.member_id).label("last_checkin"),
-               lowest_open_step.label("lowest_open_step"),
-               steps_recorded.label("steps_recorded"),
-               select(func.max(ContactEntry.contacted_on))
-               .where(ContactEntry.viewer_id == viewer_id, ContactEntry.member_id == User.id)
-               .correlate(User).scalar_subquery().label("last_contact"))
-        .outerjoin(MemberProfile, MemberProfile.user_id == User.id)
-        .where(User.id.in_(members))
-    )
-
-
-@dataclass(frozen=True)
-class _Week:
-    checkins: int
-    mood_total: int
-    top_craving: int | None
-
-
-def _week_figures(db: Connection, members, today_in_zone: dict[str, date]
-                  ) -> dict[int, _Week]:
-    """Each client's check-ins in their own 7-day window, aggregated in the database.
-
-    The window ends today once the client has checked in today, and yesterday until
-    then, so that a morning view does not count a day that is not over yet as missed.
-    Both windows are summed in one pass; "today" is the client's, by time zone (a
-    caseload has a handful of them).
-    """
-    # The days that matter, per time zone: a small table joined by the client's zone, so
-    # that each check-in is compared with plain columns.
-    zones = union_all(*(
-        select(literal(tz, String).label("timezone"), literal(today, Date).label("today"),
-               literal(today - timedelta(days=1), Date).label("yesterday"),
-               literal(today - timedelta(days=WEEK_DAYS - 1), Date).label("week_to_today"),
-               literal(today - timedelta(days=WEEK_DAYS), Date).label("week_to_yesterday"))
-        for tz, today in sorted(today_in_zone.items())
-    )).cte("zones")
-    to_today = CheckIn.local_date >= zones.c.week_to_today
-    to_yesterday = CheckIn.local_date <= zones.c.yesterday
-    rows = db.execute(
-        select(CheckIn.member_id,
-               func.max(case((CheckIn.local_date == zones.c.today, 1), else_=0)),
-               func.count(case((to_today, 1))),
-               func.sum(case((to_today, CheckIn.mood))),
-               func.max(case((to_today, CheckIn.craving))),
-               func.count(case((to_yesterday, 1))),
-               func.sum(case((to_yesterday, CheckIn.mood))),
-               func.max(case((to_yesterday, CheckIn.craving))))
-        .select_from(User)
-        .join(zones, zones.c.timezone == User.timezone)
-        .join(CheckIn, and_(CheckIn.member_id == User.id,
-                            CheckIn.local_date >= zones.c.week_to_yesterday,
-                            CheckIn.local_date <= zones.c.today))
-        # The same range as plain values too, wide enough for every zone's week, so that
-        # the planner can bound each client's index range with them.
-        .where(User.id.in_(members),
-               CheckIn.local_date >= min(today_in_zone.values()) - timedelta(days=WEEK_DAYS),
-               CheckIn.local_date <= max(today_in_zone.values()))
-        .group_by(CheckIn.member_id)
-    )
-    return {
-        member_id: (_Week(n_today, mood_today or 0, craving_today) if made_today
-                    else _Week(n_yesterday, mood_yesterday or 0, craving_yesterday))
-        for (member_id, made_today, n_today, mood_today, craving_today,
-             n_yesterday, mood_yesterday, craving_yesterday) in rows
-    }
-
-
-_NO_WEEK = _Week(checkins=0, mood_total=0, top_craving=None)
-
-
-def _row(p, categories: frozenset[str], today: date, week: _Week,
-         open_by_severity: dict[str, int], recent: Iterable[tuple[str, date]],
-         thresholds: FlagThresholds) -> CaseloadRow:
-    """The caseload row of one client, holding only the categories shared."""
-    values: dict = {}
+def _row(p, categories: frozenset[str], today: date, recent: Iterable[tuple[str, date]],
+         raised: int, thresholds: FlagThresholds) -> CaseloadRow:
+    """The caseload row of one client (a `caseload_reads.client_rows` row), holding only the
+    categories shared. `raised`: the silence flags this view has just raised for them."""
+    (member_id, display_name, _zone, is_active, sobriety_date, *_shares, made_today,
+     n_to_today, mood_to_today, craving_to_today, n_to_yesterday, mood_to_yesterday,
+     craving_to_yesterday, last_checkin, step, open_flags, open_high_flags, last_contact) = p
+    # Every value starts as "not shared"; each category shared fills its own.
+    last, days_silent, checkins, mean_mood, top_craving, days_sober = (None,) * 6
     if "checkins" in categories:
-        last = p.last_checkin
-        values.update(
-            last_checkin=last,
-            days_silent=max(0, (today - last).days) if last is not None else None,
-            checkins_7d=week.checkins,
-            mean_mood_7d=week.mood_total / week.checkins if week.checkins else None,
-            max_craving_7d=week.top_craving,
-            days_sober=sobriety_days(p.sobriety_date, today)
-            if p.sobriety_date is not None else None,
-        )
-    if "steps" in categories:
-        # The lowest step not completed; 12 once all are done (the twelfth is lifelong).
-        # Every account has a row per step; were some missing, the next one is current.
-        values["current_step"] = p.lowest_open_step or min(p.steps_recorded + 1, 12)
+        last = last_checkin
+        if made_today:
+            checkins, mood_total, top_craving = n_to_today, mood_to_today, craving_to_today
+        else:
+            checkins, mood_total = n_to_yesterday, mood_to_yesterday
+            top_craving = craving_to_yesterday
+        days_silent = max(0, (today - last).days) if last else None
+        mean_mood = mood_total / checkins if checkins else None
+        days_sober = sobriety_days(sobriety_date, today) if sobriety_date else None
+    current_step = step if "steps" in categories else None
+    risk = open_count = open_high = contact = None
     if "flags" in categories:
-        values.update(
-            # A silence going on is the time rule holding today: the caseload has just
-            # raised its flag (raise_silence_flags above) for every active client.
-            risk=risk_of(MemberDays(
-                today, p.last_checkin,
-                p.last_checkin.isoformat()
-                if p.is_active and is_silent(p.last_checkin, today, thresholds) else None),
-                recent),
-            open_flags=sum(open_by_severity.values()),
-            open_high_flags=open_by_severity.get("high", 0),
-            last_contact=p.last_contact,
-        )
-    return CaseloadRow(member_id=p.id, display_name=p.display_name, categories=categories,
-                       today=today, **values)
+        # A silence going on is the time rule holding today: the caseload has just raised
+        # its flag (raise_silence_flags above) for every active client.
+        silent = is_active and is_silent(last_checkin, today, thresholds)
+        risk = (risk_of(MemberDays(today, last_checkin, last_checkin.isoformat()
+                                   if silent else None), recent)
+                if silent or recent else "none")
+        open_count = (open_flags or 0) + raised
+        open_high = (open_high_flags or 0) + (raised if NO_CHECKIN_SEVERITY == "high" else 0)
+        contact = last_contact
+    return CaseloadRow(member_id, display_name, categories, today, last, days_silent,
+                       checkins, mean_mood, top_craving, days_sober, current_step, risk,
+                       open_count, open_high, contact)
 
 
 def restricted_to(row: CaseloadRow, categories: frozenset[str]) -> CaseloadRow:
@@ -310,7 +202,7 @@ def restricted_to(row: CaseloadRow, categories: frozenset[str]) -> CaseloadRow:
         blank["current_step"] = None
     if "flags" not in categories:
         blank |= dict.fromkeys(("risk", "open_flags", "open_high_flags", "last_contact"))
-    return replace(row, categories=row.categories & categories, **blank)
+    return row._replace(categories=row.categories & categories, **blank)
 
 
 # ---------------------------------------------------------------------------------------

@@ -144,17 +144,17 @@ def no_checkin_finding(last_checkin: date, today: date, t: FlagThresholds) -> Fi
                    f"No check-in since {_when(last_checkin)} ({silent} days)")
 
 
-def _insert_flags(session: Session, rows: list[dict]) -> int:
-    """Insert new flags, ignoring any whose episode already has one (race-safe)."""
+def _insert_flags(session: Session, rows: list[dict]) -> list[int]:
+    """Insert new flags, ignoring any whose episode already has one (race-safe); the
+    member ids of those inserted."""
     if not rows:
-        return 0
+        return []
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(Flag).on_conflict_do_nothing(
         index_elements=["member_id", "rule_id", "episode_key"]
     )
-    result = session.execute(statement.returning(Flag.id), rows)
-    return len(result.all())
+    return list(session.execute(statement.returning(Flag.member_id), rows).scalars())
 
 
 def _history(session: Session, member_id: int, through: date) -> list[Day]:
@@ -224,17 +224,18 @@ def sweep(
             if not member_ids:
                 return 0
         query = query.where(User.id.in_(member_ids))
-    return raise_silence_flags(session, (row for row in session.execute(query) if row[1]),
-                               now=now, thresholds=thresholds)
+    return len(raise_silence_flags(session, (row for row in session.execute(query) if row[1]),
+                                   now=now, thresholds=thresholds))
 
 
 def raise_silence_flags(
     session: Session, last_checkins: Iterable[tuple[int, date, str]], *, now: datetime,
     thresholds: FlagThresholds | None = None,
-) -> int:
+) -> list[int]:
     """The time rule over (member id, last check-in, time zone) rows of active members
-    that have checked in at least once: raises the flags due, once per episode. For a
-    screen that has read those rows anyway (the caseload), and for `sweep`."""
+    that have checked in at least once: raises the flags due, once per episode, and
+    returns the ids of the members it raised one for. For a screen that has read those
+    rows anyway (the caseload), and for `sweep`."""
     thresholds = thresholds or settings().flag_thresholds
     rows = []
     today_in: dict[str, date] = {}  # a caseload has thousands of members, a few zones

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
@@ -40,27 +40,23 @@ def needs_action_condition(*, viewer_id: int, purpose: str):
                        ~mine.exists())
 
 
-def needs_action_counts(session: Session, *, viewer_id: int, purpose: str,
-                        member_ids: Iterable[int]) -> dict[int, dict[str, int]]:
-    """Each member's flags open for the viewer, counted by severity, in one statement."""
+def needs_action_by_member(*, viewer_id: int, purpose: str) -> Select:
+    """A query of (member_id, open_flags, open_high_flags): each member's flags open for
+    the viewer, all and high, for every member who ever shared flags with them (the
+    caller joins it to those it shows). One pass: the flags since sharing began, met with
+    the viewer's follow-ups."""
     since = flags_shared_since(viewer_id=viewer_id, purpose=purpose).subquery("since")
-    wanted = set(member_ids)
-    counts: dict[int, dict[str, int]] = {}
-    # Every member who ever shared flags with the viewer, their flags since then met with
-    # the viewer's follow-ups in one pass; those not asked for are left out here.
-    for member_id, severity, count in session.connection().execute(
-        select(Flag.member_id, Flag.severity, func.count())
+    return (
+        select(Flag.member_id, func.count().label("open_flags"),
+               func.count(case((Flag.severity == "high", 1))).label("open_high_flags"))
         .select_from(since)
         .join(Flag, and_(Flag.member_id == since.c.member_id,
                          Flag.created_at >= since.c.since))
         .outerjoin(FlagFollowUp, and_(FlagFollowUp.flag_id == Flag.id,
                                       FlagFollowUp.viewer_id == viewer_id))
         .where(FlagFollowUp.id.is_(None))
-        .group_by(Flag.member_id, Flag.severity)
-    ):
-        if member_id in wanted:
-            counts.setdefault(member_id, {})[severity] = count
-    return counts
+        .group_by(Flag.member_id)
+    )
 
 
 @dataclass(frozen=True)

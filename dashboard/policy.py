@@ -9,10 +9,11 @@ denied, is audited here, in the caller's transaction.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.audit import (
@@ -46,25 +47,33 @@ def consent_is_active(at: datetime) -> ColumnElement[bool]:
     )
 
 
-def _recipient_qualifies() -> ColumnElement[bool]:
-    """The recipient is an active account that still holds the role the purpose needs."""
-    role_for_purpose = or_(
-        *(
-            and_(Consent.purpose == purpose, UserRole.role == role)
-            for purpose, role in ROLE_FOR_PURPOSE.items()
+def _recipient_qualifies(*, viewer_id: int, purpose: str | None) -> ColumnElement[bool]:
+    """The recipient is an active account that still holds the role the purpose needs.
+
+    The recipient is the viewer: the condition names them, not the consent's row, so
+    that the database answers it once per statement rather than once per consent (a
+    caseload has thousands). Without a purpose, the role is each consent's own."""
+    if purpose is not None:
+        role_for_purpose = UserRole.role == ROLE_FOR_PURPOSE[purpose]
+    else:
+        role_for_purpose = or_(
+            *(
+                and_(Consent.purpose == each, UserRole.role == role)
+                for each, role in ROLE_FOR_PURPOSE.items()
+            )
         )
-    )
     return (
         select(UserRole.user_id)
         .join(User, User.id == UserRole.user_id)
-        .where(UserRole.user_id == Consent.recipient_id, User.is_active, role_for_purpose)
+        .where(UserRole.user_id == viewer_id, User.is_active, role_for_purpose)
         .exists()
     )
 
 
 def _active_consents(*, viewer_id: int, at: datetime, purpose: str | None) -> Select:
     query = select(Consent).where(
-        Consent.recipient_id == viewer_id, consent_is_active(at), _recipient_qualifies()
+        Consent.recipient_id == viewer_id, consent_is_active(at),
+        _recipient_qualifies(viewer_id=viewer_id, purpose=purpose),
     )
     if purpose is not None:
         query = query.where(Consent.purpose == purpose)
@@ -117,18 +126,44 @@ def flags_shared_since(*, viewer_id: int, purpose: str) -> Select:
             .group_by(Consent.member_id))
 
 
+def shared_categories_query(*, viewer_id: int, at: datetime, purpose: str) -> Select:
+    """A query of (member_id, shares_checkins, shares_steps, shares_flags, shares_notes),
+    one row per member visible to the viewer for `purpose`: 1 where any of the viewer's
+    active consents from the member shares the category, else 0 (`categories_shared`
+    reads a row). For a statement that reads a whole caseload along with what each member
+    shares, so that the consents are read once, in the same snapshot as the data.
+    `viewer_id` and `at` may be bound parameters, for a statement built once."""
+    return (
+        _active_consents(viewer_id=viewer_id, at=at, purpose=purpose)
+        .with_only_columns(
+            Consent.member_id,
+            *(func.max(case((column, 1), else_=0)).label(f"shares_{category}")
+              for category, column in SHARE_COLUMN.items()))
+        .group_by(Consent.member_id)
+    )
+
+
+# Every combination of shared categories, built once: a caseload reads thousands of rows.
+_CATEGORY_SETS = {
+    flags: frozenset(c for c, on in zip(CATEGORIES, flags, strict=True) if on)
+    for flags in itertools.product((0, 1), repeat=len(CATEGORIES))
+}
+
+
+def categories_shared(shares: Iterable[int]) -> frozenset[str]:
+    """The categories of a `shared_categories_query` row's shares_* values, in their order."""
+    return _CATEGORY_SETS[tuple(shares)]
+
+
 def shared_categories_by_member(
     session: Session, *, viewer_id: int, at: datetime, purpose: str
 ) -> dict[int, frozenset[str]]:
     """For each member visible to the viewer, the union of the categories shared."""
-    query = _active_consents(viewer_id=viewer_id, at=at, purpose=purpose).with_only_columns(
-        Consent.member_id, *SHARE_COLUMN.values()
-    )
-    shared: dict[int, set[str]] = {}
-    for member_id, *flags in session.execute(query):
-        granted = shared.setdefault(member_id, set())
-        granted.update(c for c, on in zip(CATEGORIES, flags, strict=True) if on)
-    return {member_id: frozenset(c) for member_id, c in shared.items()}
+    return {
+        member_id: categories_shared(shares)
+        for member_id, *shares in session.execute(
+            shared_categories_query(viewer_id=viewer_id, at=at, purpose=purpose))
+    }
 
 
 def disclose(
