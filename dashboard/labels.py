@@ -68,6 +68,13 @@ RULE_LABELS = {
     "craving_rising": "Craving rising",
 }
 
+# On every sponsor or counselor screen that shows member data, and on the paper of it (the
+# weekly review's PDF): no redisclosure without consent.
+CONFIDENTIALITY_NOTICE = (
+    "Confidential: shared with you by the member's written consent. Do not pass it on to "
+    "anyone without their consent. Every view is recorded and visible to the member."
+)
+
 # Shown to a member who marks a hard day or reports use, and beside every high flag.
 CRISIS_RESOURCES = (
     "**If you need someone right now:** call or text **988**, the Suicide & Crisis Lifeline, "

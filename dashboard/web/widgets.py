@@ -6,13 +6,9 @@ import re
 
 import streamlit as st
 
-from dashboard.labels import CRISIS_RESOURCES, NOT_SHARED
+from dashboard.labels import CONFIDENTIALITY_NOTICE, CRISIS_RESOURCES, NOT_SHARED
 from dashboard.timeutil import DATE_INPUT_FORMAT, DAY_COLUMN_FORMAT
 
-CONFIDENTIALITY_NOTICE = (
-    "Confidential: shared with you by the member's written consent. Do not pass it on to "
-    "anyone without their consent. Every view is recorded and visible to the member."
-)
 RISK_COLOURS = {"high": "red", "medium": "orange", "low": "blue", "none": "gray"}
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&])")
