@@ -114,6 +114,13 @@ def visible_members(
     return query.with_only_columns(Consent.member_id).distinct()
 
 
+def has_sharers(session: Session, *, viewer_id: int, at: datetime, purpose: str) -> bool:
+    """Whether anyone shares with the viewer for `purpose` at `at`: whom, and what, is
+    not read (no disclosure)."""
+    return session.scalar(
+        select(visible_members(viewer_id=viewer_id, at=at, purpose=purpose).exists()))
+
+
 def flags_shared_since(*, viewer_id: int, purpose: str) -> Select:
     """(member id, since): when each member first shared flags with the viewer for
     `purpose`, under any consent, ended or not. A viewer's follow-up queue holds the flags

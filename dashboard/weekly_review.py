@@ -13,22 +13,23 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.auth import Actor
 from dashboard.categories import shown
 from dashboard.config import settings
 from dashboard.errors import PermissionDenied, ValidationError
-from dashboard.flags import SEVERITY_RANK, member_risks, sweep
+from dashboard.flags import is_silent, member_risks, sweep
 from dashboard.follow_up import needs_action_condition
-from dashboard.labels import STEP_LABELS
+from dashboard.labels import CATEGORY_LABELS, STEP_LABELS, plural
 from dashboard.member_views import FlagView
 from dashboard.policy import audit_disclosures, disclose, shared_categories_by_member
 from dashboard.progress import milestones_between
 from dashboard.text import clean_text
 from dashboard.timeutil import day_label, day_range_label, local_today
 from models import (
+    CATEGORIES,
     OUTREACH_METHODS,
     CheckIn,
     ContactEntry,
@@ -64,13 +65,19 @@ def recent_weeks(today: date, count: int = 12) -> list[str]:
     return [iso_week_of(today - timedelta(weeks=n)) for n in range(count)]
 
 
+def last_complete_week(today: date) -> str:
+    """The week a review is about by default: the last one that is over."""
+    return iso_week_of(today - timedelta(weeks=1))
+
+
 def week_label(iso_week: str, *, today: date) -> str:
-    """A week in words, for the reader whose day is `today`: "30 Nov to 6 Dec (this week)",
-    "23 to 29 Nov (last week)", "28 Dec 2026 to 3 Jan 2027"."""
+    """A week in words, for the reader whose day is `today`: "This week so far · 30 Nov to
+    6 Dec", "Last week · 23 to 29 Nov", "16 to 22 Nov", "28 Dec 2026 to 3 Jan 2027"."""
     monday = week_monday(iso_week)
-    when = {iso_week_of(today): " (this week)",
-            iso_week_of(today - timedelta(weeks=1)): " (last week)"}.get(iso_week, "")
-    return day_range_label(monday, monday + timedelta(days=6), today=today) + when
+    days = day_range_label(monday, monday + timedelta(days=6), today=today)
+    when = {iso_week_of(today): "This week so far",
+            last_complete_week(today): "Last week"}.get(iso_week)
+    return f"{when} \u00b7 {days}" if when else days
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,7 @@ class SponseeWeek:
     highest_craving: int | None = None
     meetings: int | None = None
     use_days: list[date] | None = None
+    silent: bool | None = None  # no check-in for the silence rule's days, by the week's end
     milestones: list[str] | None = None
     chart: list[DayPoint] | None = None
     # flags (hard-day reasons only with notes too: dashboard/categories.py)
@@ -103,6 +111,7 @@ class SponseeWeek:
     risk: str | None = None  # the sponsee's: flags going on, whoever acted on them
     # steps
     step_changes: list[str] | None = None
+    current_step: int | None = None  # the lowest step not completed; 12 once all are
     # the sponsor's own record
     review_note: str | None = None
     reviewed_at: datetime | None = None
@@ -149,26 +158,84 @@ def talking_points(card: SponseeWeek) -> list[str]:
     return points
 
 
-def _need_order(card: SponseeWeek) -> tuple:
-    # Open high flags first, then medium, then sponsees not yet reviewed.
-    open_rank = max((SEVERITY_RANK[f.severity] for f in card.open_flags or []), default=0)
-    return (-open_rank, card.reviewed, card.display_name.lower())
+def need_order(card: SponseeWeek) -> tuple:
+    """Most in need first: open high flags, then hard days, days with use and silence, then
+    the other flags open for the sponsor, then the sponsees not yet reviewed. A category
+    not shared counts as nothing to raise."""
+    open_flags = card.open_flags or []
+    high = sum(f.severity == "high" for f in open_flags)
+    return (-high, -len(card.hard_days or []), -len(card.use_days or []),
+            -bool(card.silent), -len(open_flags), card.reviewed, card.display_name.casefold(),
+            card.member_id)
+
+
+def triage_facts(card: SponseeWeek) -> list[str]:
+    """The sponsee's week in a few words, for the triage list: reviewed or not, check-ins,
+    hard days, days with use, the sponsor's open flags, the current step. A category the
+    sponsee keeps to themselves is one "... not shared", whatever it holds."""
+    facts = ["Reviewed" if card.reviewed else "Not reviewed"]
+    if card.checkins_made is None or card.use_days is None:
+        facts.append(f"{CATEGORY_LABELS['checkins']} not shared")
+    else:
+        facts += [f"{card.checkins_made} of {card.days_in_week} check-ins",
+                  plural(len(card.use_days), "day with use", "days with use")
+                  if card.use_days else "no use"]
+    if card.hard_days is None or card.open_flags is None:
+        facts.append(f"{CATEGORY_LABELS['flags']} not shared")
+    else:
+        facts += [plural(len(card.hard_days), "hard day") if card.hard_days else "no hard day",
+                  plural(len(card.open_flags), "flag for you", "flags for you")
+                  if card.open_flags else "no flag for you"]
+    facts.append(f"{CATEGORY_LABELS['steps']} not shared" if card.current_step is None
+                 else f"step {card.current_step}")
+    return facts
 
 
 def weekly_review_for(
     *, session: Session, actor: Actor, iso_week: str, now: datetime,
 ) -> list[SponseeWeek]:
-    """A card per sponsee sharing with the actor, for the week, most in need first."""
-    if not actor.has_role("sponsor"):
-        raise PermissionDenied()
-    try:
-        monday = week_monday(iso_week)
-    except ValueError:
-        raise ValidationError({"week": "Choose a week from the list."}) from None
-    sunday = monday + timedelta(days=6)
+    """A card per sponsee sharing with the actor, for the week, most in need first
+    (`need_order`). Each sponsee shown is audited, once per visit."""
+    monday = _checked_week(actor, iso_week)
     shared = shared_categories_by_member(session, viewer_id=actor.id, at=now, purpose=PURPOSE)
     if not shared:
         return []
+    cards = _cards(session, actor=actor, shared=shared, monday=monday, iso_week=iso_week,
+                   now=now)
+    audit_disclosures(session, actor=actor, granted_by_member=shared, purpose=PURPOSE,
+                      screen=SCREEN, at=now)
+    return sorted(cards, key=need_order)
+
+
+def sponsee_week_for(
+    *, session: Session, actor: Actor, member_id: int, iso_week: str, now: datetime,
+    action: str = "view",
+) -> SponseeWeek:
+    """One sponsee's card for the week, disclosed through the policy and audited as
+    `action` (a download of its PDF is "export"); NotFound when they do not share with
+    the actor."""
+    monday = _checked_week(actor, iso_week)
+    granted = disclose(session, actor=actor, member_id=member_id, wanted=CATEGORIES,
+                       purpose=PURPOSE, screen=SCREEN, action=action, at=now)
+    return _cards(session, actor=actor, shared={member_id: granted}, monday=monday,
+                  iso_week=iso_week, now=now)[0]
+
+
+def _checked_week(actor: Actor, iso_week: str) -> date:
+    """The Monday of the week, for a sponsor; PermissionDenied or ValidationError."""
+    if not actor.has_role("sponsor"):
+        raise PermissionDenied()
+    try:
+        return week_monday(iso_week)
+    except ValueError:
+        raise ValidationError({"week": "Choose a week from the list."}) from None
+
+
+def _cards(session: Session, *, actor: Actor, shared: dict[int, frozenset[str]], monday: date,
+           iso_week: str, now: datetime) -> list[SponseeWeek]:
+    """The cards of the sponsees in `shared` (id: categories granted), holding only those
+    categories, read with a constant number of statements whatever their number."""
+    sunday = monday + timedelta(days=6)
     ids = sorted(shared)
     with_flags = [m for m in ids if "flags" in shared[m]]
     if with_flags:
@@ -193,15 +260,19 @@ def weekly_review_for(
     ):
         checkins[row.member_id].append(row)
     step_rows: dict[int, list] = defaultdict(list)
+    current_steps: dict[int, int] = {}
     for row in session.execute(
-        select(StepProgress.member_id, StepProgress.step, StepProgress.started_on,
-               StepProgress.completed_on)
-        .where(StepProgress.member_id.in_(ids),
-               or_(StepProgress.started_on.between(monday, sunday),
-                   StepProgress.completed_on.between(monday, sunday)))
+        select(StepProgress.member_id, StepProgress.step, StepProgress.status,
+               StepProgress.started_on, StepProgress.completed_on)
+        .where(StepProgress.member_id.in_(ids))
         .order_by(StepProgress.member_id, StepProgress.step)
     ):
-        step_rows[row.member_id].append(row)
+        # The current step is the lowest not completed; 12 once all are (it is lifelong).
+        if row.status != "completed" and row.member_id not in current_steps:
+            current_steps[row.member_id] = row.step
+        if (row.started_on is not None and monday <= row.started_on <= sunday) or (
+                row.completed_on is not None and monday <= row.completed_on <= sunday):
+            step_rows[row.member_id].append(row)
     open_flags: dict[int, list[Flag]] = defaultdict(list)
     risks: dict[int, str] = {}
     if with_flags:
@@ -221,6 +292,7 @@ def weekly_review_for(
         )
     }
     schedule = settings().milestones
+    thresholds = settings().flag_thresholds
 
     cards = []
     for member_id in ids:
@@ -233,10 +305,16 @@ def weekly_review_for(
         week_rows = [c for c in checkins[member_id] if c.local_date >= monday]
         if "checkins" in granted:
             card.checkins_made = len(week_rows)
-            card.mean_mood = (sum(c.mood for c in week_rows) / len(week_rows)) if week_rows else None
+            card.mean_mood = (sum(c.mood for c in week_rows) / len(week_rows)
+                              if week_rows else None)
             card.highest_craving = max((c.craving for c in week_rows), default=None)
             card.meetings = sum(c.meetings for c in week_rows)
             card.use_days = [c.local_date for c in week_rows if c.used_substances]
+            # Silent by the end of the week (or today, in the week going on); the context
+            # weeks before it are read anyway, so a silence from before the week counts.
+            end = min(sunday, today)
+            made = [c.local_date for c in checkins[member_id] if c.local_date <= end]
+            card.silent = not made or is_silent(made[-1], end, thresholds)
             card.chart = [DayPoint(c.local_date, c.mood, c.craving,
                                    shown("hard_day", granted, c.hard_day), c.used_substances)
                           for c in checkins[member_id]]
@@ -267,15 +345,13 @@ def weekly_review_for(
                 elif s.started_on and monday <= s.started_on <= sunday:
                     changes.append(f"Started step {s.step} ({STEP_LABELS[s.step]})")
             card.step_changes = changes
+            card.current_step = current_steps.get(member_id, 12)
         review = reviews.get(member_id)
         if review is not None:
             card.review_note, card.reviewed_at = review.note, review.created_at
         card.talking_points = talking_points(card)
         cards.append(card)
 
-    cards.sort(key=_need_order)
-    audit_disclosures(session, actor=actor, granted_by_member=shared, purpose=PURPOSE,
-                      screen=SCREEN, at=now)
     return cards
 
 

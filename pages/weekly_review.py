@@ -1,6 +1,7 @@
-"""Weekly review: a card per sponsee for the chosen week, most in need first."""
+"""Weekly review: the sponsees most in need first, then one sponsee's week at a time."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import streamlit as st
 
@@ -18,11 +19,14 @@ from dashboard.member_charts import mood_craving_figure, mood_craving_summary
 from dashboard.timeutil import day_label, local_today
 from dashboard.web.charts import chart
 from dashboard.web.database import transaction
+from dashboard.web.device import on_a_phone
 from dashboard.web.drafts import typed_key, typed_or
 from dashboard.web.flags_form import open_flags_form
-from dashboard.web.forms import PAGE, show_flash, submit
+from dashboard.web.forms import show_flash, submit
+from dashboard.web.member_record import SELECTED_MEMBER_KEY
 from dashboard.web.session import require_role
 from dashboard.web.sharing_notices import show_sharing_notices
+from dashboard.web.week_download import week_pdf_button
 from dashboard.web.widgets import (
     confidentiality_notice,
     crisis_resources,
@@ -32,23 +36,31 @@ from dashboard.web.widgets import (
 )
 from dashboard.weekly_review import (
     CONTEXT_WEEKS,
+    last_complete_week,
     mark_week_reviewed,
     recent_weeks,
+    triage_facts,
     week_label,
     weekly_review_for,
 )
+
+# The sponsee whose week is open, and the order of the list for the visit: acting on a
+# sponsee never moves the sponsor elsewhere, and Previous and Next keep their place.
+CHOSEN = "review_sponsee"
+ORDER = "review_order"
+SPONSEE_DETAIL = Path(__file__).resolve().parent / "sponsee_detail.py"
 
 actor = require_role("sponsor")
 now = clock.now()
 st.title("Weekly review")
 confidentiality_notice()
 show_sharing_notices(actor, purpose="sponsorship")
-
 show_flash()
 
 today = local_today(actor.timezone, now)
 weeks = recent_weeks(today)
-iso_week = st.selectbox("Week", weeks, format_func=lambda week: week_label(week, today=today))
+iso_week = st.selectbox("Week", weeks, index=weeks.index(last_complete_week(today)),
+                        format_func=lambda week: week_label(week, today=today))
 with transaction() as session:
     cards = weekly_review_for(session=session, actor=actor, iso_week=iso_week, now=now)
 
@@ -56,108 +68,167 @@ if not cards:
     st.info("No sponsee shares their data with you yet. A sponsee shares from their Sharing page.")
     st.stop()
 
+# Most in need first, in the order of the visit's first run of this week: a sponsee just
+# reviewed keeps their place, newcomers go last, and those who stopped sharing go.
+by_id = {card.member_id: card for card in cards}
+kept = st.session_state.get(ORDER)
+if kept is None or kept[0] != iso_week:
+    kept = (iso_week, [card.member_id for card in cards])
+order = ([m for m in kept[1] if m in by_id]
+         + [card.member_id for card in cards if card.member_id not in kept[1]])
+st.session_state[ORDER] = (iso_week, order)
+if st.session_state.get(CHOSEN) not in by_id:
+    st.session_state[CHOSEN] = order[0]
+
 reviewed = sum(card.reviewed for card in cards)
-st.write(f"{plural(len(cards), 'sponsee')} {'shares' if len(cards) == 1 else 'share'} with you; "
-         f"{reviewed} reviewed for this week.")
+st.subheader("Sponsees", anchor=False)
+st.caption(f"{plural(len(cards), 'sponsee')} {'shares' if len(cards) == 1 else 'share'} with "
+           f"you; {reviewed} reviewed for this week. Most in need first.",
+           help="High flags first, then hard days, days with use and silence, then the other "
+                "flags that need your action, then those not yet reviewed. The list keeps its "
+                "order while you go through it.")
 
 
-def metric(column, label, value, fmt="{}"):
-    column.metric(label, not_shared(value, fmt))
+# Each sponsee is known by their name alone (Streamlit keeps a radio's choice as its
+# words): the facts under it change as the sponsor acts, and must not lose their place.
+# Two sponsees of the same name are told apart by a number.
+names: dict[int, str] = {}
+for m in order:
+    name, n = by_id[m].display_name, 1
+    while (name if n == 1 else f"{name} ({n})") in names.values():
+        n += 1
+    names[m] = name if n == 1 else f"{name} ({n})"
+member_id = st.radio("Choose a sponsee to open their week", order, key=CHOSEN,
+                     format_func=lambda m: plain(names[m]),
+                     captions=[" \u00b7 ".join(triage_facts(by_id[m])) for m in order])
+card = by_id[member_id]
+position = order.index(member_id)
 
 
-for card in cards:
-    with st.container(border=True):
-        head, badge = st.columns([4, 1], vertical_alignment="center")
-        head.subheader(plain(card.display_name))
-        if card.risk not in (None, "none"):
-            badge.markdown(risk_badge(card.risk, f"{SEVERITY_LABELS[card.risk]} risk"),
-                           help=RISK_HELP)
-        if card.reviewed:
-            badge.markdown(":green-badge[:material/check: Reviewed]")
-        st.caption("Shares: " + ", ".join(CATEGORY_LABELS[c] for c in sorted(card.categories)))
-        if card.open_flags is not None:
-            st.markdown(
-                f"Risk: **{SEVERITY_LABELS[card.risk or 'none']}** \u00b7 Needs my action: "
+def go_to(other: int) -> None:
+    st.session_state[CHOSEN] = other
+
+
+def open_sponsee_detail(other: int) -> None:
+    st.session_state[SELECTED_MEMBER_KEY] = other
+
+
+# ---------------------------------------------------------------------------------------
+# One sponsee's week.
+
+st.divider()
+head, badges = st.columns([3, 2], vertical_alignment="center")
+head.subheader(plain(card.display_name), anchor=False)
+with badges.container(horizontal=True):
+    if card.risk not in (None, "none"):
+        st.markdown(risk_badge(card.risk, f"{SEVERITY_LABELS[card.risk]} risk"), help=RISK_HELP)
+    st.markdown(":green-badge[:material/check: Reviewed]" if card.reviewed
+                else ":gray-badge[Not reviewed]")
+with st.container(horizontal=True):
+    if position > 0:
+        previous = order[position - 1]
+        st.button(f"Previous: {by_id[previous].display_name}", icon=":material/arrow_back:",
+                  on_click=go_to, args=(previous,), key="previous_sponsee")
+    if position < len(order) - 1:
+        following = order[position + 1]
+        st.button(f"Next: {by_id[following].display_name}", icon=":material/arrow_forward:",
+                  icon_position="right", on_click=go_to, args=(following,),
+                  key="next_sponsee")
+st.caption(f"{week_label(iso_week, today=today)} \u00b7 Shares: "
+           + ", ".join(CATEGORY_LABELS[c] for c in sorted(card.categories)))
+if card.open_flags is not None:
+    st.markdown(f"Risk: **{SEVERITY_LABELS[card.risk or 'none']}** \u00b7 Needs my action: "
                 f"**{plural(len(card.open_flags), 'flag')}**",
                 help=f"{RISK_HELP} {NEEDS_ACTION_HELP}")
 
-        made, mood, craving, meetings, use = st.columns(5)
-        metric(made, "Check-ins", card.checkins_made, f"{{}} of {card.days_in_week}")
-        if card.checkins_made == 0:
-            mood.metric("Mean mood", "\u2014", help="No check-ins this week")
-            craving.metric("Highest craving", "\u2014", help="No check-ins this week")
-        else:
-            metric(mood, "Mean mood", card.mean_mood, "{:.1f} / 5")
-            metric(craving, "Highest craving", card.highest_craving, "{} / 10")
-        metric(meetings, "Meetings", card.meetings)
-        metric(use, "Days with use", None if card.use_days is None else len(card.use_days))
+st.markdown("**Talking points**")
+if card.talking_points:
+    st.markdown("\n".join(f"- {plain(point)}" for point in card.talking_points))
+else:
+    st.write("Nothing stands out in what they share this week.")
 
-        if card.talking_points:
-            st.markdown("**Talking points**")
-            st.markdown("\n".join(f"- {plain(point)}" for point in card.talking_points))
+with st.container(horizontal=True):
+    for label, value, fmt in (
+        ("Check-ins", card.checkins_made, f"{{}} of {card.days_in_week}"),
+        ("Mean mood", card.mean_mood if card.checkins_made else "\u2014", "{:.1f} / 5"),
+        ("Highest craving", card.highest_craving if card.checkins_made else "\u2014",
+         "{} / 10"),
+        ("Meetings", card.meetings, "{}"),
+        ("Days with use", None if card.use_days is None else len(card.use_days), "{}"),
+    ):
+        st.metric(label, value if value == "\u2014" else not_shared(value, fmt), width=150)
 
-        details, chart_column = st.columns([1, 1], gap="medium")
-        with details:
-            st.markdown("**Hard days**")
-            if card.hard_days is None:
-                st.write("Hard days and flags: not shared.")
-            elif not card.hard_days:
-                st.write("None this week.")
-            else:
-                for day, reason in card.hard_days:
-                    st.markdown(plain(
-                        day_label(day, today=today, weekday=True, relative=False)
-                        + (f": {reason}" if reason else "")))
-            st.markdown("**Steps**")
-            if card.step_changes is None:
-                st.write("Steps: not shared.")
-            else:
-                st.write("; ".join(card.step_changes) if card.step_changes
-                         else "No step started or completed this week.")
-            if card.milestones:
-                st.markdown("**Milestones**")
-                for milestone in card.milestones:
-                    st.markdown(f":material/celebration: {plain(card.display_name)} "
-                                f"{plain(milestone)}")
-        with chart_column:
-            if card.chart is None:
-                st.write("Check-ins: not shared.")
-            else:
-                start = card.week_start - timedelta(weeks=CONTEXT_WEEKS)
-                end = card.week_start + timedelta(days=6)
-                figure = mood_craving_figure(card.chart, start=start, end=end,
-                                             categories=card.categories)
-                figure.add_vrect(x0=card.week_start - timedelta(hours=12),
-                                 x1=end + timedelta(hours=12), fillcolor="#999999",
-                                 opacity=0.15, line_width=0)
-                figure.update_layout(height=260)
-                chart(figure, key=f"chart_{card.member_id}",
-                      summary=mood_craving_summary(card.chart, start=start, end=end,
-                                                   whose="their", categories=card.categories)
-                      + " The shaded part is the week under review.")
+st.markdown("**Hard days**")
+if card.hard_days is None:
+    st.write("Hard days and flags: not shared.")
+elif not card.hard_days:
+    st.write("None this week.")
+else:
+    st.markdown("\n".join(
+        "- " + plain(day_label(day, today=today, weekday=True, relative=False)
+                     + (f": {reason}" if reason else ""))
+        for day, reason in card.hard_days))
 
-        if card.open_flags:
-            st.markdown("**Flags that need your action**")
-            if any(f.severity == "high" for f in card.open_flags):
-                crisis_resources()
-            open_flags_form(actor=actor, flags=card.open_flags, purpose="sponsorship",
-                               screen="Weekly review", key=f"{card.member_id}",
-                               place=PAGE)
+st.markdown("**Steps and milestones**")
+if card.step_changes is None:
+    st.write("Steps: not shared.")
+else:
+    st.write("; ".join(card.step_changes) if card.step_changes
+             else f"No step started or completed this week; working on step {card.current_step}.")
+for milestone in card.milestones or []:
+    st.markdown(f":material/celebration: {plain(card.display_name)} {plain(milestone)}")
 
-        with st.form(f"review_{card.member_id}_{iso_week}"):
-            note_key = typed_key(f"review_note_{card.member_id}_{iso_week}")
-            note = st.text_area("Private note", value=typed_or(note_key, card.review_note or ""),
-                                max_chars=2000, help="Only you see this note.", height=80,
-                                key=note_key)
-            method = st.radio("How did you go over the week?", OUTREACH_METHODS,
-                              index=OUTREACH_METHODS.index("met"), horizontal=True,
-                              format_func=OUTREACH_LABELS.get,
-                              key=f"review_method_{card.member_id}_{iso_week}",
-                              help="Goes into your contact log with the note.")
-            label = "Update the note" if card.reviewed else "Mark this week reviewed"
-            if st.form_submit_button(label):
-                submit(lambda session, card=card: mark_week_reviewed(
-                    session=session, actor=actor, member_id=card.member_id, iso_week=iso_week,
-                    note=note, method=method, now=now),
-                    done=f"{plain(card.display_name)}: week {iso_week} reviewed.",
-                    idempotent=True)  # one review per sponsee and week: an upsert
+# The confirmation of an acknowledgement stays where the flags were, once they are done.
+flags_place = f"flags_{card.member_id}"
+show_flash(flags_place)
+if card.open_flags:
+    st.markdown("**Flags that need your action**")
+    if any(f.severity == "high" for f in card.open_flags):
+        crisis_resources()
+    open_flags_form(actor=actor, flags=card.open_flags, purpose="sponsorship",
+                    screen="Weekly review", key=f"{card.member_id}", place=flags_place)
+
+if card.chart is None:
+    st.write("Check-ins: not shared.")
+else:
+    # Folded on a phone, where the sponsor reads the week over coffee; open on a desk.
+    with st.expander("Mood and craving, five weeks", expanded=not on_a_phone()):
+        start = card.week_start - timedelta(weeks=CONTEXT_WEEKS)
+        end = card.week_start + timedelta(days=6)
+        figure = mood_craving_figure(card.chart, start=start, end=end,
+                                     categories=card.categories)
+        figure.add_vrect(x0=card.week_start - timedelta(hours=12),
+                         x1=end + timedelta(hours=12), fillcolor="#999999",
+                         opacity=0.15, line_width=0)
+        figure.update_layout(height=260)
+        chart(figure, key=f"chart_{card.member_id}",
+              summary=mood_craving_summary(card.chart, start=start, end=end,
+                                           whose="their", categories=card.categories)
+              + " The shaded part is the week under review.")
+
+review_place = f"review_{card.member_id}"
+with st.form(f"review_{card.member_id}_{iso_week}"):
+    note_key = typed_key(f"review_note_{card.member_id}_{iso_week}")
+    note = st.text_area("Private note", value=typed_or(note_key, card.review_note or ""),
+                        max_chars=2000, help="Only you see this note.", height=80,
+                        key=note_key)
+    method = st.radio("How did you go over the week?", OUTREACH_METHODS,
+                      index=OUTREACH_METHODS.index("met"), horizontal=True,
+                      format_func=OUTREACH_LABELS.get,
+                      key=f"review_method_{card.member_id}_{iso_week}",
+                      help="Goes into your contact log with the note.")
+    label = "Update the note" if card.reviewed else "Mark this week reviewed"
+    if st.form_submit_button(label):
+        submit(lambda session: mark_week_reviewed(
+            session=session, actor=actor, member_id=card.member_id, iso_week=iso_week,
+            note=note, method=method, now=now),
+            done=f"{plain(card.display_name)}: week reviewed.", place=review_place,
+            idempotent=True)  # one review per sponsee and week: an upsert
+show_flash(review_place)
+
+with st.container(horizontal=True):
+    week_pdf_button(actor=actor, card=card, iso_week=iso_week, week_words=week_label(
+        iso_week, today=today))
+    if st.button("Open Sponsee detail", icon=":material/person:", on_click=open_sponsee_detail,
+                 args=(card.member_id,), key="open_sponsee_detail"):
+        st.switch_page(SPONSEE_DETAIL)

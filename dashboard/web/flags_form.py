@@ -11,6 +11,7 @@ from dashboard import clock
 from dashboard.auth import Actor
 from dashboard.follow_up import acknowledge_flag
 from dashboard.labels import OUTREACH_LABELS, OUTREACH_METHODS, SEVERITY_LABELS, plural
+from dashboard.timeutil import day_label
 from dashboard.web.forms import PAGE, submit
 from dashboard.web.widgets import plain, risk_badge
 
@@ -30,21 +31,41 @@ def open_flags_form(*, actor: Actor, flags: list, purpose: str, screen: str, key
     """The open flags, each with its reason, and one form to record the outreach that
     answers the ones chosen."""
 
-    def describe(flag) -> str:
+    def reason(flag) -> str:
         words = f": \u201c{flag.quoted_text}\u201d" if flag.quoted_text else ""
-        return f"{SEVERITY_LABELS[flag.severity]}: {flag.reason}{words}"
+        return f"{flag.reason}{words}"
+
+    # A choice is known by its words (Streamlit keeps a multiselect's choices as text): two
+    # flags that read alike, such as two weeks of "Low mood on 5 of the last 5 check-ins",
+    # are told apart by the day each was raised, and by a number if ever that is not enough.
+    words = {flag.id: f"{SEVERITY_LABELS[flag.severity]}: {reason(flag)}" for flag in flags}
+    alike = {w for w in words.values() if list(words.values()).count(w) > 1}
+    label_of: dict[int, str] = {}
+    for flag in flags:
+        label = words[flag.id]
+        if label in alike:
+            label += f" ({day_label(flag.raised_on, weekday=True, short=True)})"
+        n = 1
+        while (label if n == 1 else f"{label} ({n})") in label_of.values():
+            n += 1
+        label_of[flag.id] = label if n == 1 else f"{label} ({n})"
 
     for flag in flags:
         st.markdown(risk_badge(flag.severity, SEVERITY_LABELS[flag.severity]) + " "
-                    + plain(describe(flag).split(": ", 1)[1]))
+                    + plain(reason(flag)))
     by_id = {flag.id: flag for flag in flags}
+    # Keyed by the member and their flags, so that a choice made on one member's form never
+    # carries over to another's.
+    flags_key = f"{key}_{'_'.join(map(str, by_id))}"
     with st.form(f"acknowledge_{key}"):
         chosen = st.multiselect("Flags to acknowledge", list(by_id), default=list(by_id),
-                                format_func=lambda i: describe(by_id[i]))
+                                format_func=label_of.get,
+                                key=f"flags_to_acknowledge_{flags_key}")
         method = st.radio("How did you reach out?", OUTREACH_METHODS, index=None, horizontal=True,
-                          format_func=OUTREACH_LABELS.get)
+                          format_func=OUTREACH_LABELS.get, key=f"outreach_method_{flags_key}")
         note = st.text_input("Outreach note", max_chars=1000,
-                             placeholder="e.g. Talked for 20 minutes, meeting tomorrow")
+                             placeholder="e.g. Talked for 20 minutes, meeting tomorrow",
+                             key=f"outreach_note_{flags_key}")
         if not st.form_submit_button("Acknowledge"):
             return
     if not chosen:

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import clock
 from dashboard.auth import Actor
-from dashboard.web.database import needs_first_run
+from dashboard.policy import has_sharers
+from dashboard.web.database import needs_first_run, transaction
 from dashboard.web.session import two_factor_screen_needed
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
@@ -22,6 +24,8 @@ class Screen:
     icon: str
 
 
+WEEKLY_REVIEW = Screen("weekly_review.py", "Weekly review", ":material/calendar_view_week:")
+
 ROLE_SECTIONS: dict[str, tuple[str, tuple[Screen, ...]]] = {
     "member": ("My recovery", (
         Screen("today.py", "Today", ":material/today:"),
@@ -32,7 +36,7 @@ ROLE_SECTIONS: dict[str, tuple[str, tuple[Screen, ...]]] = {
         Screen("my_data.py", "My data", ":material/download:"),
     )),
     "sponsor": ("Sponsoring", (
-        Screen("weekly_review.py", "Weekly review", ":material/calendar_view_week:"),
+        WEEKLY_REVIEW,
         Screen("sponsee_detail.py", "Sponsee detail", ":material/person:"),
     )),
     "counselor": ("Counseling", (
@@ -92,8 +96,21 @@ def navigation_for(actor: Actor | None) -> tuple[list | dict, str]:
         return [own] + _at_every_protected_address(TWO_FACTOR), "hidden"
     if actor.must_change_password:
         return [_page(CHANGE_PASSWORD, default=True)], "sidebar"
-    return {section: [_page(screen) for screen in screens]
+    home = home_screen(actor)
+    return {section: [_page(screen, default=screen == home) for screen in screens]
             for section, screens in menu_for(actor.roles).items()}, "sidebar"
+
+
+def home_screen(actor: Actor) -> Screen:
+    """The screen a logged-in person lands on: Weekly review for a sponsor someone shares
+    with (the reason a sponsor opens the app), else the first screen of their menu, Today
+    for a member. Any other screen is one click away in the menu."""
+    menu = menu_for(actor.roles)
+    if actor.has_role("sponsor"):
+        with transaction() as session:
+            if has_sharers(session, viewer_id=actor.id, at=clock.now(), purpose="sponsorship"):
+                return WEEKLY_REVIEW
+    return next(iter(menu.values()))[0]
 
 
 def _nothing_more() -> None:

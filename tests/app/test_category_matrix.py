@@ -24,8 +24,10 @@ from dashboard import clock
 from dashboard.caseload import caseload_for
 from dashboard.caseload_table import TABLE_COLUMNS, export_caseload_csv
 from dashboard.labels import CATEGORY_LABELS, NOT_SHARED, STEP_LABELS
+from dashboard.timeutil import local_today
+from dashboard.weekly_review import iso_week_of
 from models import Flag, StepProgress
-from tests.app.conftest import no_exception, shown
+from tests.app.conftest import by_label, no_exception, shown
 from tests.factories import add_checkin, grant, make_user
 
 CATEGORIES = ("checkins", "steps", "flags", "notes")
@@ -97,7 +99,11 @@ def run_screen(new_app, viewer, screen: str, member_id: int) -> str:
     at.switch_page(f"../pages/{screen}")
     if screen != "weekly_review.py":
         at.session_state["selected_member_id"] = member_id
-    return screen_text(no_exception(at.run()))
+        return screen_text(no_exception(at.run()))
+    # The week of the check-ins arranged (the screen opens on the last complete one).
+    no_exception(at.run())
+    this_week = iso_week_of(local_today(viewer.timezone, clock.now()))
+    return screen_text(no_exception(by_label(at.selectbox, "Week").set_value(this_week).run()))
 
 
 def check_screen(text: str, subset: frozenset[str], *, detail: bool) -> None:

@@ -34,6 +34,7 @@ from dashboard.timeutil import (
 )
 from dashboard.weekly_review import (
     iso_week_of,
+    last_complete_week,
     recent_weeks,
     week_label,
     week_monday,
@@ -137,9 +138,10 @@ def test_weeks_hold_the_local_day_and_follow_each_other(instant, zone):
     assert monday.weekday() == 0 and monday <= today <= monday + timedelta(days=6)
     for later, earlier in zip(weeks, weeks[1:], strict=False):
         assert week_monday(later) - week_monday(earlier) == timedelta(weeks=1)
-    assert week_label(weeks[0], today=today).endswith(" (this week)")
-    assert week_label(weeks[1], today=today).endswith(" (last week)")
-    assert "(" not in week_label(weeks[2], today=today)
+    assert week_label(weeks[0], today=today).startswith("This week so far \u00b7 ")
+    assert week_label(weeks[1], today=today).startswith("Last week \u00b7 ")
+    assert last_complete_week(today) == weeks[1]
+    assert "\u00b7" not in week_label(weeks[2], today=today)
 
 
 def test_iso_week_53_in_words():
@@ -147,9 +149,13 @@ def test_iso_week_53_in_words():
     assert recent_weeks(new_years_day)[:2] == ["2026-W53", "2026-W52"]
     assert recent_weeks(date(2027, 1, 4))[:2] == ["2027-W01", "2026-W53"]
     assert week_monday("2026-W53") == date(2026, 12, 28)
-    assert week_label("2026-W53", today=new_years_day) == "28 Dec 2026 to 3 Jan 2027 (this week)"
-    assert week_label("2026-W52", today=new_years_day) == "21 to 27 Dec 2026 (last week)"
-    assert week_label("2027-W01", today=date(2027, 1, 5)) == "4 to 10 Jan (this week)"
+    assert week_label("2026-W53", today=new_years_day) == (
+        "This week so far \u00b7 28 Dec 2026 to 3 Jan 2027")
+    assert week_label("2026-W52", today=new_years_day) == "Last week \u00b7 21 to 27 Dec 2026"
+    assert last_complete_week(date(2027, 1, 6)) == "2026-W53"
+    assert week_label("2026-W53", today=date(2027, 1, 6)) == (
+        "Last week \u00b7 28 Dec 2026 to 3 Jan 2027")
+    assert week_label("2027-W01", today=date(2027, 1, 5)) == "This week so far \u00b7 4 to 10 Jan"
     assert day_range_label(date(2028, 2, 26), date(2028, 3, 3),
                            today=date(2028, 2, 29)) == "26 Feb to 3 Mar"
 

@@ -1,14 +1,18 @@
 """The sponsor's weekly review on a real database."""
 
+import io
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from dashboard.errors import NotFound, ValidationError
+from dashboard.week_pdf import week_pdf, week_pdf_file_name
 from dashboard.weekly_review import (
     iso_week_of,
     mark_week_reviewed,
+    sponsee_week_for,
     talking_points,
     week_monday,
     weekly_review_for,
@@ -171,3 +175,67 @@ def test_talking_points_are_quiet_for_a_quiet_week():
                        week_start=MONDAY, checkins_made=6, days_in_week=7, mean_mood=3.8,
                        highest_craving=3, meetings=3, use_days=[])
     assert talking_points(card) == []
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1
+    return reader.pages[0].extract_text()
+
+
+def export(session_factory, sam, member):
+    with session_factory.begin() as s:
+        week = sponsee_week_for(session=s, actor=sam, member_id=member.id, iso_week=WEEK,
+                                now=NOW, action="export")
+    return week, pdf_text(week_pdf(week, week_words="23 to 29 Nov", today=NOW.date()))
+
+
+def test_the_pdf_of_a_week_holds_only_what_the_sponsee_shares(session_factory, sponsees):
+    sam, ana, ben, cyd = sponsees
+    ana_week, ana_text = export(session_factory, sam, ana)
+    assert ana_week.current_step == 2
+    assert "Fight with my landlord" in ana_text and "Find hope" in ana_text
+    # Ben shares no notes and no steps: no reason of his hard day, no step.
+    ben_week, ben_text = export(session_factory, sam, ben)
+    assert "landlord" not in ben_text and "Find hope" not in ben_text
+    assert "Craving 8/10" in ben_text
+    # Cyd shares steps only: no check-in figure, hard day or flag.
+    _, cyd_text = export(session_factory, sam, cyd)
+    for words in ("landlord", "Craving 8/10", "of 4", "/ 10", "/ 5"):
+        assert words not in cyd_text
+    assert "not shared" in cyd_text.lower()
+    for text in (ana_text, ben_text, cyd_text):
+        assert "Confidential" in text
+
+
+def test_each_pdf_download_is_one_audited_export(session_factory, session, sponsees):
+    sam, ana, ben, _ = sponsees
+    export(session_factory, sam, ana)
+    export(session_factory, sam, ana)
+    export(session_factory, sam, ben)
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "export")
+                             .order_by(AuditEvent.id)).all()
+    assert [(e.member_id, e.screen, e.outcome, e.seen_count) for e in events] == [
+        (ana.id, "Weekly review", "allowed", 1), (ana.id, "Weekly review", "allowed", 1),
+        (ben.id, "Weekly review", "allowed", 1)]
+    assert events[0].categories == "checkins,flags,notes,steps"
+    assert events[2].categories == "checkins,flags"
+    assert week_pdf_file_name(ana_week_of(session_factory, sam, ana), iso_week=WEEK) == (
+        "weekly-review-2026-W48-AA.pdf")
+
+
+def ana_week_of(session_factory, sam, ana):
+    with session_factory.begin() as s:
+        return sponsee_week_for(session=s, actor=sam, member_id=ana.id, iso_week=WEEK, now=NOW)
+
+
+def test_a_pdf_of_someone_who_does_not_share_is_refused_and_the_attempt_kept(
+        session_factory, session, sponsees):
+    sam = sponsees[0]
+    stranger = make_user(session, "zed", "member", name="Zed Z.")
+    session.commit()
+    with pytest.raises(NotFound), session_factory.begin() as s:
+        sponsee_week_for(session=s, actor=sam, member_id=stranger.id, iso_week=WEEK, now=NOW,
+                         action="export")
+    denied = session.scalars(select(AuditEvent).where(AuditEvent.member_id == stranger.id)).one()
+    assert (denied.action, denied.outcome) == ("export", "denied")

@@ -1,0 +1,164 @@
+"""Weekly review on the demo, driven as a sponsor would: the triage list, then one sponsee's
+week at a time, staying on that sponsee through every action."""
+
+from datetime import datetime, timezone
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from dashboard import clock
+from dashboard.auth import actor_from_user
+from dashboard.timeutil import local_today
+from dashboard.weekly_review import last_complete_week, weekly_review_for
+from models import User, WeeklyReview
+from tests.app.conftest import by_label, no_exception, shown, titles
+
+TRIAGE = "Choose a sponsee to open their week"
+
+
+@pytest.fixture
+def sqlite_url(demo_sqlite_url):
+    """The demo caseload (tests/app/conftest.py), a copy for each test."""
+    return demo_sqlite_url
+
+
+@pytest.fixture
+def sponsor(app_db):
+    with app_db() as session:
+        return actor_from_user(session.scalar(select(User).where(User.username == "sponsor1")))
+
+
+def open_review(new_app, actor):
+    """The app as the sponsor opens it: Weekly review is their home screen."""
+    at = no_exception(new_app(actor).run(timeout=60))
+    assert titles(at) == ["Weekly review"]
+    return at
+
+
+def cards_for(app_db, sponsor, week):
+    with app_db.begin() as session:
+        return weekly_review_for(session=session, actor=sponsor, iso_week=week, now=clock.now())
+
+
+def names(at) -> list[str]:
+    """The sponsees of the triage list, in its order."""
+    return [shown(option) for option in by_label(at.radio, TRIAGE).options]
+
+
+def facts(at) -> list[str]:
+    """What the triage list says under each name, in its order."""
+    return list(by_label(at.radio, TRIAGE).proto.captions)
+
+
+def open_week(at) -> str:
+    """Whose week is open below the list."""
+    return shown(at.subheader[1].value)
+
+
+def button(at, starts: str):
+    matches = [b for b in at.button if b.label.startswith(starts)]
+    assert len(matches) == 1, [b.label for b in at.button]
+    return matches[0]
+
+
+def test_the_triage_lists_every_sponsee_most_in_need_first(new_app, app_db, sponsor):
+    at = open_review(new_app, sponsor)
+    week = by_label(at.selectbox, "Week").value
+    cards = cards_for(app_db, sponsor, week)
+    assert len(cards) >= 3, "the demo gives sponsor1 several sponsees"
+    assert names(at) == [card.display_name for card in cards]
+    # The most in need is open first, one week at a time: one chart, one review form.
+    assert open_week(at) == cards[0].display_name
+    assert len([f for f in at.text_area if f.label == "Private note"]) == 1
+    first_facts = facts(at)[0]
+    assert first_facts.startswith(("Reviewed", "Not reviewed")) and " of " in first_facts
+
+
+def test_the_default_week_is_the_last_complete_one_in_words(new_app, sponsor):
+    at = open_review(new_app, sponsor)
+    week = by_label(at.selectbox, "Week")
+    assert week.value == last_complete_week(local_today(sponsor.timezone, clock.now()))
+    assert week.options[0].startswith("This week so far \u00b7 ")
+    assert week.options[1].startswith("Last week \u00b7 ")
+    assert "W" not in week.options[1]
+
+
+def test_iso_week_53_is_last_week_on_the_first_wednesday_of_2027(new_app, sponsor):
+    with time_machine.travel(datetime(2027, 1, 6, 15, tzinfo=timezone.utc), tick=False):
+        at = open_review(new_app, sponsor)
+        week = by_label(at.selectbox, "Week")
+        assert week.value == "2026-W53"
+        assert week.options[1] == "Last week \u00b7 28 Dec 2026 to 3 Jan 2027"
+        assert week.options[0] == "This week so far \u00b7 4 to 10 Jan"
+
+
+def test_the_sponsor_stays_on_the_sponsee_through_review_flags_and_moves_on_with_next(
+        new_app, app_db, sponsor):
+    at = open_review(new_app, sponsor)
+    week = by_label(at.selectbox, "Week").value
+    cards = cards_for(app_db, sponsor, week)
+    order = names(at)
+
+    # Mark the second sponsee's week reviewed: the list keeps its order, the week stays open
+    # and the confirmation is there.
+    second = cards[1]
+    by_label(at.radio, TRIAGE).set_value(second.member_id).run(timeout=60)
+    assert open_week(no_exception(at)) == second.display_name
+    facts_before = facts(at)[1]
+    by_label(at.text_area, "Private note").input("Coffee on Saturday")
+    button(at, "Mark this week reviewed").click().run(timeout=60)
+    no_exception(at)
+    assert open_week(at) == second.display_name and names(at) == order
+    assert by_label(at.radio, TRIAGE).value == second.member_id
+    assert [shown(s.value) for s in at.success] == [f"{second.display_name}: week reviewed."]
+    assert button(at, "Update the note")
+    assert facts(at)[1] != facts_before and facts(at)[1].startswith("Reviewed")
+    with app_db() as session:
+        review = session.scalars(select(WeeklyReview).where(
+            WeeklyReview.reviewer_id == sponsor.id, WeeklyReview.member_id == second.member_id,
+            WeeklyReview.iso_week == week)).one()
+    assert review.note == "Coffee on Saturday"
+
+    # Acknowledge a flag of a sponsee who has some: still on them afterwards.
+    flagged = next(card for card in cards if card.open_flags)
+    by_label(at.radio, TRIAGE).set_value(flagged.member_id).run(timeout=60)
+    by_label(at.radio, "How did you reach out?").set_value("called")
+    by_label(at.text_input, "Outreach note").input("Called, all well")
+    button(at, "Acknowledge").click().run(timeout=60)
+    no_exception(at)
+    assert open_week(at) == flagged.display_name and names(at) == order
+    assert any("acknowledged" in s.value for s in at.success)
+
+    # Next and Previous follow the list.
+    position = order.index(flagged.display_name)
+    if position + 1 < len(order):
+        button(at, "Next: ").click().run(timeout=60)
+        assert open_week(no_exception(at)) == order[position + 1]
+        button(at, "Previous: ").click().run(timeout=60)
+        assert open_week(no_exception(at)) == flagged.display_name
+    first = order[0]
+    by_label(at.radio, TRIAGE).set_value(cards[0].member_id).run(timeout=60)
+    assert open_week(no_exception(at)) == first
+    assert not [b for b in at.button if b.label.startswith("Previous: ")]
+
+
+def test_acknowledging_without_saying_how_is_refused_on_the_same_sponsee(new_app, app_db,
+                                                                          sponsor):
+    at = open_review(new_app, sponsor)
+    cards = cards_for(app_db, sponsor, by_label(at.selectbox, "Week").value)
+    flagged = [card for card in cards if card.open_flags][-1]
+    by_label(at.radio, TRIAGE).set_value(flagged.member_id).run(timeout=60)
+    button(at, "Acknowledge").click().run(timeout=60)
+    assert open_week(no_exception(at)) == flagged.display_name
+    assert any("how you reached out" in e.value for e in at.error)
+
+
+def test_sponsee_detail_opens_on_the_sponsee_of_the_week(new_app, app_db, sponsor):
+    at = open_review(new_app, sponsor)
+    cards = cards_for(app_db, sponsor, by_label(at.selectbox, "Week").value)
+    by_label(at.radio, TRIAGE).set_value(cards[1].member_id).run(timeout=60)
+    button(at, "Open Sponsee detail").click().run(timeout=60)
+    no_exception(at)
+    assert titles(at) == ["Sponsee detail"]
+    assert by_label(at.selectbox, "Sponsee").value == cards[1].member_id
