@@ -7,7 +7,8 @@ not part of the installed app.
 (scratch.py: a temporary SQLite file, or a fresh PostgreSQL database on the server of
 the settings' database, dropped afterwards: real data and real keys are never touched),
 adds one counselor to whom every client consents (cast.py), then measures each screen's
-figure as the median of its runs after a warm-up (screens.py, timing.py).
+figure as the median of its runs after a warm-up (screens.py, timing.py), then every
+screen's whole page run through AppTest beside Today's (page_runs.py).
 
 Beside each figure it measures the floor: the same numbers computed by one hand-written
 SQL statement over the same tables (floors.py, also used by the tests to check that
@@ -31,7 +32,7 @@ from benchmarks.floors import (
     zones_in_use,
 )
 from benchmarks.plans import explain, full_scans
-from benchmarks.report import FIGURES, BenchReport, format_report
+from benchmarks.report import FIGURES, PAGE_FIGURES, BenchReport, format_report
 from benchmarks.run import run_benchmark, validate_options
 from benchmarks.screens import caseload_data
 from benchmarks.timing import StatementCounter
@@ -39,6 +40,7 @@ from benchmarks.writes import find_lost_writes, run_concurrent_checkins
 
 __all__ = [
     "FIGURES",
+    "PAGE_FIGURES",
     "RISK_BY_RANK",
     "BenchError",
     "BenchReport",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, func, literal, select
+from sqlalchemy.orm import Session
 
 from benchmarks.floors import zones_in_use
 from dashboard import totp_codes, two_factor
@@ -36,6 +37,8 @@ class Cast:
     sponsees: int
     detail_member_id: int
     detail_member_name: str
+    member: Actor  # the detail member too (member1): Today and My progress are theirs
+    sponsee: Actor  # one of the sponsor's sponsees, for Sponsee detail
     savers: list[Actor]  # members without a check-in today, with one yesterday
     writers: list[Actor]
     shared_writer: Actor
@@ -59,13 +62,7 @@ def add_bench_counselor(engine: Engine, *, now: datetime) -> int:
         session.flush()
         session.add(UserRole(user_id=counselor.id, role="counselor"))
         session.flush()
-        # Counselors log in with a second factor: set it up as a person would, with the
-        # first code their app shows and their password.
-        actor = actor_from_user(session.get(User, counselor.id))
-        enrolment = two_factor.start_enrolment(actor=actor)
-        two_factor.confirm_enrolment(session=session, actor=actor, secret=enrolment.secret,
-                                     code=totp_codes.code_at(enrolment.secret, now),
-                                     password=DEMO_PASSWORD, now=now)
+        set_up_second_factor(session, counselor.id, now=now)
         sponsors = select(UserRole.user_id).where(UserRole.role == "sponsor")
         members = session.execute(
             select(User.id, User.display_name).join(UserRole, UserRole.user_id == User.id)
@@ -100,11 +97,23 @@ def add_bench_counselor(engine: Engine, *, now: datetime) -> int:
         return counselor.id
 
 
+def set_up_second_factor(session: Session, user_id: int, *, now: datetime) -> None:
+    """Two-factor login set up as a person would, with the first code their app shows and
+    their password (the demo's): staff log in with a second factor (TWO_FACTOR_ROLES in
+    dashboard/auth.py), so the pages run as the counselor and the sponsor need one."""
+    actor = actor_from_user(session.get(User, user_id))
+    enrolment = two_factor.start_enrolment(actor=actor)
+    two_factor.confirm_enrolment(session=session, actor=actor, secret=enrolment.secret,
+                                 code=totp_codes.code_at(enrolment.secret, now),
+                                 password=DEMO_PASSWORD, now=now)
+
+
 def pick_cast(engine: Engine, *, counselor_id: int, now: datetime, savers: int,
               writers: int) -> Cast:
-    """The bench counselor; the sponsor with the most sponsees; member1 for the client
-    detail; members with nothing saved today, to save for; and the writers' members, the
-    first of them the one every writer also saves for."""
+    """The bench counselor; the sponsor with the most sponsees (two-factor login set up for
+    the pages' runs) and the first of their sponsees; member1 for the client detail, Today
+    and My progress; members with nothing saved today, to save for; and the writers'
+    members, the first of them the one every writer also saves for."""
     with make_session_factory(engine)() as session:
         counselor = actor_from_user(session.get(User, counselor_id))
         clients = session.scalar(select(func.count()).select_from(Consent)
@@ -116,6 +125,12 @@ def pick_cast(engine: Engine, *, counselor_id: int, now: datetime, savers: int,
             .group_by(Consent.recipient_id)
             .order_by(sponsees.desc(), Consent.recipient_id).limit(1)
         ).one()
+        # The sponsee: the first who shares check-ins with the sponsor, else the first.
+        sponsee_id = session.scalar(
+            select(Consent.member_id)
+            .where(Consent.recipient_id == sponsor_id, Consent.purpose == "sponsorship",
+                   consent_is_active(now))
+            .order_by(Consent.share_checkins.desc(), Consent.member_id).limit(1))
         detail = session.scalar(select(User).where(User.username == "member1"))
         sponsors = select(UserRole.user_id).where(UserRole.role == "sponsor")
         members = select(User).join(MemberProfile).where(User.id.not_in(sponsors))
@@ -140,13 +155,21 @@ def pick_cast(engine: Engine, *, counselor_id: int, now: datetime, savers: int,
             .order_by(User.id.desc()).limit(writers + 1)
         ))
         pool = fresh[:savers] or others
-        return Cast(
+        cast = Cast(
             counselor=counselor, clients=clients,
             sponsor=actor_from_user(session.get(User, sponsor_id)), sponsees=sponsee_count,
             detail_member_id=detail.id, detail_member_name=detail.username,
+            member=actor_from_user(detail),
+            sponsee=actor_from_user(session.get(User, sponsee_id)),
             # At a tiny scale there may be fewer fresh members than runs: reuse them.
             savers=[actor_from_user(pool[i % len(pool)]) for i in range(savers)],
             writers=[actor_from_user(u) for u in others[1:writers + 1]]
             or [actor_from_user(others[0])] * writers,
             shared_writer=actor_from_user(others[0]),
         )
+    if cast.sponsor.two_factor_enrolled_at is None:
+        # After the read, whose transaction holds SQLite's write lock too.
+        with make_session_factory(engine).begin() as session:
+            set_up_second_factor(session, sponsor_id, now=now)
+            cast = replace(cast, sponsor=actor_from_user(session.get(User, sponsor_id)))
+    return cast

@@ -17,6 +17,18 @@ class FigureSpec:
     # The most the figure may cost as a multiple of its floor, where the overhead itself
     # is the point: milliseconds vary with the machine, the ratio much less.
     floor_target: float | None = None
+    # A whole page run: the most it may cost as a multiple of Today's page run.
+    today_target: float | None = None
+
+
+# Every screen's whole page run, through the entry script, logged in (SPEC section 10):
+# none may take more than twice the Today screen's, the reference, measured first.
+TODAY_TARGET = 2.0
+
+
+def page_figure(name: str, label: str, budget_ms: float | None = None) -> FigureSpec:
+    return FigureSpec(f"{name}_page", f"{label} page (AppTest)", budget_ms,
+                      today_target=TODAY_TARGET)
 
 
 # The caseload twice: a counselor's first view writes an audit event per client; a rerun
@@ -27,10 +39,18 @@ WEEKLY_REVIEW = FigureSpec("weekly_review", "weekly review data", 100)
 CLIENT_DETAIL = FigureSpec("client_detail", "client detail data, 365 days", 100)
 ALERT_QUEUE = FigureSpec("alert_queue", "alert queue", 100)
 CHECKIN_SAVE = FigureSpec("checkin_save", "check-in save with flags", 30)
-CASELOAD_PAGE_RUN = FigureSpec("caseload_page", "Caseload page (AppTest)", 2_000)
+TODAY_PAGE = page_figure("today", "Today")
+MY_PROGRESS_PAGE = page_figure("my_progress", "My progress")
+WEEKLY_REVIEW_PAGE = page_figure("weekly_review", "Weekly review")
+SPONSEE_DETAIL_PAGE = page_figure("sponsee_detail", "Sponsee detail")
+CASELOAD_PAGE_RUN = page_figure("caseload", "Caseload", 2_000)
+ALERTS_PAGE = page_figure("alerts", "Alerts")
+CLIENT_DETAIL_PAGE = page_figure("client_detail", "Client detail")
+PAGE_FIGURES = (TODAY_PAGE, MY_PROGRESS_PAGE, WEEKLY_REVIEW_PAGE, SPONSEE_DETAIL_PAGE,
+                CASELOAD_PAGE_RUN, ALERTS_PAGE, CLIENT_DETAIL_PAGE)
 LOGIN = FigureSpec("login", "login (argon2id verify)", None)
 FIGURES = (CASELOAD, CASELOAD_RERUN, WEEKLY_REVIEW, CLIENT_DETAIL, ALERT_QUEUE, CHECKIN_SAVE,
-           CASELOAD_PAGE_RUN, LOGIN)
+           *PAGE_FIGURES, LOGIN)
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,9 @@ class Figure:
     peak_rss_mb: float  # of this process, once the figure's runs are done
     detail: str = ""
     floor_target: float | None = None  # the most `ratio` may be (FigureSpec)
+    # A page run's reference: Today's page run (median ms), and the most `today_ratio` may be.
+    today_ms: float | None = None
+    today_target: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -61,6 +84,17 @@ class Figure:
             return None
         return self.ratio <= self.floor_target
 
+    @property
+    def today_ratio(self) -> float | None:
+        if self.today_ms is None or self.today_ms <= 0:
+            return None
+        return self.median_ms / self.today_ms
+
+    @property
+    def within_today_target(self) -> bool | None:
+        if self.today_target is None or self.today_ratio is None:
+            return None
+        return self.today_ratio <= self.today_target
 
 
 @dataclass
@@ -82,6 +116,15 @@ class BenchReport:
     def figure(self, name: str) -> Figure:
         return next(f for f in self.figures if f.name == name)
 
+    @property
+    def page_runs(self) -> list[Figure]:
+        return [f for f in self.figures if f.today_target is not None]
+
+    @property
+    def over_today_target(self) -> list[Figure]:
+        """The page runs that took more than their multiple of Today's."""
+        return [f for f in self.page_runs if f.within_today_target is False]
+
     def as_json(self) -> dict:
         load = self.write_load
         return {
@@ -98,11 +141,21 @@ class BenchReport:
                     "within_budget": f.within_budget,
                     "floor_target": f.floor_target,
                     "within_target": f.within_target,
+                    "today_ratio": _rounded(f.today_ratio, 2),
+                    "today_target": f.today_target,
+                    "within_today_target": f.within_today_target,
                     "peak_rss_mb": round(f.peak_rss_mb, 1),
                     "detail": f.detail,
                 }
                 for f in self.figures
             ],
+            "page_runs": None if not self.page_runs else {
+                "reference": TODAY_PAGE.name,
+                "today_ms": _rounded(self.page_runs[0].today_ms, 3),
+                "today_target": TODAY_TARGET,
+                "all_within_today_target": not self.over_today_target,
+                "over_today_target": [f.name for f in self.over_today_target],
+            },
             "concurrent_writes": None if load is None else {
                 "threads": load.threads,
                 "seconds": round(load.seconds, 3),
@@ -128,13 +181,28 @@ class BenchReport:
         }
 
 
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+def _rounded(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:,.1f}"
+
+
+def _page_runs_verdict(report: BenchReport) -> list[str]:
+    """Whether every screen's page run is within its multiple of Today's, naming those over."""
+    pages = [f for f in report.page_runs if f.today_ratio is not None]
+    if not pages:
+        return []
+    today = pages[0].today_ms
+    over = report.over_today_target
+    if over:
+        return [f"Over {TODAY_TARGET:g}x Today's page run ({_ms(today)} ms): " + "; ".join(
+            f"{f.label} ({f.today_ratio:,.2f}x Today)" for f in over) + "."]
+    return [f"Every screen's page run is within {TODAY_TARGET:g}x Today's ({_ms(today)} ms): "
+            f"the slowest, {max(pages, key=lambda f: f.median_ms).label}, at "
+            f"{max(f.today_ratio for f in pages):,.2f}x."]
 
 
 def format_report(report: BenchReport) -> str:
@@ -149,18 +217,21 @@ def format_report(report: BenchReport) -> str:
         f"on {report.cpus} CPU{'s' if report.cpus != 1 else ''}",
         "",
         f"{'figure':<30} {'median ms':>10} {'budget ms':>10} {'floor ms':>9} {'ratio':>7} "
-        f"{'target':>7} {'statements':>10} {'peak MB':>8}",
+        f"{'target':>7} {'x Today':>7} {'statements':>10} {'peak MB':>8}",
     ]
     for f in report.figures:
         ratio = "-" if f.ratio is None else f"{f.ratio:,.1f}x"
         target = "-" if f.floor_target is None else f"{f.floor_target:,.1f}x"
-        over = [mark for mark, is_over in (("OVER BUDGET", f.within_budget is False),
-                                           ("OVER TARGET", f.within_target is False))
-                if is_over]
+        today = "-" if f.today_ratio is None else f"{f.today_ratio:,.2f}x"
+        over = [mark for mark, is_over in (
+            ("OVER BUDGET", f.within_budget is False),
+            ("OVER TARGET", f.within_target is False),
+            (f"OVER {f.today_target or 0:g}x TODAY", f.within_today_target is False))
+            if is_over]
         mark = "  " + ", ".join(over) if over else ""
         lines.append(
             f"{f.label:<30} {_ms(f.median_ms):>10} {_ms(f.budget_ms):>10} "
-            f"{_ms(f.floor_ms):>9} {ratio:>7} {target:>7} {f.statements:>10} "
+            f"{_ms(f.floor_ms):>9} {ratio:>7} {target:>7} {today:>7} {f.statements:>10} "
             f"{f.peak_rss_mb:>8.0f}{mark}"
         )
     lines.append("")
@@ -199,6 +270,7 @@ def format_report(report: BenchReport) -> str:
         lines.append(f"Over target: {'; '.join(missed)}.")
     elif any(f.within_target for f in report.figures):
         lines.append("Every figure with a target is within it.")
+    lines.extend(_page_runs_verdict(report))
     if report.plans:
         lines += ["", "Query plans:"]
         for plan in report.plans:

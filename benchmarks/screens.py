@@ -1,15 +1,16 @@
 """The screens' figures: each screen's data as the screen asks the services for it, beside
-its floor, and the Caseload page as a whole run through AppTest.
+its floor, then every screen's whole page run through AppTest (page_runs.py).
 
 Statements are counted with a `before_cursor_execute` listener on every engine of the
-process (the AppTest page opens its own engine), so a statement per client would show
+process (the AppTest pages open their own engine), so a statement per client would show
 as a count that grows with the caseload.
 
 Every figure runs "as of" `now`, the moment the benchmark started: the demo was loaded
 as of it and the services are given it, so every date is relative to it and runs on
-different days read rows of the same shape. The AppTest page run reads the clock itself,
-as the app does, a few minutes later at most. It runs on the settings in force in this
-process, which the benchmark makes those of its scratch database (benchmarks/scratch.py).
+different days read rows of the same shape. The AppTest page runs read the clock
+themselves, as the app does, a few minutes later at most. They run on the settings in
+force in this process, which the benchmark makes those of its scratch database
+(benchmarks/scratch.py).
 
 The caseload is measured twice. Its first view writes an audit event per client; a
 rerun within the visit (a filter changed, a sort: the same screen, viewer and categories
@@ -18,21 +19,18 @@ starts without a visit: the one the run before left is removed from the scratch 
 first, untimed. The reruns then extend the last first view's visit, and so does the
 Caseload page (AppTest), which reads the clock minutes later.
 
-Nothing here imports Streamlit except the AppTest figure, inside its function.
+Nothing here imports Streamlit: the page runs import it inside their functions.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-import dashboard
 from benchmarks.cast import BENCH_COUNSELOR, Cast
 from benchmarks.errors import BenchError
 from benchmarks.floors import (
@@ -44,6 +42,7 @@ from benchmarks.floors import (
     floor_weekly_review,
     zones_in_use,
 )
+from benchmarks.page_runs import measure_page_run, page_runs_for, quiet_context_warnings
 from benchmarks.plans import QueryPlan, explain
 from benchmarks.report import (
     ALERT_QUEUE,
@@ -68,13 +67,8 @@ from dashboard.demo import DEMO_PASSWORD
 from dashboard.member_record import member_record
 from dashboard.sqlite_owner import release_all
 from dashboard.timeutil import local_today
-from dashboard.web.session import session_record
 from dashboard.weekly_review import iso_week_of, weekly_review_for
 from models import AuditEvent, Flag, User
-
-APP_ENTRY = Path(dashboard.__file__).resolve().parent / "app.py"
-CASELOAD_PAGE = "../pages/caseload.py"  # relative to the entry script, as AppTest wants it
-PAGE_TIMEOUT_SECONDS = 120
 
 
 def caseload_data(session: Session, *, actor: Actor, now: datetime) -> list:
@@ -106,50 +100,6 @@ def flags_raised_for(engine: Engine, *, member_ids: Sequence[int], now: datetime
         )
 
 
-def _no_missing_context_warning(record: logging.LogRecord) -> bool:
-    return "missing ScriptRunContext" not in record.getMessage()
-
-
-def measure_caseload_page(*, counselor: Actor, runs: int,
-                          counter: StatementCounter) -> tuple[float, int]:
-    """The Caseload page run by AppTest through the real entry script, logged in."""
-    from streamlit.testing.v1 import AppTest
-
-    def run(index: int, watch: Stopwatch) -> None:
-        at = AppTest.from_file(str(APP_ENTRY), default_timeout=PAGE_TIMEOUT_SECONDS)
-        # Logged in just now, past the second factor of the set-up the account has.
-        at.session_state["auth"] = session_record(
-            counselor.id, second_factor=counselor.two_factor_enrolled_at)
-        at.run()
-        if at.exception:
-            raise BenchError(f"the app failed before the Caseload page with "
-                             f"{at.exception[0].proto.type} (its traceback is above)")
-        try:
-            at.switch_page(CASELOAD_PAGE)
-        except ValueError:
-            raise BenchError("the Caseload page is not in the benchmark counselor's menu "
-                             f"(the app shows: {', '.join(t.value for t in at.title)})") from None
-        with watch():
-            at.run(timeout=PAGE_TIMEOUT_SECONDS)
-        if at.exception:
-            # The message itself is redacted (client.showErrorDetails); Streamlit has
-            # logged the traceback above.
-            raise BenchError(f"the Caseload page failed with {at.exception[0].proto.type}"
-                             " (Streamlit logged its traceback above)")
-        if "Caseload" not in [t.value for t in at.title] or not at.dataframe:
-            raise BenchError("the Caseload page showed no table of clients")
-
-    # AppTest sets session state from outside a script run, which Streamlit warns about
-    # twice per run: noise in the middle of the report. (A filter, because Streamlit
-    # resets its loggers' levels when it reads its configuration.)
-    context_logger = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
-    context_logger.addFilter(_no_missing_context_warning)
-    try:
-        return measure(runs=runs, counter=counter, run=run)
-    finally:
-        context_logger.removeFilter(_no_missing_context_warning)
-
-
 def measure_screens(*, engine: Engine, factory: sessionmaker[Session], settings: Settings,
                     cast: Cast, runs: int, explain_plans: bool, now: datetime,
                     say: Callable[[str], None]) -> tuple[list[Figure], list[QueryPlan]]:
@@ -177,11 +127,12 @@ def measure_screens(*, engine: Engine, factory: sessionmaker[Session], settings:
             return run
 
         def add(spec: FigureSpec, median_ms: float, statements: int, floor_ms: float | None,
-                detail: str) -> None:
+                detail: str, *, today_ms: float | None = None) -> None:
             figures.append(Figure(name=spec.name, label=spec.label, median_ms=median_ms,
                                   budget_ms=spec.budget_ms, floor_ms=floor_ms,
                                   statements=statements, peak_rss_mb=peak_rss_mb(),
-                                  detail=detail, floor_target=spec.floor_target))
+                                  detail=detail, floor_target=spec.floor_target,
+                                  today_ms=today_ms, today_target=spec.today_target))
             say(f"{spec.label}: {median_ms:,.1f} ms")
 
         # Caseload: the first view of a visit, then reruns within it, beside one floor.
@@ -283,16 +234,25 @@ def measure_screens(*, engine: Engine, factory: sessionmaker[Session], settings:
             f"first check-in of the day, hard day, craving 8: {flags} flags raised by "
             f"{len(saved_members)} saves")
 
-        # The Caseload page through AppTest; its floor is the caseload's.
-        median, statements = measure_caseload_page(counselor=counselor, runs=runs,
-                                                   counter=counter)
-        stop_audit_sealers()  # the page's sealer: its database goes at the end of the run
-        release_all()  # and the page's claim on the scratch SQLite file
-        for seen in list(counter.engines):
-            if seen is not engine:
-                seen.dispose()  # the page's own engine: close it before the database goes
-        add(CASELOAD_PAGE_RUN, median, statements, caseload_floor,
-            "pages/caseload.py through dashboard/app.py, logged in, within the visit")
+        # Every screen's whole page run through AppTest, each beside Today's, the first.
+        # The Caseload page's floor is the caseload's.
+        today_ms = None
+        try:
+            with quiet_context_warnings():
+                for page in page_runs_for(cast):
+                    median, statements = measure_page_run(
+                        actor=page.actor, page=page.page, state=page.state, shows=page.shows,
+                        runs=runs, counter=counter)
+                    today_ms = today_ms or median
+                    add(page.spec, median, statements,
+                        caseload_floor if page.spec is CASELOAD_PAGE_RUN else None,
+                        page.detail, today_ms=today_ms)
+        finally:
+            stop_audit_sealers()  # the pages' sealer: its database goes at the end of the run
+            release_all()  # and the pages' claim on the scratch SQLite file
+            for seen in list(counter.engines):
+                if seen is not engine:
+                    seen.dispose()  # the pages' own engine: close it before the database goes
 
         # Login.
         def login_run(index: int, watch: Stopwatch) -> None:

@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from benchmarks import (
     FIGURES,
+    PAGE_FIGURES,
     RISK_BY_RANK,
     StatementCounter,
     add_bench_counselor,
@@ -33,7 +35,13 @@ from benchmarks import (
     full_scans,
     zones_in_use,
 )
+from benchmarks.cast import pick_cast
+from benchmarks.errors import BenchError
+from benchmarks.page_runs import measure_page_run, page_runs_for, quiet_context_warnings
+from benchmarks.report import CASELOAD, CASELOAD_PAGE_RUN, BenchReport, Figure, format_report
+from dashboard import config
 from dashboard.alert_queue import alert_queue
+from dashboard.audit_seal import stop_audit_sealers
 from dashboard.auth import actor_from_user
 from dashboard.checkins import CheckInForm, save_checkin
 from dashboard.cli import main
@@ -41,6 +49,7 @@ from dashboard.demo import load_demo
 from dashboard.member_record import member_record
 from dashboard.policy import consent_is_active
 from dashboard.progress import sobriety_days
+from dashboard.sqlite_owner import release_all
 from dashboard.timeutil import local_today
 from dashboard.weekly_review import iso_week_of, weekly_review_for
 from models import CheckIn, Consent, User
@@ -77,8 +86,10 @@ def _check_report(out: str, result: dict, *, database: str) -> None:
             assert figure["within_budget"] is None
         else:
             assert figure["within_budget"] == (figure["median_ms"] <= spec.budget_ms)
-        # Every figure but login has a floor to compare with.
-        assert (figure["floor_ms"] is None) == (spec.name == "login")
+        # Every figure but login and the page runs has a floor to compare with; of the
+        # page runs, Caseload's has the caseload's.
+        assert (figure["floor_ms"] is None) == (
+            spec.name == "login" or spec in PAGE_FIGURES and spec is not CASELOAD_PAGE_RUN)
         # The caseload's first view and its rerun have a target ratio to the floor.
         assert figure["floor_target"] == spec.floor_target
         if spec.floor_target is None:
@@ -89,8 +100,10 @@ def _check_report(out: str, result: dict, *, database: str) -> None:
         line = next(line for line in out.splitlines() if line.startswith(spec.label + " "))
         assert ("OVER BUDGET" in line) == (figure["within_budget"] is False)
         assert ("OVER TARGET" in line) == (figure["within_target"] is False)
+        assert ("OVER 2x TODAY" in line) == (figure["within_today_target"] is False)
     assert {f["name"]: f["floor_target"] for f in result["figures"]
             if f["floor_target"]} == {"caseload": 2.0, "caseload_rerun": 1.5}
+    _check_page_runs(out, result)
     assert result["peak_rss_mb"] > 0
     writes = result["concurrent_writes"]
     assert writes["threads"] == 3 and writes["writes"] > 0
@@ -101,6 +114,49 @@ def _check_report(out: str, result: dict, *, database: str) -> None:
     assert flood["flooders"] == 16 and flood["logins"] > 0
     assert flood["idle_median_save_ms"] > 0 and flood["flooded_median_save_ms"] > 0
     assert "Login flood: 16 threads logged in" in out
+
+
+PAGES = {"today_page": "Today", "my_progress_page": "My progress",
+         "weekly_review_page": "Weekly review", "sponsee_detail_page": "Sponsee detail",
+         "caseload_page": "Caseload", "alerts_page": "Alerts",
+         "client_detail_page": "Client detail"}
+
+
+def _check_page_runs(out: str, result: dict) -> None:
+    """Every screen's whole page run, each beside Today's, and the verdict on 2x Today."""
+    figures = {f["name"]: f for f in result["figures"]}
+    assert [spec.name for spec in PAGE_FIGURES] == list(PAGES)
+    today_ms = figures["today_page"]["median_ms"]
+    for name, screen in PAGES.items():
+        page = figures[name]
+        # (Each run was checked for its screen's title and content: a run that showed
+        # anything else stops the benchmark, see test_a_page_run_must_show_its_screen.)
+        assert page["median_ms"] > 0 and page["statements"] > 0
+        assert page["today_target"] == 2.0
+        assert page["today_ratio"] == pytest.approx(page["median_ms"] / today_ms, abs=0.01)
+        assert page["within_today_target"] == (page["median_ms"] <= 2 * today_ms)
+        label = f"{screen} page (AppTest)"
+        line = next(line for line in out.splitlines() if line.startswith(label + " "))
+        assert f" {page['today_ratio']:,.2f}x " in line
+        assert re.search(rf"  {re.escape(label)}: pages/{name.removesuffix('_page')}\.py through "
+                         r"dashboard/app\.py, logged in as \w+", out)
+    assert figures["today_page"]["today_ratio"] == 1.0
+    assert figures["caseload_page"]["budget_ms"] == 2_000
+    # The detail screens showed the person a list screen hands over.
+    assert re.search(r"Sponsee detail page \(AppTest\): .* sponsor\d+, \w+ handed over", out)
+    assert "bench_counselor, member1 handed over as from Caseload" in out
+    # Nothing but the page runs is compared with Today.
+    assert all(f["today_ratio"] is None and f["within_today_target"] is None
+               for f in result["figures"] if f["name"] not in PAGES)
+    assert "x Today" in out.split("\n\n")[1].splitlines()[0]
+    over = [name for name in PAGES if figures[name]["within_today_target"] is False]
+    assert result["page_runs"] == {
+        "reference": "today_page", "today_ms": round(today_ms, 3), "today_target": 2.0,
+        "all_within_today_target": not over, "over_today_target": over}
+    if over:
+        assert "Over 2x Today's page run" in out
+    else:
+        assert "Every screen's page run is within 2x Today's" in out
 
 
 def test_bench_at_a_tiny_scale_reports_every_figure(tmp_path, capsys, monkeypatch):
@@ -116,6 +172,88 @@ def test_bench_at_a_tiny_scale_reports_every_figure(tmp_path, capsys, monkeypatc
     # The scratch database is gone with its folder.
     scratch = re.search(r"temporary SQLite file (\S+)", out).group(1)
     assert not Path(scratch).parent.exists()
+
+
+# ---------------------------------------------------------------------------------------
+# The page runs beside Today's, in the report (made-up figures, no timing).
+
+
+def _made_up_report(page_ms: dict[str, float]) -> BenchReport:
+    today_ms = page_ms["today_page"]
+    figures = [Figure(name=CASELOAD.name, label=CASELOAD.label, median_ms=150.0,
+                      budget_ms=CASELOAD.budget_ms, floor_ms=100.0, statements=8,
+                      peak_rss_mb=100.0, floor_target=CASELOAD.floor_target)]
+    figures += [Figure(name=spec.name, label=spec.label, median_ms=page_ms[spec.name],
+                       budget_ms=spec.budget_ms, floor_ms=None, statements=13,
+                       peak_rss_mb=200.0, today_ms=today_ms, today_target=spec.today_target)
+                for spec in PAGE_FIGURES]
+    return BenchReport(members=2_000, days=365, checkins=500_000, database="sqlite",
+                       where="a file", runs=7, figures=figures, write_load=None,
+                       peak_rss_mb=250.0, load_average=(0.5, 0.5, 0.5), cpus=2)
+
+
+def _line(out: str, label: str) -> str:
+    return next(line for line in out.splitlines() if line.startswith(label + " "))
+
+
+def test_report_marks_a_page_run_over_twice_todays():
+    # Today 200 ms: Alerts at 2.5 times and Client detail at 2.01 times are over; Caseload
+    # at exactly twice is within.
+    report = _made_up_report({
+        "today_page": 200.0, "my_progress_page": 150.0, "weekly_review_page": 390.0,
+        "sponsee_detail_page": 250.0, "caseload_page": 400.0, "alerts_page": 500.0,
+        "client_detail_page": 402.0})
+    out = format_report(report)
+
+    header = _line(out, "figure")
+    assert "x Today" in header
+    assert _line(out, "Today page (AppTest)").split()[-3:] == ["1.00x", "13", "200"]
+    assert " 0.75x " in _line(out, "My progress page (AppTest)")
+    assert " 2.00x " in _line(out, "Caseload page (AppTest)")
+    assert "OVER" not in _line(out, "Caseload page (AppTest)")
+    assert _line(out, "Alerts page (AppTest)").endswith("2.50x         13      200  OVER 2x TODAY")
+    assert _line(out, "Client detail page (AppTest)").endswith("OVER 2x TODAY")
+    for label in ("Today", "My progress", "Weekly review", "Sponsee detail", "Caseload"):
+        assert "OVER" not in _line(out, f"{label} page (AppTest)")
+    # The data figure has no Today column.
+    assert _line(out, CASELOAD.label)[len(CASELOAD.label):].split()[3:6] == ["1.5x", "2.0x", "-"]
+    assert out.splitlines()[-1] == (
+        "Over 2x Today's page run (200.0 ms): Alerts page (AppTest) (2.50x Today); "
+        "Client detail page (AppTest) (2.01x Today).")
+
+    result = report.as_json()
+    assert result["page_runs"] == {
+        "reference": "today_page", "today_ms": 200.0, "today_target": 2.0,
+        "all_within_today_target": False,
+        "over_today_target": ["alerts_page", "client_detail_page"]}
+    by_name = {f["name"]: f for f in result["figures"]}
+    assert by_name["alerts_page"]["today_ratio"] == 2.5
+    assert by_name["alerts_page"]["within_today_target"] is False
+    assert by_name["caseload_page"]["within_today_target"] is True
+    assert by_name["today_page"]["today_ratio"] == 1.0
+    assert by_name["caseload"]["today_ratio"] is None
+    assert by_name["caseload"]["within_today_target"] is None
+
+
+def test_report_says_when_every_page_run_is_within_twice_todays():
+    report = _made_up_report({
+        "today_page": 300.0, "my_progress_page": 240.0, "weekly_review_page": 420.0,
+        "sponsee_detail_page": 330.0, "caseload_page": 510.0, "alerts_page": 360.0,
+        "client_detail_page": 450.0})
+    out = format_report(report)
+    assert "OVER" not in out
+    assert out.splitlines()[-1] == ("Every screen's page run is within 2x Today's (300.0 ms): "
+                                    "the slowest, Caseload page (AppTest), at 1.70x.")
+    assert report.as_json()["page_runs"]["all_within_today_target"] is True
+    assert report.as_json()["page_runs"]["over_today_target"] == []
+
+
+def test_report_without_page_runs_says_nothing_of_today():
+    report = _made_up_report({spec.name: 100.0 for spec in PAGE_FIGURES})
+    report.figures = report.figures[:1]
+    out = format_report(report)
+    assert "Today" not in out.split("\n\n", 2)[2]
+    assert report.as_json()["page_runs"] is None
 
 
 @pytest.mark.postgres
@@ -339,6 +477,56 @@ def test_checkin_save_floor_writes_the_row_the_service_writes(demo):
     assert dict(zip([c.name for c in columns], by_member[first.id], strict=True)) | {
         "updated_at": NOW, "journal": "Rough day.", "hard_day": True,
     } == dict(zip([c.name for c in columns], by_member[first.id], strict=True))
+
+
+# ---------------------------------------------------------------------------------------
+# A page run counts only when it showed its screen.
+
+
+@pytest.fixture
+def demo_app(sqlite_url, sqlite_engine):
+    """A small demo caseload as of NOW in a SQLite file that the app (AppTest) uses, with the
+    benchmark's counselor, and the cast of the benchmark picked from it."""
+    load_demo(engine=sqlite_engine, members=24, days=40, seed=7, now=NOW)
+    counselor_id = add_bench_counselor(sqlite_engine, now=NOW)
+    config.put_in_force(replace(config.load_settings(os.environ), database_url=sqlite_url))
+    yield pick_cast(sqlite_engine, counselor_id=counselor_id, now=NOW, savers=2, writers=1)
+    stop_audit_sealers()
+    release_all()
+
+
+def test_a_page_run_must_show_its_screen(demo_app):
+    cast = demo_app
+    runs = {run.spec.name: run for run in page_runs_for(cast)}
+    assert list(runs) == [spec.name for spec in PAGE_FIGURES]
+    # The sponsor has set up their second factor, as the pages need of staff.
+    assert cast.sponsor.two_factor_enrolled_at is not None
+    assert cast.sponsee.id != cast.member.id
+
+    def page_run(run, **changes):
+        options = {"actor": run.actor, "page": run.page, "state": run.state,
+                   "shows": run.shows} | changes
+        return measure_page_run(runs=1, counter=counter, **options)
+
+    with StatementCounter() as counter, quiet_context_warnings():
+        # The detail screens opened from the menu pick nobody: the run is refused, not timed.
+        for name, person in (("client_detail_page", cast.member),
+                             ("sponsee_detail_page", cast.sponsee)):
+            run = runs[name]
+            with pytest.raises(BenchError, match=(
+                    rf"did not show .*the subheader 'Your contact log'.*"
+                    rf"'{re.escape(person.display_name)}' picked")):
+                page_run(run, state={})
+            # Handed over as a list screen hands them over, the person's record shows.
+            assert run.state == {"selected_member_id": person.id}
+            median, statements = page_run(run)
+            assert median > 0 and statements > 0
+        # Another screen than the one expected.
+        with pytest.raises(BenchError, match="did not show the title 'Alerts'"):
+            page_run(runs["alerts_page"], page="caseload.py")
+        # A screen that is not in the viewer's menu.
+        with pytest.raises(BenchError, match="not in member1's menu"):
+            page_run(runs["caseload_page"], actor=cast.member)
 
 
 # ---------------------------------------------------------------------------------------
