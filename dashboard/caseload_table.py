@@ -18,6 +18,7 @@ from dashboard.caseload import (
     require_counselor,
     restricted_to,
 )
+from dashboard.caseload_charts import RISK_BADGE_COLORS, RISK_LABELS
 from dashboard.categories import category_of
 from dashboard.config import settings
 from dashboard.csv_cells import csv_text
@@ -104,12 +105,23 @@ FIGURE_SPACE = "\u2007"  # as wide as a digit
 _PAD = {"days_silent": 5, "days_sober": 6, "step": 2, "open_flags": 4}
 
 
+# The words of the Risk column's coloured labels, each with its colour. A cell is read
+# out as its value (a screen reader reads "Not shared", never "not_shared"), so the value
+# is the word itself, and the table's options are these words.
+RISK_CELL_COLORS = {RISK_LABELS[level]: color for level, color in RISK_BADGE_COLORS.items()}
+
+
+def _risk_cell(row: CaseloadRow) -> list[str]:
+    """The Risk cell: a list of one word, for a coloured label ("High", "Not shared")."""
+    return [RISK_LABELS[row.risk or "not_shared"]]
+
+
 def screen_table(rows: Sequence[CaseloadRow], *, viewer_timezone: str, today: date,
                  columns: Sequence[str] | None = None) -> dict[str, list]:
     """Column label -> cell values, for the page's dataframe.
 
-    Risk is a severity code (a list of one, for a coloured label; "not_shared" when
-    not shared), adherence the number of days (None, an empty bar, when not shared),
+    Risk is a word of RISK_CELL_COLORS (a list of one, for a coloured label: "High",
+    "Not shared"), adherence the number of days (None, an empty bar, when not shared),
     and the other cells are the words of the CSV, numbers padded as above.
     """
     keys = list(columns or COLUMN_BY_KEY)
@@ -118,7 +130,7 @@ def screen_table(rows: Sequence[CaseloadRow], *, viewer_timezone: str, today: da
         for key in keys:
             label = COLUMN_BY_KEY[key].label
             if key == "risk":
-                table[label].append([row.risk or "not_shared"])
+                table[label].append(_risk_cell(row))
             elif key == "adherence":
                 table[label].append(row.checkins_7d)
             else:

@@ -14,7 +14,6 @@ from dashboard.caseload import (
     caseload_view,
 )
 from dashboard.caseload_charts import (
-    RISK_BADGE_COLORS,
     RISK_LABELS,
     adherence_heatmap_figure,
     adherence_heatmap_summary,
@@ -22,6 +21,7 @@ from dashboard.caseload_charts import (
     risk_distribution_summary,
 )
 from dashboard.caseload_table import (
+    RISK_CELL_COLORS,
     TABLE_COLUMNS,
     caseload_metrics,
     export_caseload_csv,
@@ -127,18 +127,17 @@ def open_selected_client(table_key: str) -> None:
 st.caption(showing_sentence(len(view.shown), len(view.rows))
            + " Select a row to open the client's detail.")
 if view.shown:
-    risk_codes = list(RISK_BADGE_COLORS)
     # Widths that fit the sidebar, all nine columns and a vertical scrollbar in 1,280
     # pixels, with no sideways scrolling; "not shared" is the widest value of most columns.
     width = {"client": 97, "risk": 80, "days_silent": 80, "adherence": 92, "mood_craving": 96,
-             "days_sober": 78, "step": 52, "open_flags": 112, "last_contact": 84}
+             "days_sober": 78, "step": 76, "open_flags": 100, "last_contact": 84}
     column_config = {}
     for column in TABLE_COLUMNS:
         common = {"width": width[column.key], "help": column.help}
         if column.key == "risk":
+            # The cells hold the words themselves, which a screen reader reads out.
             config = st.column_config.MultiselectColumn(
-                options=risk_codes, color=[RISK_BADGE_COLORS[c] for c in risk_codes],
-                format_func=lambda c: NOT_SHARED if c == "not_shared" else RISK_LABELS[c],
+                options=list(RISK_CELL_COLORS), color=list(RISK_CELL_COLORS.values()),
                 **common)
         elif column.key == "adherence":
             config = st.column_config.ProgressColumn(

@@ -21,12 +21,16 @@ from dashboard.progress import (
     sobriety_duration,
 )
 from dashboard.timeutil import day_label, local_today
-from dashboard.web.charts import EXPLORABLE, chart
+from dashboard.web.charts import EXPLORABLE, STATIC, chart
 from dashboard.web.database import transaction
+from dashboard.web.device import on_a_phone
 from dashboard.web.session import require_role
 from dashboard.web.widgets import day_columns
 
 RANGES = {30: "30 days", 90: "90 days", 365: "365 days"}
+# A chart's toolbar covers the top of a phone's chart, its legend: a phone reads the
+# charts as they are, a desk can zoom into them.
+CHART_CONFIG = STATIC if on_a_phone() else EXPLORABLE
 # Enough history for a streak or a chart however long; a member has one check-in a day.
 HISTORY_DAYS = 10 * 366
 
@@ -100,7 +104,7 @@ summary = mood_craving_summary(record.checkins, start=start, end=today)
 figure_column, text = st.columns([3, 1], gap="medium")
 with figure_column:
     chart(mood_craving_figure(record.checkins, start=start, end=today), summary=summary,
-          caption=False, config=EXPLORABLE)
+          caption=False, config=CHART_CONFIG)
 text.write(summary)
 text.caption("Hard days are marked with an orange diamond, reported use with a purple cross. "
              "Gaps are days without a check-in.")
@@ -111,7 +115,7 @@ summary = checkin_calendar_summary(dates, start=start, end=today)
 figure_column, text = st.columns([3, 1], gap="medium")
 with figure_column:
     calendar = checkin_calendar_figure(record.checkins, start=start, end=today)
-    chart(calendar, summary=summary, caption=False, config=EXPLORABLE,
+    chart(calendar, summary=summary, caption=False, config=CHART_CONFIG,
           width="content" if calendar.layout.width else "stretch")
 text.write(summary)
 text.caption("Each square is a day, coloured by that day's mood; grey squares have no "

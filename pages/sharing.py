@@ -111,14 +111,15 @@ else:
     st.dataframe(
         pd.DataFrame(
             [
+                # Who, how it ended and when first: what a phone shows without scrolling.
                 {
                     "With": f"{c.recipient_name} ({c.recipient_username})",
-                    "Purpose": PURPOSE_LABELS[c.purpose],
-                    "Shared": shares(c),
                     "Status": c.status.capitalize(),
-                    "Signed": c.signed_on,
                     "Ended": local_today(actor.timezone, c.revoked_at) if c.revoked_at
                     else last_local_day(c.expires_at, actor.timezone),
+                    "Purpose": PURPOSE_LABELS[c.purpose],
+                    "Shared": shares(c),
+                    "Signed": c.signed_on,
                 }
                 for c in past
             ]

@@ -15,13 +15,14 @@ from dashboard.checkins import (
 )
 from dashboard.labels import ACTION_LABELS, MOOD_LABELS
 from dashboard.member_record import member_record
-from dashboard.record_tables import checkin_rows
+from dashboard.record_tables import WORD_COLUMNS, checkin_rows, checkin_words
 from dashboard.timeutil import day_label
 from dashboard.web.database import transaction
+from dashboard.web.device import on_a_phone
 from dashboard.web.drafts import given_back, typed_key, typed_or
 from dashboard.web.forms import show_flash, submit
 from dashboard.web.session import require_role
-from dashboard.web.widgets import crisis_resources, date_field, day_columns
+from dashboard.web.widgets import crisis_resources, date_field, day_columns, plain
 
 SAVED_KEY = "checkin_saved"
 RESET_OFFER_KEY = "sobriety_reset_offer"
@@ -44,14 +45,30 @@ else:
     st.write("How is today going? Checking in takes about a minute.")
 
 
-def hint(text: str) -> None:
-    st.caption(text)
-
+# What each field is for: in its help (the "?" beside its label), so that the form fits
+# a phone's screen; what a member must know to trust it (who reads what) stays in view.
+HELP = {
+    "date": f"Today, or a day of the past {BACKFILL_DAYS} days you missed; those are marked "
+            "as late.",
+    "mood": "How you feel overall, from 1 (very low) to 5 (great).",
+    "craving": "0 means no craving at all, 10 the strongest you can imagine.",
+    "used": "An honest answer helps you and the people who support you.",
+    "meetings": "Meetings of any kind, in person or online.",
+    "sleep": "Last night's sleep, if you keep track; otherwise leave it empty.",
+    "actions": "Tap each one you did; tap again to undo.",
+    "hard": "Say Yes on a day that felt hard, whatever the reason.",
+    "reason": "Optional: what made it hard.",
+    "gratitude": "Optional: something you are grateful for today.",
+    "journal": "Optional: anything on your mind.",
+    "journal_shared": "Unticked, only you read this entry.",
+}
+# A phone's screen is 390 pixels or so: the form drops its frame there, and the mood's
+# choices are their words alone, so that the five fit one row ("Very low" is 1, "Great" 5).
+ON_A_PHONE = on_a_phone()
 
 day = date_field("Date", value=typed_or(typed_key("checkin_day"), today),
                  min_value=today - timedelta(days=BACKFILL_DAYS), max_value=today,
-                 key=typed_key("checkin_day"))
-hint(f"Today, or a day of the past {BACKFILL_DAYS} days you missed; those are marked as late.")
+                 key=typed_key("checkin_day"), help=HELP["date"])
 slots = {"local_date": st.empty()}
 existing = by_day.get(day)
 if day != today:
@@ -71,84 +88,87 @@ def field(name: str, default, labels=None):
 
 
 def mood_label(mood: int) -> str:
-    return f"{mood} {MOOD_LABELS[mood]}"
+    return MOOD_LABELS[mood] if ON_A_PHONE else f"{mood} {MOOD_LABELS[mood]}"
 
 
-with st.form(f"checkin_{suffix}", border=True):
+def side_by_side():
+    """Two places for two short fields, next to each other on a phone too (st.columns
+    would stack them there); each holds its field and the slot of its error."""
+    row = st.container(horizontal=True, gap="medium")
+    return row.container(), row.container()
+
+
+with st.form(f"checkin_{suffix}", border=not ON_A_PHONE):
+    # A choice typed before a restart comes back by its label, in either wording.
     key, start = field("mood", existing.mood if existing else None,
-                       labels={mood_label(m): m for m in MOOD_LABELS})
+                       labels={**{f"{m} {word}": m for m, word in MOOD_LABELS.items()},
+                               **{word: m for m, word in MOOD_LABELS.items()}})
     mood = st.segmented_control("Mood", options=list(MOOD_LABELS), format_func=mood_label,
-                                default=start, key=key)
-    hint("How you feel overall, from 1 (very low) to 5 (great).")
+                                default=start, key=key, help=HELP["mood"],
+                                width="stretch" if ON_A_PHONE else "content")
     slots["mood"] = st.empty()
 
-    left, right = st.columns(2, gap="large")
-    with left:
-        key, start = field("craving", existing.craving if existing else 0)
-        craving = st.slider("Craving", min_value=0, max_value=10, value=start, key=key)
-        hint("0 means no craving at all, 10 the strongest you can imagine.")
-        slots["craving"] = st.empty()
-    with right:
-        key, start = field("used", YES_NO[int(existing.used_substances) if existing else 0])
-        used = st.radio("Used substances today", YES_NO, horizontal=True,
-                        index=YES_NO.index(start), key=key)
-        hint("An honest answer helps you and the people who support you.")
-        slots["used_substances"] = st.empty()
+    key, start = field("craving", existing.craving if existing else 0)
+    craving = st.slider("Craving", min_value=0, max_value=10, value=start, key=key,
+                        help=HELP["craving"])
+    slots["craving"] = st.empty()
 
-    left, right = st.columns(2, gap="large")
+    left, right = side_by_side()
     with left:
         key, start = field("meetings", existing.meetings if existing else 0)
         meetings = st.number_input("Meetings attended", min_value=0, max_value=10, step=1,
-                                   value=start, key=key)
-        hint("Meetings of any kind, in person or online.")
+                                   value=start, key=key, help=HELP["meetings"])
         slots["meetings"] = st.empty()
     with right:
         key, start = field("sleep", existing.sleep_hours if existing else None)
         sleep = st.number_input("Sleep hours", min_value=0.0, max_value=24.0, step=0.5,
                                 value=start, format="%.1f", placeholder="Not recorded",
-                                key=key)
-        hint("Last night's sleep, if you keep track; otherwise leave it empty.")
+                                key=key, help=HELP["sleep"])
         slots["sleep_hours"] = st.empty()
 
     key, start = field("actions", list(existing.actions) if existing else [],
                        labels={label: action for action, label in ACTION_LABELS.items()})
     actions = st.pills("Actions done", options=list(ACTION_LABELS),
                        format_func=ACTION_LABELS.get, selection_mode="multi",
-                       default=start, key=key)
-    hint("Tap each one you did; tap again to undo.")
+                       default=start, key=key, help=HELP["actions"])
     slots["actions"] = st.empty()
 
-    left, right = st.columns(2, gap="large")
+    left, right = side_by_side()
     with left:
+        key, start = field("used", YES_NO[int(existing.used_substances) if existing else 0])
+        used = st.radio("Used substances today", YES_NO, horizontal=True,
+                        index=YES_NO.index(start), key=key, help=HELP["used"])
+        slots["used_substances"] = st.empty()
+    with right:
         key, start = field("hard", YES_NO[int(existing.hard_day) if existing else 0])
         hard_day = st.radio("Hard day", YES_NO, horizontal=True, index=YES_NO.index(start),
-                            key=key)
-        hint("Say Yes on a day that felt hard, whatever the reason.")
+                            key=key, help=HELP["hard"])
         slots["hard_day"] = st.empty()
-    with right:
-        key, start = field("reason", (existing.hard_day_reason or "") if existing else "")
-        reason = st.text_area("Hard day reason", max_chars=TEXT_LIMITS["hard_day_reason"],
-                              value=start, height=80, key=key)
-        hint("Optional: what made it hard. Only people you share notes with can read it.")
-        slots["hard_day_reason"] = st.empty()
+
+    key, start = field("reason", (existing.hard_day_reason or "") if existing else "")
+    reason = st.text_area("Hard day reason", max_chars=TEXT_LIMITS["hard_day_reason"],
+                          value=start, height=80, key=key, help=HELP["reason"],
+                          placeholder="What made it hard, if you want to say")
+    slots["hard_day_reason"] = st.empty()
 
     key, start = field("gratitude", (existing.gratitude or "") if existing else "")
     gratitude = st.text_area("Gratitude", max_chars=TEXT_LIMITS["gratitude"], value=start,
-                             height=80, key=key)
-    hint("Optional: something you are grateful for today.")
+                             height=80, key=key, help=HELP["gratitude"],
+                             placeholder="Something you are grateful for today")
     slots["gratitude"] = st.empty()
+    st.caption("Only the people you share notes with on your Sharing page can read why a day "
+               "was hard and your gratitude.")
 
     key, start = field("journal", (existing.journal or "") if existing else "")
     journal = st.text_area("Journal", max_chars=TEXT_LIMITS["journal"], value=start,
-                           height=140, key=key)
-    hint("Optional: anything on your mind. It is private: only you read it, unless you "
-         "share this entry below.")
+                           height=140, key=key, help=HELP["journal"],
+                           placeholder="Anything on your mind")
     slots["journal"] = st.empty()
     key, start = field("journal_shared", bool(existing.journal_shared) if existing else False)
     journal_shared = st.checkbox("Share this entry with the people I share notes with",
-                                 value=start, key=key)
-    hint("Leave it unticked and only you read this entry. Ticked, the people you share notes "
-         "with on your Sharing page can read it too.")
+                                 value=start, key=key, help=HELP["journal_shared"])
+    st.caption("Your journal is private: leave this unticked and only you read this entry. "
+               "Ticked, the people you share notes with on your Sharing page can read it too.")
     slots["journal_shared"] = st.empty()
 
     submitted = st.form_submit_button("Save check-in" if not existing else "Save changes",
@@ -228,7 +248,20 @@ show_flash()
 
 st.subheader("Your last 14 days")
 if record.checkins:
-    st.dataframe(pd.DataFrame(checkin_rows(record.checkins, categories=record.categories)),
-                 hide_index=True, width="stretch", column_config=day_columns("Date"))
+    # The member's own words are too long for a cell: they read in full under the table,
+    # and a phone's table holds only the short values, its Date column kept in view.
+    days = pd.DataFrame(checkin_rows(record.checkins, categories=record.categories))
+    if ON_A_PHONE:
+        days = days.drop(columns=list(WORD_COLUMNS), errors="ignore")
+    st.dataframe(days, hide_index=True, width="stretch",
+                 column_config={"Date": {**day_columns("Date")["Date"], "pinned": ON_A_PHONE},
+                                "Sleep (h)": st.column_config.TextColumn(alignment="right")})
+    words = checkin_words(record.checkins, categories=record.categories)
+    if words:
+        with st.expander("What you wrote, day by day"):
+            for written_on, lines in words:
+                # Typed words, shown as typed (never as markdown).
+                st.markdown(f"**{day_label(written_on, today=today, weekday=True)}**  \n"
+                            + "  \n".join(f"{label}: {plain(text)}" for label, text in lines))
 else:
     st.write("No check-ins in the last 14 days yet. Your first one will show up here.")

@@ -22,12 +22,14 @@ st.write("Who opened your data, day by day, and who tried to without your consen
 today = local_today(actor.timezone, now)
 with transaction() as session:
     viewers = viewers_of_my_data(session=session, actor=actor)
-who, start, end = st.columns([2, 1, 1])
+who, period = st.columns(2)
 viewer_id = who.selectbox("Viewer", [None, *viewers],
                           format_func=lambda v: "Everyone" if v is None else viewers[v])
-with start:
+# From and To side by side, on a phone too (where the two columns stack).
+dates = period.container(horizontal=True, gap="small")
+with dates.container():
     since = date_field("From", value=today - timedelta(days=90), max_value=today)
-with end:
+with dates.container():
     until = date_field("To", value=today, max_value=today)
 if since > until:
     st.error("The start date is after the end date; choose dates in order.")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from dashboard import clock
 from dashboard.timeutil import day_label, local_today
 from models import CheckIn, MemberProfile, SobrietyDateChange, StepProgress, User
-from tests.app.conftest import no_exception, titles
+from tests.app.conftest import no_exception, shown, titles
 from tests.factories import PASSWORD, add_checkin, make_user
 
 CHECKIN_LABELS = ["Date", "Mood", "Craving", "Used substances today", "Meetings attended",
@@ -49,11 +49,39 @@ def checkins_of(app_db, actor):
 def test_today_shows_every_field_with_its_label_and_a_hint(new_app, maria):
     at = no_exception(new_app(maria).run())
     assert titles(at) == ["Today"]
-    labels = [w.label for w in at.main if getattr(w, "label", None) in CHECKIN_LABELS]
-    assert sorted(labels) == sorted(CHECKIN_LABELS)  # each once, whatever the layout
+    fields = [w for w in at.main if getattr(w, "label", None) in CHECKIN_LABELS]
+    assert sorted(w.label for w in fields) == sorted(CHECKIN_LABELS)  # each once
+    # Each field's hint is its help, beside the label: the form fits a phone's screen.
+    assert all(w.help for w in fields), [w.label for w in fields if not w.help]
     hints = [c.value for c in at.caption]
-    assert len(hints) >= len(CHECKIN_LABELS)
     assert "America/Los_Angeles" in hints[0]
+    # Who reads the member's words stays in view, not behind a help.
+    assert any("Only the people you share notes with" in hint for hint in hints)
+    assert any("only you read this entry" in hint for hint in hints)
+
+
+def test_the_last_14_days_read_as_words_and_the_words_in_full_under_the_table(
+        new_app, app_db, maria):
+    reason = ("My brother called about selling the house, and all of it came back: "
+              "the funeral, the lawyers, the months nobody spoke. I went for a walk instead.")
+    with app_db.begin() as session:
+        add_checkin(session, maria, today_for(maria), hard_day=True, hard_day_reason=reason,
+                    gratitude="A walk by the river", sleep_hours=7.5)
+        add_checkin(session, maria, today_for(maria) - timedelta(days=1))
+    at = no_exception(new_app(maria).run())
+    [table] = at.dataframe
+    frame = table.value
+    # Every cell a word, never a blank: a screen reader reads out the cell's value.
+    assert list(frame["Hard day"]) == ["Yes", "No"]
+    assert list(frame["Actions"]) == ["None", "None"]
+    assert [cell.strip("\u2007") for cell in frame["Sleep (h)"]] == ["7.5", "Not recorded"]
+    assert list(frame["Late"]) == ["On time", "On time"]
+    # The words, too long for a cell, are in full under the table, by day.
+    [words] = [e for e in at.expander if e.label == "What you wrote, day by day"]
+    text = shown("\n".join(m.value for m in words.markdown))
+    assert f"Hard-day reason: {reason}" in text
+    assert "Gratitude: A walk by the river" in text
+    assert text.count("**") == 2  # one day has words; the other is not listed
 
 
 def test_a_check_in_is_saved_then_edited_never_duplicated(new_app, app_db, maria):

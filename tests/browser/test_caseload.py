@@ -94,10 +94,10 @@ def test_counselor_filters_to_high_risk_opens_the_client_and_acknowledges_the_al
     showing = page.get_by_text(re.compile(r"^Showing \d+ of \d+ clients"))
     expect(showing).to_be_visible(timeout=RERUN_MS)
     high = int(re.match(r"Showing (\d+)", showing.text_content())[1])
-    # Every client left is at high risk (the grid's accessible cells hold the level's code;
-    # the canvas draws its coloured label), ours among them.
+    # Every client left is at high risk (the grid's accessible cells hold the level's word,
+    # which a screen reader reads; the canvas draws its coloured label), ours among them.
     risk_cells = grid.locator('[role="gridcell"][aria-colindex="2"]')
-    expect(risk_cells).to_have_text(["high"] * high, timeout=RERUN_MS)
+    expect(risk_cells).to_have_text(["High"] * high, timeout=RERUN_MS)
     expect(grid.get_by_role("row", include_hidden=True).filter(has_text=client)).to_have_count(1)
     wait_until_idle(page)
 

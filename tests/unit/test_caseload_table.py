@@ -11,6 +11,7 @@ import pytest
 from dashboard.caseload import CaseloadFilter, filter_caseload, sort_caseload
 from dashboard.caseload_table import (
     FIGURE_SPACE,
+    RISK_CELL_COLORS,
     TABLE_COLUMNS,
     caseload_csv,
     caseload_metrics,
@@ -25,11 +26,36 @@ def test_not_shared_categories_read_not_shared_never_zero(rows):
     table = screen_table(rows, viewer_timezone="UTC", today=date(2026, 11, 26))
     cy = {label: values[3] for label, values in table.items()}
     assert cy["Client"] == "Cy Chen"
-    assert cy["Risk"] == ["not_shared"]
+    assert cy["Risk"] == ["Not shared"]
     assert cy["Check-ins 7d"] is None  # an empty bar, not 0/7
     for label in ("Days silent", "Mood / craving", "Days sober", "Needs my action", "Last contact"):
         assert cy[label] == "not shared"
     assert cy["Step"].strip(FIGURE_SPACE) == "7"
+
+
+def test_every_screen_cell_reads_as_words_never_as_a_code(rows):
+    """A screen reader reads a table cell's value: the Risk label's value is its word."""
+    table = screen_table(rows, viewer_timezone="UTC", today=date(2026, 11, 26))
+    assert [cell for [cell] in table["Risk"]] == [
+        "High", "Medium", "Medium", "Not shared", "Low", "None"]
+    for label, values in table.items():
+        for value in values:
+            if isinstance(value, str):
+                assert "_" not in value, (label, value)
+
+
+def test_each_risk_word_keeps_its_colour():
+    # The label's colour follows the word: High solid, "Not shared" without a badge.
+    assert list(RISK_CELL_COLORS) == ["High", "Medium", "Low", "None", "Not shared"]
+    assert RISK_CELL_COLORS["High"] == "#D55E00"
+    assert RISK_CELL_COLORS["Not shared"] == "#00000000"
+    for risk, word in {"high": "High", "medium": "Medium", "low": "Low", "none": "None",
+                       None: "Not shared"}.items():
+        categories = {"flags"} if risk else {"steps"}
+        values = {"risk": risk} if risk else {}
+        [[cell]] = screen_table([client(1, "Ana", categories, **values)], viewer_timezone="UTC",
+                                today=date(2026, 11, 26), columns=["risk"])["Risk"]
+        assert cell == word
 
 
 def test_shared_but_empty_values_have_words_of_their_own(rows):
