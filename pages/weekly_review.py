@@ -15,7 +15,7 @@ from dashboard.labels import (
     SEVERITY_LABELS,
     plural,
 )
-from dashboard.member_charts import mood_craving_figure, mood_craving_summary
+from dashboard.member_charts import mood_craving_figure, mood_craving_summary, shade_days
 from dashboard.timeutil import day_label, local_today
 from dashboard.web.charts import chart
 from dashboard.web.database import transaction
@@ -197,9 +197,7 @@ else:
         end = card.week_start + timedelta(days=6)
         figure = mood_craving_figure(card.chart, start=start, end=end,
                                      categories=card.categories)
-        figure.add_vrect(x0=card.week_start - timedelta(hours=12),
-                         x1=end + timedelta(hours=12), fillcolor="#999999",
-                         opacity=0.15, line_width=0)
+        shade_days(figure, card.week_start, end)
         figure.update_layout(height=260)
         chart(figure, key=f"chart_{card.member_id}",
               summary=mood_craving_summary(card.chart, start=start, end=end,

@@ -27,7 +27,7 @@ from dashboard.labels import (
     SEVERITY_LABELS,
     STEP_LABELS,
 )
-from dashboard.member_charts import mood_craving_figure, mood_craving_summary
+from dashboard.member_charts import mark_days, mood_craving_figure, mood_craving_summary
 from dashboard.member_record import member_record, shared_member_choices
 from dashboard.member_views import MemberRecord
 from dashboard.record_tables import checkin_rows, step_rows
@@ -118,10 +118,8 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
         end = record.today
         start = end - timedelta(days=record.days - 1)
         figure = mood_craving_figure(record.checkins, start=start, end=end, categories=shared)
-        for flag in record.flags or []:
-            if start <= flag.raised_on <= end:
-                figure.add_vline(x=flag.raised_on, line_dash="dot", line_width=1,
-                                 line_color="#CC79A7" if flag.severity == "high" else "#999999")
+        mark_days(figure, [(flag.raised_on, "#CC79A7" if flag.severity == "high" else "#999999")
+                           for flag in record.flags or [] if start <= flag.raised_on <= end])
         summary = mood_craving_summary(record.checkins, start=start, end=end, whose="their",
                                        categories=shared)
         if record.flags:
