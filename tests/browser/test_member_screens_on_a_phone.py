@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from dashboard.demo.load import DEMO_PASSWORD
+from tests.browser.phone import SIDEWAYS, open_screen, phone_page
 from tests.browser.server import load_demo_with_cli, start_server, stop
 from tests.browser.test_first_run import (
     FIRST_LOAD_MS,
@@ -20,17 +21,12 @@ from tests.browser.test_first_run import (
 )
 
 pytestmark = pytest.mark.browser
-PHONE = "iPhone 13"  # 390 x 844, a phone's user agent, touch
 MEMBER_SCREENS = ("Today", "My progress", "Steps", "Sharing", "Who viewed my data", "My data")
 FORM_MAX_PX = 1_600
 MOODS = ("Very low", "Low", "Okay", "Good", "Great")
 # Longer than any table cell is wide on a phone.
 GRATITUDE = ("My sister drove two hours to sit with me at the Thursday meeting, and afterwards "
              "we had pancakes and talked about Dad until the diner closed.")
-# The main area scrolls on its own: sideways is its overflow, or the document's.
-SIDEWAYS = ("(() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
-            " return Math.max(m.scrollWidth - m.clientWidth,"
-            " document.documentElement.scrollWidth - document.documentElement.clientWidth); })()")
 
 
 @pytest.fixture(scope="module")
@@ -40,24 +36,6 @@ def demo_server(tmp_path_factory):
     server, process = start_server(directory)
     yield server
     stop(process)
-
-
-def phone_page(browser: Browser, playwright) -> Page:
-    device = {key: value for key, value in playwright.devices[PHONE].items()
-              if key != "default_browser_type"}
-    return browser.new_context(**device).new_page()
-
-
-def open_screen(page: Page, title: str) -> None:
-    """Open a screen from the menu, which a phone keeps folded away (off the screen)."""
-    link = page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True)
-    box = link.bounding_box()
-    if box is None or box["x"] + box["width"] <= 0:
-        page.get_by_test_id("stExpandSidebarButton").click()
-    expect(link).to_be_in_viewport()
-    link.click()
-    expect(heading(page, title)).to_be_visible(timeout=RERUN_MS)
-    wait_until_idle(page)
 
 
 def assert_no_sideways_scrolling(page: Page, screen: str) -> None:

@@ -5,11 +5,12 @@ benchmark's): how long the screen takes against Today, and how tall it is."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from dashboard.demo.load import DEMO_PASSWORD
+from tests.browser.phone import MAIN_HEIGHT, SIDEWAYS, open_screen, phone_page
 from tests.browser.server import load_demo_with_cli, start_server, stop
 from tests.browser.test_first_run import (
     FIRST_LOAD_MS,
@@ -21,14 +22,7 @@ from tests.browser.test_first_run import (
 )
 
 pytestmark = pytest.mark.browser
-DEMO_PASSWORD = "serenity-demo-2026"
-PHONE = "iPhone 13"  # 390 x 844, a phone's user agent, touch
 TRIAGE = "Choose a sponsee to open their week"
-# The main area scrolls on its own; its height is the screen's.
-MAIN_HEIGHT = "document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
-SIDEWAYS = ("(() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
-            " return Math.max(m.scrollWidth - m.clientWidth,"
-            " document.documentElement.scrollWidth - document.documentElement.clientWidth); })()")
 
 
 @pytest.fixture(scope="module")
@@ -38,27 +32,6 @@ def demo_server(tmp_path_factory):
     server, process = start_server(directory)
     yield server
     stop(process)
-
-
-def phone_page(browser: Browser, playwright) -> Page:
-    device = {key: value for key, value in playwright.devices[PHONE].items()
-              if key != "default_browser_type"}
-    return browser.new_context(**device).new_page()
-
-
-def open_screen(page: Page, title: str) -> float:
-    """Open a screen from the menu (on a phone the menu is folded away first); the seconds
-    until it is drawn in full."""
-    link = page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True)
-    menu = page.get_by_test_id("stExpandSidebarButton")
-    if menu.is_visible():
-        menu.click()
-        expect(link).to_be_in_viewport()
-    started = time.monotonic()
-    link.click()
-    expect(heading(page, title)).to_be_visible(timeout=RERUN_MS)
-    wait_until_idle(page)
-    return time.monotonic() - started
 
 
 def week_heading(page: Page):
