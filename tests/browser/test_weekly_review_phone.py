@@ -8,6 +8,7 @@ import re
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import create_engine, text
 
 from dashboard.demo.load import DEMO_PASSWORD
 from tests.browser.phone import MAIN_HEIGHT, SIDEWAYS, open_screen, phone_page
@@ -32,6 +33,17 @@ def demo_server(tmp_path_factory):
     server, process = start_server(directory)
     yield server
     stop(process)
+
+
+def exports_recorded(server) -> int:
+    engine = create_engine(server.database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(text(
+                "SELECT COUNT(*) FROM audit_events WHERE action = 'export' "
+                "AND screen = 'Weekly review'"))
+    finally:
+        engine.dispose()
 
 
 def week_heading(page: Page):
@@ -95,6 +107,15 @@ def test_a_sponsor_reviews_two_sponsees_on_a_phone(browser: Browser, playwright,
     assert height <= 8_000
 
     first = review_the_open_week(page, "Coffee on Saturday, all good")
+    # The week on paper, for the coffee: made on the click, recorded once.
+    with page.expect_download(timeout=RERUN_MS) as download:
+        page.get_by_role("button", name="Download as PDF").click()
+    pdf = download.value
+    assert re.fullmatch(r"weekly-review-\d{4}-W\d{2}-[A-Z]{1,3}\.pdf", pdf.suggested_filename)
+    assert first.split()[0] not in pdf.suggested_filename
+    with open(pdf.path(), "rb") as file:
+        assert file.read(5) == b"%PDF-"
+    assert exports_recorded(demo_server) == 1
     page.get_by_role("button", name="Next: ", exact=False).click()
     expect(week_heading(page)).not_to_have_text(first, timeout=RERUN_MS)
     wait_until_idle(page)
