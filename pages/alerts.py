@@ -34,6 +34,7 @@ PURPOSE = "counseling"
 PAGE_SIZE = 20
 OPEN_CLIENT = "alerts_open_client"
 PAGE = "alerts_page"  # the page asked for; the pager widget writes it when clicked
+ACKNOWLEDGING = "alerts_acknowledging"  # the flag whose card shows its form
 
 actor = require_role("counselor")
 now = clock.now()
@@ -79,6 +80,10 @@ def open_client(member_id: int) -> None:
     st.session_state[OPEN_CLIENT] = True
 
 
+def start_acknowledging(flag_id: int) -> None:
+    st.session_state[ACKNOWLEDGING] = flag_id
+
+
 def acknowledge(alert, method: str | None, note: str) -> None:
     flag_action(
         lambda session: acknowledge_flag(
@@ -111,7 +116,14 @@ for alert in queue.alerts:
                                               if alert.quoted_text else ""))
         if alert.severity == "high":
             st.markdown(f":material/call: {CRISIS_RESOURCES_SHORT}")
-        if alert.status == "open":
+        if alert.status == "open" and st.session_state.get(ACKNOWLEDGING) != alert.flag_id:
+            # One form at a time, in the card chosen: twenty open forms made a phone's
+            # screen eight thousand pixels tall, and the page twice as slow to draw.
+            st.button("Acknowledge\u2026", key=f"start_{alert.flag_id}",
+                      icon=":material/edit_note:", on_click=start_acknowledging,
+                      args=(alert.flag_id,),
+                      help="Record how you reached out; it goes into your contact log.")
+        elif alert.status == "open":
             with st.form(f"acknowledge_{alert.flag_id}", border=False):
                 method_column, note_column, submit_column = st.columns(
                     [9, 4, 2], vertical_alignment="bottom")

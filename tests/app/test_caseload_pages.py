@@ -180,13 +180,24 @@ def test_alerts_list_open_flags_most_severe_first_with_the_crisis_lines(new_app,
     assert not [m for m in at.markdown if "988" in m.value]
 
 
+def open_form(at) -> int:
+    """Open the acknowledgement form of the first open alert (one form at a time); its flag."""
+    starts = [b for b in at.button if b.key and b.key.startswith("start_")]
+    assert starts, "the demo gives counselor1 open flags"
+    assert not [r for r in at.radio if r.label == "How did you reach out?"]
+    flag_id = int(starts[0].key.removeprefix("start_"))
+    starts[0].click().run(timeout=60)
+    no_exception(at)
+    assert len([r for r in at.radio if r.label == "How did you reach out?"]) == 1
+    return flag_id
+
+
 def test_acknowledging_and_resolving_in_place(new_app, app_db, counselor):
     at = open_page(new_app, counselor, "alerts.py")
-    radios = [r for r in at.radio if r.label == "How did you reach out?"]
-    assert radios, "the demo gives counselor1 open flags"
-    flag_id = int(radios[0].key.removeprefix("method_"))
-    radios[0].set_value("called")
-    at.text_input(key=f"typed:{counselor.id}:note_{flag_id}").input("Called; going to a meeting tonight")
+    flag_id = open_form(at)
+    by_label(at.radio, "How did you reach out?").set_value("called")
+    at.text_input(key=f"typed:{counselor.id}:note_{flag_id}").input(
+        "Called; going to a meeting tonight")
     at.button(key=f"acknowledge_{flag_id}").click().run(timeout=60)
     no_exception(at)
     assert any("acknowledged" in s.value for s in at.success)
@@ -214,8 +225,7 @@ def my_follow_up(session, flag_id, viewer) -> str:
 def test_acknowledging_without_saying_how_is_refused_beside_the_form(new_app, app_db,
                                                                      counselor):
     at = open_page(new_app, counselor, "alerts.py")
-    radio = [r for r in at.radio if r.label == "How did you reach out?"][0]
-    flag_id = int(radio.key.removeprefix("method_"))
+    flag_id = open_form(at)
     at.button(key=f"acknowledge_{flag_id}").click().run(timeout=60)
     no_exception(at)
     assert [e.value for e in at.error] == [
@@ -227,8 +237,8 @@ def test_acknowledging_without_saying_how_is_refused_beside_the_form(new_app, ap
 def test_acknowledging_after_the_client_stopped_sharing_records_nothing(new_app, app_db,
                                                                          counselor):
     at = open_page(new_app, counselor, "alerts.py")
-    radio = [r for r in at.radio if r.label == "How did you reach out?"][0]
-    flag_id = int(radio.key.removeprefix("method_"))
+    flag_id = open_form(at)
+    radio = by_label(at.radio, "How did you reach out?")
     with app_db.begin() as session:
         # The client revokes while the counselor has the page open.
         member_id = session.get(Flag, flag_id).member_id

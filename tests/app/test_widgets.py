@@ -103,6 +103,7 @@ def test_alerts_show_typed_addresses_as_text(new_app, typed_addresses):
     assert_shown_without_links(at)
 
     # The confirmation after acknowledging names the member too.
+    next(b for b in at.button if b.label == "Acknowledge\u2026").click().run(timeout=60)
     by_label(at.radio, "How did you reach out?").set_value("called")
     next(b for b in at.button if b.label == "Acknowledge").click().run(timeout=60)
     no_exception(at)
