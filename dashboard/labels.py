@@ -1,6 +1,9 @@
 """Words shown to people for the product's codes, in one place, with the codes themselves:
 screens take both from here, never from the models."""
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 from models import CATEGORIES, OUTREACH_METHODS, ROLES, SEVERITIES  # noqa: F401 (for screens)
 
 # What a screen shows for a value of a category the member does not share with the viewer.
@@ -99,6 +102,24 @@ RISK_HELP = ("Risk describes the person: the highest severity among their flags 
 NEEDS_ACTION_HELP = ("Needs my action describes your own queue: their flags you have not "
                      "acknowledged yet. What anyone else does never changes it, and you never "
                      "see what others did.")
+
+
+K = TypeVar("K")
+
+
+def told_apart(labels: Mapping[K, str]) -> dict[K, str]:
+    """Each label, with " (2)", " (3)" after the second and later of those that read alike:
+    a choice in Streamlit is known by its words, so no two may be the same."""
+    apart: dict[K, str] = {}
+    used: set[str] = set()
+    for key, label in labels.items():
+        candidate, n = label, 1
+        while candidate in used:
+            n += 1
+            candidate = f"{label} ({n})"
+        apart[key] = candidate
+        used.add(candidate)
+    return apart
 
 
 def plural(count: int, word: str, plural_word: str | None = None) -> str:

@@ -14,6 +14,7 @@ from dashboard.labels import (
     RISK_HELP,
     SEVERITY_LABELS,
     plural,
+    told_apart,
 )
 from dashboard.member_charts import mood_craving_figure, mood_craving_summary, shade_days
 from dashboard.timeutil import day_label, local_today
@@ -91,13 +92,7 @@ st.caption(f"{plural(len(cards), 'sponsee')} {'shares' if len(cards) == 1 else '
 
 # Each sponsee is known by their name alone (Streamlit keeps a radio's choice as its
 # words): the facts under it change as the sponsor acts, and must not lose their place.
-# Two sponsees of the same name are told apart by a number.
-names: dict[int, str] = {}
-for m in order:
-    name, n = by_id[m].display_name, 1
-    while (name if n == 1 else f"{name} ({n})") in names.values():
-        n += 1
-    names[m] = name if n == 1 else f"{name} ({n})"
+names = told_apart({m: by_id[m].display_name for m in order})
 member_id = st.radio("Choose a sponsee to open their week", order, key=CHOSEN,
                      format_func=lambda m: plain(names[m]),
                      captions=[" \u00b7 ".join(triage_facts(by_id[m])) for m in order])
@@ -150,8 +145,9 @@ else:
 with st.container(horizontal=True):
     for label, value, fmt in (
         ("Check-ins", card.checkins_made, f"{{}} of {card.days_in_week}"),
-        ("Mean mood", card.mean_mood if card.checkins_made else "\u2014", "{:.1f} / 5"),
-        ("Highest craving", card.highest_craving if card.checkins_made else "\u2014",
+        # A week without a check-in has no mood to speak of; one not shared says so.
+        ("Mean mood", "\u2014" if card.checkins_made == 0 else card.mean_mood, "{:.1f} / 5"),
+        ("Highest craving", "\u2014" if card.checkins_made == 0 else card.highest_craving,
          "{} / 10"),
         ("Meetings", card.meetings, "{}"),
         ("Days with use", None if card.use_days is None else len(card.use_days), "{}"),

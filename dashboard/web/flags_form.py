@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session
 from dashboard import clock
 from dashboard.auth import Actor
 from dashboard.follow_up import acknowledge_flag
-from dashboard.labels import OUTREACH_LABELS, OUTREACH_METHODS, SEVERITY_LABELS, plural
+from dashboard.labels import (
+    OUTREACH_LABELS,
+    OUTREACH_METHODS,
+    SEVERITY_LABELS,
+    plural,
+    told_apart,
+)
 from dashboard.timeutil import day_label
 from dashboard.web.forms import PAGE, submit
 from dashboard.web.widgets import plain, risk_badge
@@ -40,15 +46,11 @@ def open_flags_form(*, actor: Actor, flags: list, purpose: str, screen: str, key
     # are told apart by the day each was raised, and by a number if ever that is not enough.
     words = {flag.id: f"{SEVERITY_LABELS[flag.severity]}: {reason(flag)}" for flag in flags}
     alike = {w for w in words.values() if list(words.values()).count(w) > 1}
-    label_of: dict[int, str] = {}
-    for flag in flags:
-        label = words[flag.id]
-        if label in alike:
-            label += f" ({day_label(flag.raised_on, weekday=True, short=True)})"
-        n = 1
-        while (label if n == 1 else f"{label} ({n})") in label_of.values():
-            n += 1
-        label_of[flag.id] = label if n == 1 else f"{label} ({n})"
+    label_of = told_apart({
+        flag.id: words[flag.id] + (
+            f" ({day_label(flag.raised_on, weekday=True, short=True)})"
+            if words[flag.id] in alike else "")
+        for flag in flags})
 
     for flag in flags:
         st.markdown(risk_badge(flag.severity, SEVERITY_LABELS[flag.severity]) + " "

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from dashboard.labels import NOT_SHARED
 from models import Flag, FlagFollowUp
 from tests.app.conftest import by_label, no_exception, shown, titles
 from tests.factories import NOW, add_checkin, grant, make_user
@@ -77,6 +78,11 @@ def test_a_category_not_shared_reads_not_shared_in_the_triage_row(new_app, app_d
         assert words not in rows["Ana A."]
     assert "Steps not shared" not in rows["Ben B."] and "step 1" in rows["Ben B."]
     assert "1 of " in rows["Ana A."] and "no hard day" in rows["Ana A."]
+
+    # Ben's week: his check-in figures say "not shared", never a dash or a zero.
+    triage.set_value(ben.id).run(timeout=60)
+    figures = {m.label: m.value for m in no_exception(at).metric}
+    assert figures["Mean mood"] == figures["Highest craving"] == figures["Check-ins"] == NOT_SHARED
 
 
 def test_flags_that_read_alike_are_acknowledged_together(new_app, app_db):
