@@ -341,9 +341,10 @@ class CaseloadView:
 
 def caseload_view(
     *, session: Session, actor: Actor, criteria: CaseloadFilter | None = None,
-    sort_by: str | None = None, descending: bool = True, now: datetime,
+    sort_by: str | None = None, descending: bool = True, heatmap: bool = True, now: datetime,
 ) -> CaseloadView:
-    """`caseload_for`, the table filtered and sorted, and the heatmap of its top rows.
+    """`caseload_for`, the table filtered and sorted, and the heatmap of its top rows
+    (`heatmap=False`: none, for a screen that does not draw it).
 
     The heatmap's days are read for the clients it draws only (one more statement): they
     are among the check-ins `caseload_for` has audited as disclosed on this screen.
@@ -352,7 +353,7 @@ def caseload_view(
     shown = filter_caseload(rows, criteria or CaseloadFilter())  # keeps the order
     if sort_by is not None:
         shown = sort_caseload(shown, sort_by, descending)
-    sharing = [r for r in shown if r.shares("checkins")][:HEATMAP_MAX_CLIENTS]
+    sharing = [r for r in shown if r.shares("checkins")][:HEATMAP_MAX_CLIENTS if heatmap else 0]
     drawn = {r.member_id: r.today for r in sharing}
     days: dict[int, set[int]] = {m: set() for m in drawn}
     if drawn:

@@ -67,9 +67,11 @@ NEVER = "never"
 NONE = "none"
 
 
-def _text(row: CaseloadRow, key: str, viewer_timezone: str, today: date | None = None) -> str:
+def _text(row: CaseloadRow, key: str, viewer_timezone: str, today: date | None = None,
+          day_labels: dict[date, str] | None = None) -> str:
     """A cell as words, as it reads on screen when given the viewer's `today` ("yesterday"),
-    as it reads in an export without ("Tue 1 Dec 2026": a file is read on other days)."""
+    as it reads in an export without ("Tue 1 Dec 2026": a file is read on other days).
+    `day_labels`: the words of each day already written, kept for the next rows."""
     if key == "client":
         return row.display_name
     category = COLUMN_BY_KEY[key].category
@@ -95,7 +97,13 @@ def _text(row: CaseloadRow, key: str, viewer_timezone: str, today: date | None =
         case "last_contact":
             if row.last_contact is None:
                 return NONE
-            return day_label(row.last_contact, today=today, weekday=True, short=True)
+            if day_labels is None:
+                return day_label(row.last_contact, today=today, weekday=True, short=True)
+            words = day_labels.get(row.last_contact)
+            if words is None:
+                words = day_labels[row.last_contact] = day_label(
+                    row.last_contact, today=today, weekday=True, short=True)
+            return words
     raise KeyError(key)
 
 
@@ -124,21 +132,21 @@ def screen_table(rows: Sequence[CaseloadRow], *, viewer_timezone: str, today: da
     "Not shared"), adherence the number of days (None, an empty bar, when not shared),
     and the other cells are the words of the CSV, numbers padded as above.
     """
-    keys = list(columns or COLUMN_BY_KEY)
-    table: dict[str, list] = {COLUMN_BY_KEY[k].label: [] for k in keys}
-    for row in rows:
-        for key in keys:
-            label = COLUMN_BY_KEY[key].label
-            if key == "risk":
-                table[label].append(_risk_cell(row))
-            elif key == "adherence":
-                table[label].append(row.checkins_7d)
-            else:
-                text = _text(row, key, viewer_timezone, today)
-                width = _PAD.get(key)
-                if width and text.isdigit():
-                    text = text.rjust(width, FIGURE_SPACE)
-                table[label].append(text)
+    # Column by column, each day written once: thousands of rows, a few hundred days.
+    day_labels: dict[date, str] = {}
+    table: dict[str, list] = {}
+    for key in columns or COLUMN_BY_KEY:
+        if key == "risk":
+            cells: list = [_risk_cell(row) for row in rows]
+        elif key == "adherence":
+            cells = [row.checkins_7d for row in rows]
+        else:
+            cells = [_text(row, key, viewer_timezone, today, day_labels) for row in rows]
+            width = _PAD.get(key)
+            if width:
+                cells = [text.rjust(width, FIGURE_SPACE) if text.isdigit() else text
+                         for text in cells]
+        table[COLUMN_BY_KEY[key].label] = cells
     return table
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import clock
 from dashboard.caseload import (
     HEATMAP_DAYS,
+    HEATMAP_MAX_CLIENTS,
     SORT_CHOICES,
     WEEK_DAYS,
     CaseloadFilter,
@@ -46,6 +47,7 @@ CLIENT_DETAIL = Path(__file__).resolve().parent / "client_detail.py"
 TABLE_VERSION = "caseload_table_version"
 SHOWN_IDS = "caseload_shown_ids"
 OPEN_CLIENT = "caseload_open_client"
+SHOW_CHARTS = "caseload_charts"
 ROW_PX, VISIBLE_ROWS = 34, 15
 
 actor = require_role("counselor")
@@ -83,9 +85,14 @@ sort = SORT_CHOICES[sort_key]
 criteria = CaseloadFilter(risks=frozenset(risks), open_flags_only=open_only,
                           silent_for_at_least=int(silent or 0), steps=frozenset(steps),
                           name=name or "")
+# The charts wait to be asked for (the toggle under the table): at 2,000 clients they
+# added an eighth to the screen's time in a browser, and the strip and the table already
+# say who needs a call. The toggle's value is known before it is drawn.
+show_charts = bool(st.session_state.get(SHOW_CHARTS, False))
 with transaction() as session:
     view = caseload_view(session=session, actor=actor, criteria=criteria,
-                         sort_by=sort.by, descending=sort.descending, now=now)
+                         sort_by=sort.by, descending=sort.descending, heatmap=show_charts,
+                         now=now)
 
 if not view.rows:
     metrics_area.info("No client shares their data with you yet. Clients share from their "
@@ -175,6 +182,10 @@ if view.shown:
 else:
     st.info("No client matches these filters.")
 
+if not st.toggle("Show charts of risk levels and recent check-ins", key=SHOW_CHARTS,
+                 help=f"A bar per risk level, and the last {HEATMAP_DAYS} days of check-ins "
+                      f"of the first {HEATMAP_MAX_CLIENTS} clients of the table.", **keep):
+    st.stop()
 risk_chart, heatmap = st.columns([2, 3], gap="large")
 with risk_chart:
     st.subheader("Risk levels")

@@ -76,10 +76,15 @@ def test_caseload_lists_every_client_with_the_metrics_strip(new_app, app_db, cou
     order = {"High": 0, "Medium": 1, "Low": 2, "None": 3, "Not shared": 4}
     assert [order[r] for r in risks(frame)] == sorted(order[r] for r in risks(frame))
     assert "High" in risks(frame)
-    # Both charts, each with its sentence.
+    # The charts wait to be asked for; then both come, each with its sentence.
+    assert not at.get("plotly_chart")
+    assert not any(c.value.startswith("Over the last 28 days") for c in at.caption)
+    by_label(at.toggle, "Show charts of risk levels and recent check-ins").set_value(True)
+    no_exception(at.run(timeout=60))
     assert len(at.get("plotly_chart")) == 2
     assert any(c.value.startswith("Of the ") for c in at.caption)
     assert any(c.value.startswith("Over the last 28 days") for c in at.caption)
+    assert sorted(table(at)["Client"]) == sorted(clients.values())
 
 
 def test_filtering_to_high_risk_and_searching(new_app, counselor):

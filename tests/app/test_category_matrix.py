@@ -99,6 +99,7 @@ def run_screen(new_app, viewer, screen: str, member_id: int) -> str:
     at.switch_page(f"../pages/{screen}")
     if screen != "weekly_review.py":
         at.session_state["selected_member_id"] = member_id
+        at.session_state["caseload_charts"] = True  # the Caseload's charts, asked for
         return screen_text(no_exception(at.run()))
     # The week of the check-ins arranged (the screen opens on the last complete one).
     no_exception(at.run())

@@ -83,7 +83,7 @@ def test_counselor_filters_to_high_risk_opens_the_client_and_acknowledges_the_al
     log_in_as_counselor(page, server.url)
     table = page.get_by_test_id("stDataFrame")
     grid = table.get_by_role("grid", include_hidden=True)
-    # The first page after login draws the table and loads the charts' library.
+    # The first page after login draws the table of every client.
     expect(grid.get_by_role("row", include_hidden=True).filter(has_text=client)).to_have_count(
         1, timeout=FIRST_LOAD_MS)
 

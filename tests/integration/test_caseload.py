@@ -147,6 +147,32 @@ def test_view_filters_sorts_and_reads_the_heatmap_of_the_rows_drawn(session_fact
     }
 
 
+def test_a_view_without_the_heatmap_reads_no_days_of_it(engine, session_factory, caseload):
+    carla, _ = caseload
+    read: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        read.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with session_factory.begin() as s:
+            view = caseload_view(session=s, actor=carla, now=NOW, heatmap=False)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(view.shown) == 5 and view.checkin_days == {}
+    heatmap_days = "SELECT checkins.member_id, checkins.local_date \nFROM checkins"
+    assert not [sql for sql in read if sql.startswith(heatmap_days)]
+    read.clear()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with session_factory.begin() as s:
+            assert caseload_view(session=s, actor=carla, now=NOW).checkin_days
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len([sql for sql in read if sql.startswith(heatmap_days)]) == 1
+
+
 def test_the_statements_do_not_grow_with_the_caseload(engine, session_factory, session):
     def arrange(prefix: str, size: int):
         """A counselor and `size` clients with mixed consents, check-ins and flags, some
