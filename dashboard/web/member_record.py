@@ -91,6 +91,20 @@ def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> N
     contact_log_section(record, actor=actor, purpose=purpose, screen=title, now=now)
 
 
+# The tables open when asked for, each drawn only then: a record's three tables made the
+# detail screens twice as slow as Today to draw in a browser, and a screen taller on a
+# phone. The figures above them, and the chart with its dotted flag days, give the record
+# at a glance. A table opened stays open from one person to the next on the screen.
+CHECKINS_TABLE, FLAGS_TABLE, STEPS_TABLE = (
+    "record_checkins_table", "record_flags_table", "record_steps_table")
+RECORD_TABLES = (CHECKINS_TABLE, FLAGS_TABLE, STEPS_TABLE)
+
+
+def table_on_request(label: str, key: str):
+    # One label whoever is shown: a label of its own per person would close the table.
+    return st.expander(label, key=key, on_change="rerun", icon=":material/table_rows:")
+
+
 def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datetime) -> None:
     shared = record.categories
     if record.shared_until is not None:
@@ -130,8 +144,10 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
         if not record.checkins:
             st.write("No check-ins in this range.")
         else:
-            st.dataframe(pd.DataFrame(checkin_rows(record.checkins, categories=shared)),
-                         hide_index=True, column_config=day_columns("Date"))
+            with table_on_request("Day by day", CHECKINS_TABLE) as days:
+                if days.open:
+                    st.dataframe(pd.DataFrame(checkin_rows(record.checkins, categories=shared)),
+                                 hide_index=True, column_config=day_columns("Date"))
 
     st.subheader("Flag history")
     if record.flags is None:
@@ -139,32 +155,37 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
     elif not record.flags:
         st.write("No flags.")
     else:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "Raised": f.raised_on,
-                        "Severity": SEVERITY_LABELS[f.severity],
-                        "Rule": RULE_LABELS.get(f.rule_id, f.rule_id),
-                        "Reason": f.reason + (f": \u201c{f.quoted_text}\u201d"
-                                              if f.quoted_text else ""),
-                        "Your follow-up": f.status.capitalize(),
-                        "Outreach": OUTREACH_LABELS.get(f.outreach_method or "", ""),
-                        "Acknowledged": moment_label(f.acknowledged_at, viewer_timezone, now=now),
-                        "Resolved": moment_label(f.resolved_at, viewer_timezone, now=now),
-                    }
-                    for f in record.flags
-                ]
-            ),
-            hide_index=True, column_config=day_columns("Raised"),
-        )
+        with table_on_request("Every flag", FLAGS_TABLE) as flags:
+            if flags.open:
+                flag_table(record, viewer_timezone=viewer_timezone, now=now)
 
     st.subheader("Step timeline")
     if record.steps is None:
         st.write("Steps: not shared.")
     else:
-        st.dataframe(pd.DataFrame(step_rows(record.steps, categories=shared)), hide_index=True,
-                     column_config=day_columns("Started", "Completed"))
+        with table_on_request("Every step", STEPS_TABLE) as steps:
+            if steps.open:
+                st.dataframe(pd.DataFrame(step_rows(record.steps, categories=shared)),
+                             hide_index=True, column_config=day_columns("Started", "Completed"))
+
+
+def flag_table(record: MemberRecord, *, viewer_timezone: str, now: datetime) -> None:
+    st.dataframe(
+        pd.DataFrame([
+            {
+                "Raised": f.raised_on,
+                "Severity": SEVERITY_LABELS[f.severity],
+                "Rule": RULE_LABELS.get(f.rule_id, f.rule_id),
+                "Reason": f.reason + (f": \u201c{f.quoted_text}\u201d" if f.quoted_text else ""),
+                "Your follow-up": f.status.capitalize(),
+                "Outreach": OUTREACH_LABELS.get(f.outreach_method or "", ""),
+                "Acknowledged": moment_label(f.acknowledged_at, viewer_timezone, now=now),
+                "Resolved": moment_label(f.resolved_at, viewer_timezone, now=now),
+            }
+            for f in record.flags or []
+        ]),
+        hide_index=True, column_config=day_columns("Raised"),
+    )
 
 
 RECENT_CONTACTS = 8

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboard import clock
+from dashboard.web.member_record import RECORD_TABLES
 from models import Flag, User
 from tests.app.conftest import no_exception, shown
 from tests.factories import add_checkin, grant, make_user
@@ -109,6 +110,8 @@ def test_screen_shows_exactly_what_the_consent_allows(new_app, app_db, role, scr
         # Nobody's data before a pick (SPEC section 5); then the member, if listed.
         assert WORDS not in page_text(at) and "not shared" not in page_text(at)
         if MEMBER_NAME in at.selectbox[0].options:
+            for table in RECORD_TABLES:  # every table of the record open
+                at.session_state[table] = True
             no_exception(at.selectbox[0].set_value(member_id).run())
     text = page_text(at)
     shows = MATRIX[(role, screen)].get(state, set())

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from dashboard import clock
 from dashboard.auth import actor_from_user
 from dashboard.member_record import shared_member_choices
-from dashboard.web.member_record import SELECTED_MEMBER_KEY
+from dashboard.web.member_record import FLAGS_TABLE, SELECTED_MEMBER_KEY
 from models import AuditEvent, Consent, ContactEntry, Flag, FlagFollowUp, User
 from tests.app.conftest import by_label, no_exception, shown, titles
 from tests.factories import NOW, TOTP_SECRET
@@ -316,6 +316,27 @@ def test_client_detail_discloses_nobody_until_a_client_is_picked(new_app, app_db
     no_exception(at.run(timeout=60))
     assert by_label(at.selectbox, "Client").value == last
     assert detail_views(app_db, counselor) == [(first, "allowed"), (last, "allowed")]
+
+
+def test_a_records_tables_are_drawn_when_asked_for(new_app, app_db, counselor):
+    at = open_page(new_app, counselor, "client_detail.py")
+    with app_db() as session:
+        first, *_, last = shared_member_choices(session=session, actor=counselor,
+                                                purpose="counseling", now=NOW)
+    by_label(at.selectbox, "Client").set_value(first).run(timeout=60)
+    no_exception(at)
+    # Closed, and nothing drawn in them, under their headings; the chart is there.
+    assert {"Day by day", "Every flag"} <= {e.label for e in at.expander}
+    assert not at.dataframe and len(at.get("plotly_chart")) == 1
+    at.session_state[FLAGS_TABLE] = True  # the flags opened
+    no_exception(at.run(timeout=60))
+    assert [list(frame.value.columns)[:3] for frame in at.dataframe] == [
+        ["Raised", "Severity", "Rule"]]
+    # Still open for the next client, and closed again when asked.
+    by_label(at.selectbox, "Client").set_value(last).run(timeout=60)
+    assert at.session_state[FLAGS_TABLE] is True and len(no_exception(at).dataframe) <= 1
+    at.session_state[FLAGS_TABLE] = False
+    assert not no_exception(at.run(timeout=60)).dataframe
 
 
 def test_client_detail_over_each_range_with_the_consent_summary(new_app, app_db, counselor):

@@ -112,6 +112,12 @@ def test_counselor_filters_to_high_risk_opens_the_client_and_acknowledges_the_al
     expect(heading(page, "Client detail")).to_be_visible(timeout=RERUN_MS)
     expect(page.get_by_role("combobox", name="Client")).to_have_value(client)
     expect(page.get_by_text("Confidential", exact=False).first).to_be_visible()
+    # The record's tables are drawn when asked for: the flags, with this client's.
+    wait_until_idle(page)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
+    page.get_by_text("Every flag", exact=True).click()
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(1, timeout=RERUN_MS)
+    wait_until_idle(page)
 
     open_screen(page, "Alerts")
     page.get_by_test_id("stMultiSelect").filter(has_text="Severity").click()
