@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
+from benchmarks.browser_runs import measure_in_browser
 from benchmarks.cast import BENCH_COUNSELOR, add_bench_counselor, pick_cast
 from benchmarks.login_flood import FLOODERS, saves_under_login_flood
 from benchmarks.report import BenchReport
@@ -68,13 +69,14 @@ def run_benchmark(
     *, settings: Settings, members: int = DEFAULT_MEMBERS, days: int = DEFAULT_DAYS,
     runs: int = DEFAULT_RUNS, writers: int = DEFAULT_WRITERS,
     write_seconds: float = DEFAULT_WRITE_SECONDS, explain_plans: bool = False,
-    progress: ProgressCallback | None = None,
+    browser: bool = False, progress: ProgressCallback | None = None,
 ) -> BenchReport:
     """Build the demo at this scale in a scratch database, measure every figure, clean up.
 
     The scratch database is a temporary SQLite file, or a new database on the PostgreSQL
     server of `settings.database_url`: never that database itself. The rest of `settings`
     (flag thresholds, milestones, lockout) is what the app's code runs on meanwhile.
+    `browser`: also every screen in Chromium (browser_runs.py).
     """
     validate_options(members=members, days=days, runs=runs, writers=writers,
                      write_seconds=write_seconds)
@@ -87,7 +89,7 @@ def run_benchmark(
         try:
             return _run(engine=engine, scratch=scratch, settings=ours, members=members,
                         days=days, runs=runs, writers=writers, write_seconds=write_seconds,
-                        explain_plans=explain_plans, say=say)
+                        explain_plans=explain_plans, browser=browser, say=say)
         finally:
             gc.unfreeze()  # the measurements froze what the load left (see _run)
             if checkpointer is not None:
@@ -97,7 +99,7 @@ def run_benchmark(
 
 def _run(*, engine: Engine, scratch: ScratchDatabase, settings: Settings, members: int,
          days: int, runs: int, writers: int, write_seconds: float, explain_plans: bool,
-         say: ProgressCallback) -> BenchReport:
+         browser: bool, say: ProgressCallback) -> BenchReport:
     now = clock.now()  # every figure is "as of" the start of the run
     say(f"Building {members:,} members x {days} days in a {scratch.where}")
     upgrade_to_head(engine)
@@ -129,6 +131,9 @@ def _run(*, engine: Engine, scratch: ScratchDatabase, settings: Settings, member
     figures, plans = measure_screens(engine=engine, factory=factory, settings=settings,
                                      cast=cast, runs=runs, explain_plans=explain_plans,
                                      now=now, say=say)
+    # Before the writers and the login flood change the data and the counselor's logins.
+    browser_loads = (measure_in_browser(settings=settings, cast=cast, runs=runs, say=say)
+                     if browser else [])
 
     say(f"{writers} writers saving check-ins for {write_seconds:g} s")
     load = run_concurrent_checkins(session_factory=factory, writers=cast.writers,
@@ -145,5 +150,5 @@ def _run(*, engine: Engine, scratch: ScratchDatabase, settings: Settings, member
         members=members, days=days, checkins=summary.checkins, database=scratch.dialect,
         where=scratch.where, runs=runs, figures=figures, write_load=load, login_flood=flood,
         peak_rss_mb=peak_rss_mb(), load_average=os.getloadavg(), cpus=os.cpu_count() or 1,
-        plans=plans,
+        plans=plans, browser_loads=browser_loads,
     )

@@ -46,6 +46,7 @@ from benchmarks.page_runs import measure_page_run, page_runs_for, quiet_context_
 from benchmarks.plans import QueryPlan, explain
 from benchmarks.report import (
     ALERT_QUEUE,
+    ALERTS_PAGE,
     CASELOAD,
     CASELOAD_PAGE_RUN,
     CASELOAD_RERUN,
@@ -180,12 +181,12 @@ def measure_screens(*, engine: Engine, factory: sessionmaker[Session], settings:
         # Alert queue.
         median, statements = measure(runs=runs, counter=counter, run=transaction_run(
             lambda s: alert_queue_data(s, actor=counselor, now=now)))
-        floor, _ = measure(runs=runs, counter=counter, run=floor_run(
+        alert_queue_floor, _ = measure(runs=runs, counter=counter, run=floor_run(
             lambda c: floor_alert_queue(c, counselor_id=counselor.id, now=now)))
         with engine.connect() as connection:
             first_page = floor_alert_queue(connection, counselor_id=counselor.id, now=now)
         unresolved = first_page[0].total if first_page else 0
-        add(ALERT_QUEUE, median, statements, floor,
+        add(ALERT_QUEUE, median, statements, alert_queue_floor,
             f"first page of {ALERTS_PAGE_SIZE}, of {unresolved:,} unresolved flags")
 
         if explain_plans:
@@ -235,7 +236,8 @@ def measure_screens(*, engine: Engine, factory: sessionmaker[Session], settings:
             f"{len(saved_members)} saves")
 
         # Every screen's whole page run through AppTest, each beside Today's, the first.
-        # The Caseload page's floor is the caseload's.
+        # The Caseload and Alerts pages' floors are their data's.
+        page_floors = {CASELOAD_PAGE_RUN.name: caseload_floor, ALERTS_PAGE.name: alert_queue_floor}
         today_ms = None
         try:
             with quiet_context_warnings():
@@ -244,8 +246,7 @@ def measure_screens(*, engine: Engine, factory: sessionmaker[Session], settings:
                         actor=page.actor, page=page.page, state=page.state, shows=page.shows,
                         runs=runs, counter=counter)
                     today_ms = today_ms or median
-                    add(page.spec, median, statements,
-                        caseload_floor if page.spec is CASELOAD_PAGE_RUN else None,
+                    add(page.spec, median, statements, page_floors.get(page.spec.name),
                         page.detail, today_ms=today_ms)
         finally:
             stop_audit_sealers()  # the pages' sealer: its database goes at the end of the run

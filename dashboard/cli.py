@@ -357,7 +357,7 @@ def cmd_bench(args, settings: Settings) -> int:
         report = run_benchmark(
             settings=settings, members=args.members, days=args.days, runs=args.runs,
             writers=args.writers, write_seconds=args.write_seconds,
-            explain_plans=args.explain, progress=progress,
+            explain_plans=args.explain, browser=args.browser, progress=progress,
         )
     except BenchError as error:
         raise CommandError(str(error), code=EXIT_FAILURE) from None
@@ -441,6 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="threads saving check-ins at once")
     bench.add_argument("--write-seconds", type=float, default=5.0,
                        help="how long the writers keep saving")
+    bench.add_argument("--browser", action="store_true",
+                       help="also time every screen in Chromium, at 1280 px and on a phone "
+                            "(needs requirements-dev.txt and Debian's chromium)")
     bench.set_defaults(handler=cmd_bench)
     return parser
 

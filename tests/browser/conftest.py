@@ -16,6 +16,8 @@ from tests.browser.server import (
     ADMIN_NAME,
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
+    CHROMIUM,
+    CHROMIUM_ARGS,
     Server,
     create_user_with_cli,
     start_server,
@@ -23,15 +25,6 @@ from tests.browser.server import (
 )
 
 BROWSER_TESTS = Path(__file__).resolve().parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,4 +1,5 @@
-"""Starting and stopping `streamlit run dashboard/app.py` for the browser tests."""
+"""Starting and stopping `streamlit run dashboard/app.py`, and the Chromium that visits
+it, for the browser tests (and the benchmark's browser runs)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,17 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_DEADLINE_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 10
+
+# Debian's Chromium, launched as it must be here: Playwright never downloads a browser.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 # The administrator that `admin_server` creates with the command line.
 ADMIN_USERNAME = "ada"
@@ -76,11 +88,13 @@ def _wait_until_healthy(server: Server, process: subprocess.Popen) -> None:
 
 
 def start_server(directory: Path, env: dict[str, str] | None = None, *,
-                 port: int | None = None) -> tuple[Server, subprocess.Popen]:
-    """The app on `directory`/browser.db and a free loopback port (or `port`, to start it
-    again where a browser had it), once it answers health; `env`: settings of this
-    server's own (DASHBOARD_IDLE_TIMEOUT_MINUTES, say)."""
-    database_url = f"sqlite:///{directory / 'browser.db'}"
+                 port: int | None = None, database_url: str | None = None
+                 ) -> tuple[Server, subprocess.Popen]:
+    """The app on `directory`/browser.db (or `database_url`) and a free loopback port (or
+    `port`, to start it again where a browser had it), once it answers health; `env`:
+    settings of this server's own (DASHBOARD_IDLE_TIMEOUT_MINUTES, say). Its output goes
+    to a log file in `directory`."""
+    database_url = database_url or f"sqlite:///{directory / 'browser.db'}"
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     log = directory / f"streamlit-{port}-{time.monotonic_ns()}.log"

@@ -35,10 +35,18 @@ from benchmarks import (
     full_scans,
     zones_in_use,
 )
+from benchmarks.browser_runs import BrowserLoad
 from benchmarks.cast import pick_cast
 from benchmarks.errors import BenchError
 from benchmarks.page_runs import measure_page_run, page_runs_for, quiet_context_warnings
-from benchmarks.report import CASELOAD, CASELOAD_PAGE_RUN, BenchReport, Figure, format_report
+from benchmarks.report import (
+    ALERTS_PAGE,
+    CASELOAD,
+    CASELOAD_PAGE_RUN,
+    BenchReport,
+    Figure,
+    format_report,
+)
 from dashboard import config
 from dashboard.alert_queue import alert_queue
 from dashboard.audit_seal import stop_audit_sealers
@@ -87,9 +95,10 @@ def _check_report(out: str, result: dict, *, database: str) -> None:
         else:
             assert figure["within_budget"] == (figure["median_ms"] <= spec.budget_ms)
         # Every figure but login and the page runs has a floor to compare with; of the
-        # page runs, Caseload's has the caseload's.
+        # page runs, Caseload's and Alerts' have their data's.
         assert (figure["floor_ms"] is None) == (
-            spec.name == "login" or spec in PAGE_FIGURES and spec is not CASELOAD_PAGE_RUN)
+            spec.name == "login"
+            or spec in PAGE_FIGURES and spec not in (CASELOAD_PAGE_RUN, ALERTS_PAGE))
         # The caseload's first view and its rerun have a target ratio to the floor.
         assert figure["floor_target"] == spec.floor_target
         if spec.floor_target is None:
@@ -246,6 +255,69 @@ def test_report_says_when_every_page_run_is_within_twice_todays():
                                     "the slowest, Caseload page (AppTest), at 1.70x.")
     assert report.as_json()["page_runs"]["all_within_today_target"] is True
     assert report.as_json()["page_runs"]["over_today_target"] == []
+
+
+def test_report_gives_the_floor_of_a_page_over_twice_todays_in_todays_terms():
+    report = _made_up_report({
+        "today_page": 100.0, "my_progress_page": 150.0, "weekly_review_page": 150.0,
+        "sponsee_detail_page": 150.0, "caseload_page": 450.0, "alerts_page": 150.0,
+        "client_detail_page": 150.0})
+    report.figures = [replace(f, floor_ms=250.0) if f.name == CASELOAD_PAGE_RUN.name else f
+                      for f in report.figures]
+    assert format_report(report).splitlines()[-1] == (
+        "Over 2x Today's page run (100.0 ms): Caseload page (AppTest) (4.50x Today; the floor "
+        "of its data alone is 2.50x).")
+
+
+def _browser_loads(ms: dict[str, tuple[float, float]], *, tall: str | None = None,
+                   sideways: str | None = None) -> list[BrowserLoad]:
+    """Made-up browser runs: screen -> (ms at 1280 px, ms on a phone)."""
+    return [BrowserLoad(screen=screen, viewer="someone", size=size,
+                        median_ms=times[index], today_ms=ms["Today"][index],
+                        height_px=6_000 if screen == tall else 2_000,
+                        sideways_px=12 if screen == sideways and size == "phone" else 0)
+            for screen, times in ms.items() for index, size in enumerate(("1280 px", "phone"))]
+
+
+def test_report_of_the_browser_runs_marks_the_slow_the_tall_and_the_wide():
+    report = _made_up_report({spec.name: 100.0 for spec in PAGE_FIGURES})
+    report.browser_loads = _browser_loads(
+        {"Today": (500.0, 800.0), "My progress": (900.0, 1_000.0),
+         "Caseload": (1_100.0, 1_500.0), "Alerts": (1_000.0, 1_700.0)},
+        tall="Alerts", sideways="My progress")
+    out = format_report(report)
+    lines = out.split("In the browser (", 1)[1].splitlines()
+    assert lines[0].startswith("Chromium; from the click until the screen is drawn; Today "
+                               "500.0 ms at 1280 px, 800.0 ms on a phone")
+    rows = {line.split()[0]: line for line in lines[2:6]}
+    assert "OVER" not in rows["Today"] and rows["Today"].split()[1:3] == ["500.0", "1.00x"]
+    assert rows["My"].endswith("12 px  SIDEWAYS")
+    assert rows["Caseload"].endswith("OVER 2x TODAY")  # 2.2x at 1280 px
+    assert rows["Alerts"].endswith("OVER 2x TODAY, OVER 5,000 PX")  # 2.125x on a phone
+    assert lines[6:] == [
+        "Over 2x Today's in the browser: Caseload (1280 px, 2.20x); Alerts (phone, 2.12x).",
+        "Taller than 5,000 px at 1280 px: Alerts (6,000 px).",
+        "Scrolls sideways: My progress (phone)."]
+    browser = report.as_json()["browser"]
+    assert browser["over_today_target"] == ["Caseload (1280 px)", "Alerts (phone)"]
+    assert browser["over_height"] == ["Alerts"]
+    assert browser["sideways"] == ["My progress (phone)"]
+    assert len(browser["loads"]) == 8 and browser["max_height_at_1280_px"] == 5_000
+
+
+def test_report_of_browser_runs_within_every_rule_says_so():
+    report = _made_up_report({spec.name: 100.0 for spec in PAGE_FIGURES})
+    report.browser_loads = _browser_loads({"Today": (500.0, 800.0),
+                                           "Caseload": (1_000.0, 1_500.0)})
+    out = format_report(report)
+    assert out.splitlines()[-3:] == [
+        "In the browser every screen loads within 2x Today's time, at 1280 px and on a phone.",
+        "No screen is taller than 5,000 px at 1280 px.",
+        "No screen scrolls sideways."]
+    assert "OVER" not in out.split("In the browser (", 1)[1]
+    assert report.as_json()["browser"]["over_today_target"] == []
+    assert "In the browser" not in format_report(_made_up_report(
+        {spec.name: 100.0 for spec in PAGE_FIGURES}))
 
 
 def test_report_without_page_runs_says_nothing_of_today():
