@@ -50,9 +50,13 @@ from dashboard.weekly_review import (
 CHOSEN = "review_sponsee"
 ORDER = "review_order"
 SPONSEE_DETAIL = Path(__file__).resolve().parent / "sponsee_detail.py"
+OPEN_DETAIL = "weekly_review_open_detail"
 
 actor = require_role("sponsor")
 now = clock.now()
+# "Open Sponsee detail" goes before the week is read and drawn again, for nothing.
+if st.session_state.pop(OPEN_DETAIL, False):
+    st.switch_page(SPONSEE_DETAIL)
 st.title("Weekly review")
 confidentiality_notice()
 show_sharing_notices(actor, purpose="sponsorship")
@@ -106,6 +110,7 @@ def go_to(other: int) -> None:
 
 def open_sponsee_detail(other: int) -> None:
     st.session_state[SELECTED_MEMBER_KEY] = other
+    st.session_state[OPEN_DETAIL] = True
 
 
 # ---------------------------------------------------------------------------------------
@@ -223,6 +228,5 @@ show_flash(review_place)
 with st.container(horizontal=True):
     week_pdf_button(actor=actor, card=card, iso_week=iso_week, week_words=week_label(
         iso_week, today=today))
-    if st.button("Open Sponsee detail", icon=":material/person:", on_click=open_sponsee_detail,
-                 args=(card.member_id,), key="open_sponsee_detail"):
-        st.switch_page(SPONSEE_DETAIL)
+    st.button("Open Sponsee detail", icon=":material/person:", on_click=open_sponsee_detail,
+              args=(card.member_id,), key="open_sponsee_detail")
