@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Boolean, Date, Float, Integer, String, bindparam, select
 from sqlalchemy import text as sql_text
 
+from dashboard.alert_queue import PAGE_SIZE
 from dashboard.timeutil import local_today
 from dashboard.weekly_review import CONTEXT_WEEKS, week_monday
 from models import CheckIn, User
@@ -291,7 +292,7 @@ LIMIT :page_size
     id=Integer, member_id=Integer, raised_on=Date, acknowledged_at=UTCDateTime,
     total=Integer, high=Integer, medium=Integer, low=Integer,
 )
-ALERTS_PAGE_SIZE = 20  # the first page of the Alerts screen (pages/alerts.py)
+ALERTS_PAGE_SIZE = PAGE_SIZE  # the first page of the Alerts screen
 
 
 def floor_alert_queue(connection, *, counselor_id: int, now: datetime,

@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import clock
-from dashboard.alert_queue import alert_queue
+from dashboard.alert_queue import PAGE_SIZE, alert_queue
 from dashboard.follow_up import acknowledge_flag, resolve_flag
 from dashboard.labels import (
     CRISIS_RESOURCES_SHORT,
@@ -31,7 +31,6 @@ from dashboard.web.widgets import confidentiality_notice, plain, risk_badge
 CLIENT_DETAIL = Path(__file__).resolve().parent / "client_detail.py"
 SCREEN = "Alerts"
 PURPOSE = "counseling"
-PAGE_SIZE = 20
 OPEN_CLIENT = "alerts_open_client"
 PAGE = "alerts_page"  # the page asked for; the pager widget writes it when clicked
 ACKNOWLEDGING = "alerts_acknowledging"  # the flag whose card shows its form
@@ -113,8 +112,8 @@ for alert in queue.alerts:
                                               if alert.quoted_text else ""))
         if alert.severity == "high":
             st.markdown(f":material/call: {CRISIS_RESOURCES_SHORT}")
-        # The card's actions in one row that wraps on a phone (no columns: a card of
-        # twenty drawn with two columns each cost the page a sixth of its time).
+        # The card's actions in one row that wraps on a phone (no columns: a page of
+        # twenty cards drawn with two columns each cost the page a sixth of its time).
         actions = st.container(horizontal=True)
         actions.button("Open client", key=f"open_{alert.flag_id}", icon=":material/person:",
                        on_click=open_client, args=(alert.member_id,))

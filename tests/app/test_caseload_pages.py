@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from dashboard import clock
+from dashboard.alert_queue import PAGE_SIZE
 from dashboard.auth import actor_from_user
 from dashboard.member_record import shared_member_choices
 from dashboard.web.member_record import FLAGS_TABLE, SELECTED_MEMBER_KEY
@@ -265,7 +266,7 @@ def test_alerts_page_through_a_long_queue(new_app, counselor):
     pagers = at.get("pagination")
     assert len(pagers) == 1, "the demo gives counselor1 more than one page of flags"
     first_page = alert_headers(at)
-    assert len(first_page) == 20
+    assert len(first_page) == PAGE_SIZE == 10
     pagers[0].select(2).run(timeout=60)
     second_page = alert_headers(no_exception(at))
     assert second_page and not set(second_page) & set(first_page)
