@@ -435,15 +435,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--days", type=int, default=365)
     bench.add_argument("--runs", type=int, default=7, help="timed runs after one warm-up")
     bench.add_argument("--json", metavar="PATH", help="also write the figures as JSON here")
-    bench.add_argument("--explain", action="store_true",
-                       help="print the query plans of the screens' statements")
-    bench.add_argument("--writers", type=int, default=8,
-                       help="threads saving check-ins at once")
+    bench.add_argument("--explain", action="store_true", help="print the query plans")
+    bench.add_argument("--writers", type=int, default=8, help="threads saving at once")
     bench.add_argument("--write-seconds", type=float, default=5.0,
                        help="how long the writers keep saving")
-    bench.add_argument("--browser", action="store_true",
-                       help="also time every screen in Chromium, at 1280 px and on a phone "
-                            "(needs requirements-dev.txt and Debian's chromium)")
+    bench.add_argument("--browser", action="store_true", help="also time every screen in "
+                       "Chromium (needs requirements-dev.txt and Debian's chromium)")
     bench.set_defaults(handler=cmd_bench)
     return parser
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -215,9 +215,16 @@ def sweep(
     # One index lookup per member (member_id, local_date), not a GROUP BY over every check-in.
     last = (select(func.max(CheckIn.local_date)).where(CheckIn.member_id == User.id)
             .scalar_subquery())
-    # Members who never checked in are left out here rather than in SQL, where PostgreSQL
-    # would look up the latest check-in a second time for the condition.
-    query = select(User.id, last, User.timezone).where(User.is_active)
+    # A member who checked in on one of the last days is silent in no time zone: the
+    # latest day on Earth is UTC+14's. They are left out through the index of days, so
+    # that only those who may be silent have their last check-in looked up (2,000 lookups
+    # cost an Alerts view 20 ms). Members who never checked in are left out here rather
+    # than in SQL, where PostgreSQL would look up the latest check-in a second time.
+    latest_day_on_earth = (now.astimezone(UTC) + timedelta(hours=14)).date()
+    checked_in_lately = select(CheckIn.member_id).where(
+        CheckIn.local_date > latest_day_on_earth - timedelta(days=thresholds.silent_days))
+    query = select(User.id, last, User.timezone).where(
+        User.is_active, User.id.not_in(checked_in_lately))
     if member_ids is not None:
         if not isinstance(member_ids, Select):
             member_ids = list(member_ids)

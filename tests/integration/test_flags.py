@@ -132,6 +132,24 @@ def test_sweep_uses_each_members_own_today(session_factory, session):
     assert [f.member_id for f in flags(session)] == [kiwi.id]
 
 
+def test_sweep_finds_the_silent_at_both_ends_of_the_earths_days(session_factory, session):
+    # 11:00 UTC is 01:00 the next day on Kiritimati (UTC+14), midnight just gone in
+    # Pago Pago (UTC-11). The sweep looks up the last check-in only of those without one
+    # on the last days of the latest time zone: those at the edge must not be left out.
+    eleven = datetime.combine(TODAY, time(11), tzinfo=timezone.utc)
+    kiritimati = make_user(session, "kiri", "member", timezone_name="Pacific/Kiritimati")
+    pago = make_user(session, "pago", "member", timezone_name="Pacific/Pago_Pago")
+    recent = make_user(session, "rey", "member", timezone_name="Pacific/Pago_Pago")
+    # Kiritimati's today is TODAY + 1: three days silent there. Pago Pago's is TODAY: two.
+    add_checkin(session, kiritimati, TODAY - timedelta(days=2))
+    add_checkin(session, pago, TODAY - timedelta(days=3))
+    add_checkin(session, recent, TODAY - timedelta(days=1))
+    session.commit()
+    with session_factory.begin() as s:
+        assert sweep(s, now=eleven) == 2
+    assert sorted(f.member_id for f in flags(session)) == sorted([kiritimati.id, pago.id])
+
+
 def test_member_without_any_check_in_is_not_flagged_as_silent(session_factory, session, maria):
     with session_factory.begin() as s:
         assert sweep(s, now=NOW + timedelta(days=30)) == 0
