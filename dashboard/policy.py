@@ -163,14 +163,16 @@ def categories_shared(shares: Iterable[int]) -> frozenset[str]:
 
 
 def shared_categories_by_member(
-    session: Session, *, viewer_id: int, at: datetime, purpose: str
+    session: Session, *, viewer_id: int, at: datetime, purpose: str,
+    member_ids: Iterable[int] | None = None,
 ) -> dict[int, frozenset[str]]:
-    """For each member visible to the viewer, the union of the categories shared."""
-    return {
-        member_id: categories_shared(shares)
-        for member_id, *shares in session.execute(
-            shared_categories_query(viewer_id=viewer_id, at=at, purpose=purpose))
-    }
+    """For each member visible to the viewer (of `member_ids`, when given), the union of
+    the categories shared."""
+    query = shared_categories_query(viewer_id=viewer_id, at=at, purpose=purpose)
+    if member_ids is not None:
+        query = query.where(Consent.member_id.in_(sorted(set(member_ids))))
+    return {member_id: categories_shared(shares)
+            for member_id, *shares in session.execute(query)}
 
 
 def disclose(
