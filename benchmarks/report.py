@@ -8,6 +8,7 @@ from benchmarks.browser_runs import (
     BROWSER_TODAY_TARGET,
     DESKTOP,
     MAX_HEIGHT_AT_1280_PX,
+    PHONE_SIZE,
     SIZES,
     BrowserLoad,
 )
@@ -242,12 +243,12 @@ def _browser_lines(loads: list[BrowserLoad]) -> list[str]:
     lines = [
         "",
         f"In the browser (Chromium; from the click until the screen is drawn; Today "
-        f"{_ms(today[DESKTOP])} ms at 1280 px, {_ms(today['phone'])} ms on a phone):",
+        f"{_ms(today[DESKTOP])} ms at 1280 px, {_ms(today[PHONE_SIZE])} ms on a phone):",
         f"  {'screen':<16} {'1280 px ms':>10} {'x Today':>7} {'height px':>9}   "
         f"{'phone ms':>8} {'x Today':>7} {'height px':>9} {'sideways':>8}",
     ]
     for screen in screens:
-        wide, narrow = by[(screen, DESKTOP)], by[(screen, "phone")]
+        wide, narrow = by[(screen, DESKTOP)], by[(screen, PHONE_SIZE)]
         marks = [mark for mark, is_over in (
             (f"OVER {BROWSER_TODAY_TARGET:g}x TODAY",
              not (wide.within_today_target and narrow.within_today_target)),
