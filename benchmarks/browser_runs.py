@@ -11,7 +11,9 @@ keys, and Debian's Chromium visits it through Playwright (both are development t
 in the browser tests, whose helpers this uses). Each viewer logs in as a person would,
 with the second factor where they need one, and opens their screens from the menu as
 they would: the detail screens with a person handed over, Sponsee detail from Weekly
-review's "Open Sponsee detail", Client detail from Alerts' first "Open client".
+review's "Open Sponsee detail", Client detail from Alerts' first "Open client". Each
+screen is drawn in full once its title shows and its script run is over, looked at on
+every frame the browser draws (phone.wait_until_drawn).
 """
 
 from __future__ import annotations
@@ -106,8 +108,7 @@ def measure_in_browser(*, settings: Settings, cast: Cast, runs: int,
             target.scroll_into_view_if_needed()
             started = time.monotonic()
             target.click()
-            expect(heading(page, title)).to_be_visible(timeout=RERUN_MS)
-            wait_until_idle(page)
+            phone.wait_until_drawn(page, title)
             return time.monotonic() - started
         return open_it
 
