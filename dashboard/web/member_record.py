@@ -3,7 +3,7 @@ member does not share says so."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -98,6 +98,7 @@ def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> N
 CHECKINS_TABLE, FLAGS_TABLE, STEPS_TABLE = (
     "record_checkins_table", "record_flags_table", "record_steps_table")
 RECORD_TABLES = (CHECKINS_TABLE, FLAGS_TABLE, STEPS_TABLE)
+CONTACT_FORM = "record_contact_form"
 
 
 def table_on_request(label: str, key: str):
@@ -193,13 +194,42 @@ RECENT_CONTACTS = 8
 
 def contact_log_section(record: MemberRecord, *, actor, purpose: str, screen: str,
                         now: datetime) -> None:
-    """The viewer's own contact log with the member: a form to add an entry, then the
-    entries, newest first. Only the viewer sees it."""
+    """The viewer's own contact log with the member: a form to add an entry, opened on
+    request, then the entries, newest first. Only the viewer sees it."""
     st.subheader("Your contact log")
     st.caption("Only you see this log; your last entry is the \"last contact\" on your "
                "lists. Acknowledging a flag or reviewing a week adds an entry too.")
     show_flash(place=CONTACT_PLACE)
     viewer_today = local_today(actor.timezone, now)
+    # The form opens when asked for, as the record's tables do: drawn on every opening of
+    # the screen, it took a tenth of a second in a browser, and most openings only read.
+    with st.expander("Add an entry", key=CONTACT_FORM, on_change="rerun",
+                     icon=":material/edit_note:") as new_entry:
+        if new_entry.open:
+            contact_form(record, actor=actor, purpose=purpose, screen=screen, now=now,
+                         viewer_today=viewer_today)
+    with transaction() as session:
+        history = contact_history(session=session, actor=actor, member_id=record.member_id,
+                                  categories=record.categories)
+    if not history:
+        st.write("No entries yet.")
+        return
+    # Lines, not a table: a note is read whole, on a phone too, never clipped in a cell.
+    def line(entry) -> str:
+        what = CONTACT_KIND_LABELS.get(entry.kind, "") + (f": {entry.about}" if entry.about else "")
+        day = day_label(entry.contacted_on, today=viewer_today, weekday=True, short=True)
+        return (f"- **{day}** \u00b7 {OUTREACH_LABELS.get(entry.method, entry.method)} "
+                f"\u00b7 {plain(what)}" + (f"  \n  {plain(entry.note)}" if entry.note else ""))
+
+    st.markdown("\n".join(line(entry) for entry in history[:RECENT_CONTACTS]))
+    if len(history) > RECENT_CONTACTS:
+        with st.expander(f"Earlier entries ({len(history) - RECENT_CONTACTS})"):
+            st.markdown("\n".join(line(entry) for entry in history[RECENT_CONTACTS:]))
+
+
+def contact_form(record: MemberRecord, *, actor, purpose: str, screen: str, now: datetime,
+                 viewer_today: date) -> None:
+    """A new entry of the viewer's contact log with the member, a day of the last weeks."""
     with st.form(f"contact_{record.member_id}", clear_on_submit=True):
         day_column, method_column = st.columns([1, 2], vertical_alignment="bottom")
         with day_column:
@@ -220,20 +250,3 @@ def contact_log_section(record: MemberRecord, *, actor, purpose: str, screen: st
                 screen=screen, contacted_on=contacted_on, method=method, note=note, now=now),
                 done=f"Contact with {record.display_name} added to your log.",
                 place=CONTACT_PLACE)
-    with transaction() as session:
-        history = contact_history(session=session, actor=actor, member_id=record.member_id,
-                                  categories=record.categories)
-    if not history:
-        st.write("No entries yet.")
-        return
-    # Lines, not a table: a note is read whole, on a phone too, never clipped in a cell.
-    def line(entry) -> str:
-        what = CONTACT_KIND_LABELS.get(entry.kind, "") + (f": {entry.about}" if entry.about else "")
-        day = day_label(entry.contacted_on, today=viewer_today, weekday=True, short=True)
-        return (f"- **{day}** \u00b7 {OUTREACH_LABELS.get(entry.method, entry.method)} "
-                f"\u00b7 {plain(what)}" + (f"  \n  {plain(entry.note)}" if entry.note else ""))
-
-    st.markdown("\n".join(line(entry) for entry in history[:RECENT_CONTACTS]))
-    if len(history) > RECENT_CONTACTS:
-        with st.expander(f"Earlier entries ({len(history) - RECENT_CONTACTS})"):
-            st.markdown("\n".join(line(entry) for entry in history[RECENT_CONTACTS:]))

@@ -11,7 +11,7 @@ from dashboard import clock
 from dashboard.alert_queue import PAGE_SIZE
 from dashboard.auth import actor_from_user
 from dashboard.member_record import shared_member_choices
-from dashboard.web.member_record import FLAGS_TABLE, SELECTED_MEMBER_KEY
+from dashboard.web.member_record import CONTACT_FORM, FLAGS_TABLE, SELECTED_MEMBER_KEY
 from models import AuditEvent, Consent, ContactEntry, Flag, FlagFollowUp, User
 from tests.app.conftest import by_label, no_exception, shown, titles
 from tests.factories import NOW, TOTP_SECRET
@@ -384,6 +384,10 @@ def test_a_counselor_adds_to_their_contact_log_from_client_detail(new_app, app_d
             ContactEntry.viewer_id == counselor.id, ContactEntry.member_id == first))
     by_label(at.selectbox, "Client").set_value(first).run(timeout=60)
     assert "Your contact log" in [s.value for s in at.subheader]
+    # The form waits to be asked for.
+    assert not [b for b in at.button if b.label == "Add to my contact log"]
+    at.session_state[CONTACT_FORM] = True  # "Add an entry" opened
+    at.run(timeout=60)
     # Without saying how: refused, nothing written.
     [b for b in at.button if b.label == "Add to my contact log"][0].click().run(timeout=60)
     no_exception(at)
@@ -411,6 +415,8 @@ def test_a_refused_contact_entry_keeps_the_note_a_saved_one_clears_it(new_app, a
         first = next(iter(shared_member_choices(session=session, actor=counselor,
                                                 purpose="counseling", now=NOW)))
     by_label(at.selectbox, "Client").set_value(first).run(timeout=60)
+    at.session_state[CONTACT_FORM] = True  # "Add an entry" opened
+    at.run(timeout=60)
     by_label(at.text_area, "Note (optional)").input("Long talk about the weekend")
     [b for b in at.button if b.label == "Add to my contact log"][0].click().run(timeout=60)
     no_exception(at)

@@ -118,6 +118,12 @@ def test_counselor_filters_to_high_risk_opens_the_client_and_acknowledges_the_al
     page.get_by_text("Every flag", exact=True).click()
     expect(page.get_by_test_id("stDataFrame")).to_have_count(1, timeout=RERUN_MS)
     wait_until_idle(page)
+    # So is the contact log's form.
+    expect(page.get_by_label("How were you in touch?")).to_have_count(0)
+    page.get_by_text("Add an entry", exact=True).click()
+    expect(page.get_by_role("radiogroup", name="How were you in touch?")).to_be_visible(
+        timeout=RERUN_MS)
+    wait_until_idle(page)
 
     open_screen(page, "Alerts")
     page.get_by_test_id("stMultiSelect").filter(has_text="Severity").click()
