@@ -10,10 +10,10 @@ The app runs under `streamlit run` on the benchmark's scratch database, with its
 keys, and Debian's Chromium visits it through Playwright (both are development tools, as
 in the browser tests, whose helpers this uses). Each viewer logs in as a person would,
 with the second factor where they need one, and opens their screens from the menu as
-they would: the detail screens with a person handed over, Sponsee detail from Weekly
-review's "Open Sponsee detail", Client detail from Alerts' first "Open client". Each
-screen is drawn in full once its title shows and its script run is over, looked at on
-every frame the browser draws (phone.wait_until_drawn).
+they would: the detail screens on a person, Sponsee detail from Weekly review's link
+"Open Sponsee detail", Client detail from Alerts' first link "Open client". Each screen
+is drawn in full once its title shows and its script run is over, looked at on every
+frame the browser draws (phone.wait_until_drawn).
 """
 
 from __future__ import annotations
@@ -102,9 +102,9 @@ def measure_in_browser(*, settings: Settings, cast: Cast, runs: int,
     def by_menu(title: str) -> Callable:
         return lambda page: phone.open_screen(page, title)
 
-    def by_button(button: str, title: str) -> Callable:
+    def by_link(link: str, title: str) -> Callable:
         def open_it(page) -> float:
-            target = page.get_by_role("button", name=button, exact=True).first
+            target = page.get_by_role("link", name=link, exact=True).first
             target.scroll_into_view_if_needed()
             started = time.monotonic()
             target.click()
@@ -117,11 +117,11 @@ def measure_in_browser(*, settings: Settings, cast: Cast, runs: int,
                                    ("My progress", by_menu("My progress")))),
         Visit(cast.sponsor, True, (("Weekly review", by_menu("Weekly review")),
                                    ("Sponsee detail",
-                                    by_button("Open Sponsee detail", "Sponsee detail")))),
+                                    by_link("Open Sponsee detail", "Sponsee detail")))),
         Visit(cast.counselor, True, (("Caseload", by_menu("Caseload")),
                                      ("Alerts", by_menu("Alerts")),
                                      ("Client detail",
-                                      by_button("Open client", "Client detail")))),
+                                      by_link("Open client", "Client detail")))),
     )
     totp = _totp_secrets(settings, [v.actor.id for v in visits if v.second_factor])
     last_step: dict[int, int] = {}

@@ -4,8 +4,8 @@ script, logged in, as the browser session of the screen's viewer.
 Each run is a new session (a new AppTest): logged in just now, past the second factor of
 the set-up the account has, it first runs untimed on the viewer's home screen (Streamlit
 wants a run before a page is switched to, and that is where a visit starts), then the
-session state a list screen would hand over is set (the person picked on Caseload, Alerts
-or Weekly review), and the switch to the screen's page is the run timed (for Today,
+query of the link a list screen opens a detail screen with is set (the person picked on
+Caseload, Alerts or Weekly review), and the switch to the screen's page is the run timed (for Today,
 Weekly review and Caseload, their viewers' home screens, the same page again). Then it is
 checked: no exception, the screen's title, and the elements that show the screen did its
 work (a table, a chart, the person picked), so that a screen that stopped early (nobody
@@ -20,7 +20,7 @@ Nothing here imports Streamlit at import time: the functions that need it import
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +39,7 @@ from benchmarks.report import (
     WEEKLY_REVIEW_PAGE,
     FigureSpec,
 )
-from benchmarks.timing import StatementCounter, Stopwatch, measure
+from benchmarks.timing import StatementCounter, Stopwatch, measure, measure_beside
 from dashboard.auth import Actor
 
 if TYPE_CHECKING:
@@ -99,22 +99,22 @@ def _picked(at: AppTest) -> list[str]:
 
 @dataclass(frozen=True)
 class PageRun:
-    """One screen's page run: who views it, its file in pages/, the session state set
-    before it (as a list screen hands a person over), and what it must show."""
+    """One screen's page run: who views it, its file in pages/, the query it is opened
+    with (as a list screen's link names a person), and what it must show."""
 
     spec: FigureSpec
     actor: Actor
     page: str
     shows: Shows
     detail: str
-    state: Mapping[str, object] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
 
 
 def page_runs_for(cast: Cast) -> list[PageRun]:
     """The seven screens of SPEC section 10's page runs, Today (the reference) first."""
-    # The key Caseload, Alerts and Weekly review hand the person over with, to the detail
-    # screens (read here: that module imports Streamlit).
-    from dashboard.web.member_record import SELECTED_MEMBER_KEY
+    # The query of the links Caseload, Alerts and Weekly review open the detail screens
+    # with (read here: that module imports Streamlit).
+    from dashboard.web.member_record import detail_query
 
     member, sponsor, sponsee, counselor = cast.member, cast.sponsor, cast.sponsee, cast.counselor
     as_who = "through dashboard/app.py, logged in as"
@@ -134,8 +134,8 @@ def page_runs_for(cast: Cast) -> list[PageRun]:
                 Shows("Sponsee detail", subheaders=("Your contact log",),
                       picked=sponsee.display_name),
                 f"pages/sponsee_detail.py {as_who} {sponsor.username}, "
-                f"{sponsee.username} handed over as from Weekly review",
-                state={SELECTED_MEMBER_KEY: sponsee.id}),
+                f"{sponsee.username} opened as from Weekly review",
+                query=detail_query("sponsee", sponsee.id)),
         PageRun(CASELOAD_PAGE_RUN, counselor, "caseload.py",
                 Shows("Caseload", table=True),
                 f"pages/caseload.py {as_who} {counselor.username}, within the visit"),
@@ -146,8 +146,8 @@ def page_runs_for(cast: Cast) -> list[PageRun]:
                 Shows("Client detail", subheaders=("Mood and craving", "Your contact log"),
                       chart=True, picked=member.display_name),
                 f"pages/client_detail.py {as_who} {counselor.username}, "
-                f"{member.username} handed over as from Caseload",
-                state={SELECTED_MEMBER_KEY: member.id}),
+                f"{member.username} opened as from Caseload",
+                query=detail_query("client", member.id)),
     ]
 
 
@@ -155,10 +155,29 @@ def _no_missing_context_warning(record: logging.LogRecord) -> bool:
     return "missing ScriptRunContext" not in record.getMessage()
 
 
-def measure_page_run(*, actor: Actor, page: str, state: Mapping[str, object], shows: Shows,
+def measure_page_run(*, actor: Actor, page: str, query: Mapping[str, str], shows: Shows,
                      runs: int, counter: StatementCounter) -> tuple[float, int]:
     """(median ms, most statements) of the page `page` (a file of pages/) run as `actor`'s
-    session with `state` set: a new session each run, timed from the switch to the page."""
+    session, opened with `query`: a new session each run, timed from the switch to the
+    page."""
+    return measure(runs=runs, counter=counter,
+                   run=page_run(actor=actor, page=page, query=query, shows=shows))
+
+
+def measure_beside_today(run: PageRun, today: PageRun, *, runs: int,
+                         counter: StatementCounter) -> tuple[tuple[float, int], float]:
+    """((median ms, most statements) of the page run `run`, median ms of Today's page
+    runs taken in turn with it): the ratio of the 2x-Today rule, both sides measured on
+    the same machine at the same time."""
+    def of(page: PageRun) -> Callable[[int, Stopwatch], None]:
+        return page_run(actor=page.actor, page=page.page, query=page.query, shows=page.shows)
+    return measure_beside(runs=runs, counter=counter, run=of(run), reference=of(today))
+
+
+def page_run(*, actor: Actor, page: str, query: Mapping[str, str], shows: Shows
+             ) -> Callable[[int, Stopwatch], None]:
+    """One timed page run of `page` (a file of pages/) as `actor`'s new session, opened
+    with `query`, then checked for what it must show."""
     from streamlit.testing.v1 import AppTest
 
     from dashboard.web.session import session_record
@@ -174,8 +193,7 @@ def measure_page_run(*, actor: Actor, page: str, state: Mapping[str, object], sh
         if at.exception:
             raise BenchError(f"the app failed before the {shows.title} page with "
                              f"{at.exception[0].proto.type} (its traceback is above)")
-        for key, value in state.items():
-            at.session_state[key] = value
+        at.query_params.update(query)
         try:
             at.switch_page(where)
         except ValueError:
@@ -195,7 +213,7 @@ def measure_page_run(*, actor: Actor, page: str, state: Mapping[str, object], sh
                              f"{', '.join(gaps)} (it shows: "
                              f"{', '.join(t.value for t in at.title) or 'no title'})")
 
-    return measure(runs=runs, counter=counter, run=run)
+    return run
 
 
 @contextmanager

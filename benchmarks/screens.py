@@ -42,7 +42,12 @@ from benchmarks.floors import (
     floor_weekly_review,
     zones_in_use,
 )
-from benchmarks.page_runs import measure_page_run, page_runs_for, quiet_context_warnings
+from benchmarks.page_runs import (
+    measure_beside_today,
+    measure_page_run,
+    page_runs_for,
+    quiet_context_warnings,
+)
 from benchmarks.plans import QueryPlan, explain
 from benchmarks.report import (
     ALERT_QUEUE,
@@ -235,19 +240,23 @@ def measure_screens(*, engine: Engine, factory: sessionmaker[Session], settings:
             f"first check-in of the day, hard day, craving 8: {flags} flags raised by "
             f"{len(saved_members)} saves")
 
-        # Every screen's whole page run through AppTest, each beside Today's, the first.
-        # The Caseload and Alerts pages' floors are their data's.
+        # Every screen's whole page run through AppTest: Today's, the reference, then each
+        # other's in turn with Today's, its ratio to the Today runs beside it. The Caseload
+        # and Alerts pages' floors are their data's.
         page_floors = {CASELOAD_PAGE_RUN.name: caseload_floor, ALERTS_PAGE.name: alert_queue_floor}
-        today_ms = None
         try:
             with quiet_context_warnings():
-                for page in page_runs_for(cast):
-                    median, statements = measure_page_run(
-                        actor=page.actor, page=page.page, state=page.state, shows=page.shows,
-                        runs=runs, counter=counter)
-                    today_ms = today_ms or median
+                today, *others = page_runs_for(cast)
+                median, statements = measure_page_run(
+                    actor=today.actor, page=today.page, query=today.query, shows=today.shows,
+                    runs=runs, counter=counter)
+                add(today.spec, median, statements, None, today.detail, today_ms=median)
+                for page in others:
+                    (median, statements), today_ms = measure_beside_today(
+                        page, today, runs=runs, counter=counter)
                     add(page.spec, median, statements, page_floors.get(page.spec.name),
-                        page.detail, today_ms=today_ms)
+                        f"{page.detail}; beside Today's runs, {today_ms:,.1f} ms",
+                        today_ms=today_ms)
         finally:
             stop_audit_sealers()  # the pages' sealer: its database goes at the end of the run
             release_all()  # and the pages' claim on the scratch SQLite file

@@ -95,6 +95,29 @@ def measure(*, runs: int, counter: StatementCounter,
     return statistics.median(times) * 1000, max(counts)
 
 
+def measure_beside(*, runs: int, counter: StatementCounter,
+                   run: Callable[[int, Stopwatch], None],
+                   reference: Callable[[int, Stopwatch], None]
+                   ) -> tuple[tuple[float, int], float]:
+    """((median milliseconds, most statements) of `run`, median milliseconds of
+    `reference`), their runs taken in turn after one warm-up of each: both sides of a
+    ratio see the same machine, whose speed on a shared host swings by half within
+    minutes."""
+    times, counts, reference_times = [], [], []
+    for index in range(runs + 1):
+        for timed, into in ((reference, reference_times), (run, times)):
+            watch = Stopwatch(counter)
+            timed(index, watch)
+            if watch.seconds is None:
+                raise RuntimeError("a benchmark run did not time anything")
+            if index:
+                into.append(watch.seconds)
+                if into is times:
+                    counts.append(watch.statements)
+    return ((statistics.median(times) * 1000, max(counts)),
+            statistics.median(reference_times) * 1000)
+
+
 def peak_rss_mb() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Linux reports KiB, macOS bytes.

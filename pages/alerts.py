@@ -24,21 +24,18 @@ from dashboard.web.database import transaction
 from dashboard.web.drafts import typed_key, typed_or
 from dashboard.web.flags_form import flag_action
 from dashboard.web.forms import show_flash
-from dashboard.web.member_record import SELECTED_MEMBER_KEY
+from dashboard.web.member_record import detail_query
 from dashboard.web.session import require_role
 from dashboard.web.widgets import confidentiality_notice, plain, risk_badge
 
 CLIENT_DETAIL = Path(__file__).resolve().parent / "client_detail.py"
 SCREEN = "Alerts"
 PURPOSE = "counseling"
-OPEN_CLIENT = "alerts_open_client"
 PAGE = "alerts_page"  # the page asked for; the pager widget writes it when clicked
 ACKNOWLEDGING = "alerts_acknowledging"  # the flag whose card shows its form
 
 actor = require_role("counselor")
 now = clock.now()
-if st.session_state.pop(OPEN_CLIENT, False):
-    st.switch_page(CLIENT_DETAIL)
 
 st.title("Alerts")
 confidentiality_notice()
@@ -72,11 +69,6 @@ st.caption(f"Your queue, not yet resolved by you: {counts}. {matching} the filte
            help=f"{NEEDS_ACTION_HELP} {RISK_HELP}")
 if not queue.alerts:
     st.info("No flag matches these filters.")
-
-
-def open_client(member_id: int) -> None:
-    st.session_state[SELECTED_MEMBER_KEY] = member_id
-    st.session_state[OPEN_CLIENT] = True
 
 
 def start_acknowledging(flag_id: int) -> None:
@@ -115,8 +107,8 @@ for alert in queue.alerts:
         # The card's actions in one row that wraps on a phone (no columns: a page of
         # twenty cards drawn with two columns each cost the page a sixth of its time).
         actions = st.container(horizontal=True)
-        actions.button("Open client", key=f"open_{alert.flag_id}", icon=":material/person:",
-                       on_click=open_client, args=(alert.member_id,))
+        actions.page_link(CLIENT_DETAIL, label="Open client", icon=":material/person:",
+                          query_params=detail_query("client", alert.member_id))
         if alert.status == "open" and st.session_state.get(ACKNOWLEDGING) != alert.flag_id:
             # One form at a time, in the card chosen: twenty open forms made a phone's
             # screen eight thousand pixels tall, and the page twice as slow to draw.

@@ -35,7 +35,7 @@ from dashboard.labels import NOT_SHARED
 from dashboard.timeutil import local_today
 from dashboard.web.charts import chart
 from dashboard.web.database import transaction
-from dashboard.web.member_record import SELECTED_MEMBER_KEY
+from dashboard.web.member_record import detail_query
 from dashboard.web.session import require_role
 from dashboard.web.sharing_notices import show_sharing_notices
 from dashboard.web.widgets import confidentiality_notice, plain
@@ -43,7 +43,7 @@ from dashboard.web.widgets import confidentiality_notice, plain
 CLIENT_DETAIL = Path(__file__).resolve().parent / "client_detail.py"
 # Session keys: the table's widget key changes after each opening, so that coming back
 # shows it unselected; the ids are those of the rows as last drawn, which a selection's
-# row number refers to.
+# row number refers to; the client to open, once a row is selected.
 TABLE_VERSION = "caseload_table_version"
 SHOWN_IDS = "caseload_shown_ids"
 OPEN_CLIENT = "caseload_open_client"
@@ -52,8 +52,9 @@ ROW_PX, VISIBLE_ROWS = 34, 15
 
 actor = require_role("counselor")
 now = clock.now()
-if st.session_state.pop(OPEN_CLIENT, False):
-    st.switch_page(CLIENT_DETAIL)
+opening = st.session_state.pop(OPEN_CLIENT, None)
+if opening is not None:
+    st.switch_page(CLIENT_DETAIL, query_params=detail_query("client", opening))
 
 st.title("Caseload")
 confidentiality_notice()
@@ -126,8 +127,7 @@ def open_selected_client(table_key: str) -> None:
     selection = st.session_state[table_key].selection.rows
     shown_ids = st.session_state.get(SHOWN_IDS, [])
     if selection and selection[0] < len(shown_ids):
-        st.session_state[SELECTED_MEMBER_KEY] = shown_ids[selection[0]]
-        st.session_state[OPEN_CLIENT] = True
+        st.session_state[OPEN_CLIENT] = shown_ids[selection[0]]
         st.session_state[TABLE_VERSION] = st.session_state.get(TABLE_VERSION, 0) + 1
 
 

@@ -24,7 +24,7 @@ from dashboard.web.device import on_a_phone
 from dashboard.web.drafts import typed_key, typed_or
 from dashboard.web.flags_form import open_flags_form
 from dashboard.web.forms import show_flash, submit
-from dashboard.web.member_record import SELECTED_MEMBER_KEY
+from dashboard.web.member_record import detail_query
 from dashboard.web.session import require_role
 from dashboard.web.sharing_notices import show_sharing_notices
 from dashboard.web.week_download import week_pdf_button
@@ -50,13 +50,9 @@ from dashboard.weekly_review import (
 CHOSEN = "review_sponsee"
 ORDER = "review_order"
 SPONSEE_DETAIL = Path(__file__).resolve().parent / "sponsee_detail.py"
-OPEN_DETAIL = "weekly_review_open_detail"
 
 actor = require_role("sponsor")
 now = clock.now()
-# "Open Sponsee detail" goes before the week is read and drawn again, for nothing.
-if st.session_state.pop(OPEN_DETAIL, False):
-    st.switch_page(SPONSEE_DETAIL)
 st.title("Weekly review")
 confidentiality_notice()
 show_sharing_notices(actor, purpose="sponsorship")
@@ -106,11 +102,6 @@ position = order.index(member_id)
 
 def go_to(other: int) -> None:
     st.session_state[CHOSEN] = other
-
-
-def open_sponsee_detail(other: int) -> None:
-    st.session_state[SELECTED_MEMBER_KEY] = other
-    st.session_state[OPEN_DETAIL] = True
 
 
 # ---------------------------------------------------------------------------------------
@@ -228,5 +219,5 @@ show_flash(review_place)
 with st.container(horizontal=True):
     week_pdf_button(actor=actor, card=card, iso_week=iso_week, week_words=week_label(
         iso_week, today=today))
-    st.button("Open Sponsee detail", icon=":material/person:", on_click=open_sponsee_detail,
-              args=(card.member_id,), key="open_sponsee_detail")
+    st.page_link(SPONSEE_DETAIL, label="Open Sponsee detail", icon=":material/person:",
+                 query_params=detail_query("sponsee", card.member_id))

@@ -46,19 +46,31 @@ from dashboard.web.widgets import (
 )
 
 CONTACT_PLACE = "contact_log"
-# The member chosen on a list screen (Caseload, Alerts) and opened on the detail screen:
-# handed over once, then the picker holds the choice.
-SELECTED_MEMBER_KEY = "selected_member_id"
 # The picker's own state, per screen: kept across the screen's reruns, dropped by
 # Streamlit once the viewer leaves, so that the screen opened from the menu picks nobody.
 PICKER_KEY = "member_detail_picker_{purpose}"
 RANGES = [7, 30, 90, 365]
 
 
+# A list screen (Caseload, Alerts, Weekly review) opens a detail screen on a person with a
+# link that names them in its query, ?client=12 or ?sponsee=12. The screen then opens in
+# one run, as from the menu: a button that switched screens ran the list screen again
+# first, a third of the time it took a browser to open a client. The detail screen reads
+# the name once and drops it from the address; then its picker holds the choice.
+def detail_query(noun: str, member_id: int) -> dict[str, str]:
+    """The query of a link that opens the `noun`'s detail screen on the member."""
+    return {noun: str(member_id)}
+
+
+def _member_id(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> None:
     """The detail screen of one shared member, for a sponsor or a counselor."""
     actor = require_role(role)
     now = clock.now()
+    named = st.query_params.pop(noun, None)  # from a list screen's link (detail_query)
     st.title(title)
     confidentiality_notice()
     with transaction() as session:
@@ -70,9 +82,14 @@ def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> N
     # read or audited until they pick someone, here or on a list screen. Listing the names
     # of those who share is not a disclosure of their data, and is not audited.
     picker = PICKER_KEY.format(purpose=purpose)
-    handed = st.session_state.pop(SELECTED_MEMBER_KEY, None)
-    if handed in choices:
-        st.session_state[picker] = handed
+    if named is not None:
+        handed = _member_id(named)
+        if handed in choices:
+            st.session_state[picker] = handed
+        else:
+            # The same words whether the account exists or not.
+            st.warning(f"The link names no {noun} who shares their data with you now. "
+                       f"Choose a {noun} below.")
     member_id = st.selectbox(noun.capitalize(), list(choices), index=None, key=picker,
                              format_func=choices.get, placeholder=f"Choose a {noun}")
     if member_id is None:

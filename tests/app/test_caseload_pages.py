@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from dashboard import clock
 from dashboard.alert_queue import PAGE_SIZE
 from dashboard.auth import actor_from_user
 from dashboard.member_record import shared_member_choices
-from dashboard.web.member_record import CONTACT_FORM, FLAGS_TABLE, SELECTED_MEMBER_KEY
+from dashboard.web.member_record import CONTACT_FORM, FLAGS_TABLE, detail_query
 from models import AuditEvent, Consent, ContactEntry, Flag, FlagFollowUp, User
 from tests.app.conftest import by_label, no_exception, shown, titles
 from tests.factories import NOW, TOTP_SECRET
@@ -179,6 +180,11 @@ def test_alerts_list_open_flags_most_severe_first_with_the_crisis_lines(new_app,
     assert [rank[s] for s in severities] == sorted(rank[s] for s in severities)
     crisis = [m for m in at.markdown if "988" in m.value and "1-800-662-4357" in m.value]
     assert len(crisis) == severities.count("High")
+    # Each card opens its client's detail with a link that names them.
+    links = [e.proto for e in at.get("page_link") if e.proto.label == "Open client"]
+    assert len(links) == len(headers)
+    assert all(link.page.endswith("client_detail") for link in links)
+    assert all(re.fullmatch(r"client=\d+", link.query_string) for link in links)
 
     by_label(at.multiselect, "Severity").set_value(["medium"]).run(timeout=60)
     severities = [h.split("[")[1].split("]")[0] for h in alert_headers(no_exception(at))]
@@ -311,12 +317,28 @@ def test_client_detail_discloses_nobody_until_a_client_is_picked(new_app, app_db
     assert by_label(at.selectbox, "Client").value is None
     assert detail_views(app_db, counselor) == [(first, "allowed")]
 
-    # A client chosen on a list screen (Caseload's row, Alerts' "Open client") is handed
-    # over and shown at once, once.
-    at.session_state[SELECTED_MEMBER_KEY] = last
+    # A client opened from a list screen (Caseload's row, Alerts' "Open client") is named
+    # in the link's query, shown at once, once; the name leaves the address.
+    at.query_params.update(detail_query("client", last))
+    no_exception(at.run(timeout=60))
+    assert by_label(at.selectbox, "Client").value == last
+    assert "client" not in at.query_params
+    assert detail_views(app_db, counselor) == [(first, "allowed"), (last, "allowed")]
     no_exception(at.run(timeout=60))
     assert by_label(at.selectbox, "Client").value == last
     assert detail_views(app_db, counselor) == [(first, "allowed"), (last, "allowed")]
+
+
+@pytest.mark.parametrize("named", ["own account", "999999999", "abc", "-5", "1e3", "9" * 40])
+def test_a_link_naming_nobody_who_shares_opens_nobody(new_app, app_db, counselor, named):
+    at = open_page(new_app, counselor, "client_detail.py")
+    at.query_params["client"] = str(counselor.id) if named == "own account" else named
+    no_exception(at.run(timeout=60))
+    assert by_label(at.selectbox, "Client").value is None
+    assert [w.value for w in at.warning] == [
+        "The link names no client who shares their data with you now. Choose a client below."]
+    assert "client" not in at.query_params
+    assert detail_views(app_db, counselor) == []
 
 
 def test_a_records_tables_are_drawn_when_asked_for(new_app, app_db, counselor):

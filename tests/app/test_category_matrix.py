@@ -25,7 +25,7 @@ from dashboard.caseload import caseload_for
 from dashboard.caseload_table import TABLE_COLUMNS, export_caseload_csv
 from dashboard.labels import CATEGORY_LABELS, NOT_SHARED, STEP_LABELS
 from dashboard.timeutil import local_today
-from dashboard.web.member_record import RECORD_TABLES
+from dashboard.web.member_record import RECORD_TABLES, detail_query
 from dashboard.weekly_review import iso_week_of
 from models import Flag, StepProgress
 from tests.app.conftest import by_label, no_exception, shown
@@ -99,7 +99,9 @@ def run_screen(new_app, viewer, screen: str, member_id: int) -> str:
     at = no_exception(new_app(viewer).run())
     at.switch_page(f"../pages/{screen}")
     if screen != "weekly_review.py":
-        at.session_state["selected_member_id"] = member_id
+        # Opened on the member, as a list screen's link opens a detail screen.
+        noun = "client" if screen == "client_detail.py" else "sponsee"
+        at.query_params.update(detail_query(noun, member_id))
         # What waits to be asked for, asked for: the Caseload's charts, a record's tables.
         for key in ("caseload_charts", *RECORD_TABLES):
             at.session_state[key] = True

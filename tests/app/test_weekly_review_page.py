@@ -162,7 +162,12 @@ def test_sponsee_detail_opens_on_the_sponsee_of_the_week(new_app, app_db, sponso
     at = open_review(new_app, sponsor)
     cards = cards_for(app_db, sponsor, by_label(at.selectbox, "Week").value)
     by_label(at.radio, TRIAGE).set_value(cards[1].member_id).run(timeout=60)
-    button(at, "Open Sponsee detail").click().run(timeout=60)
-    no_exception(at)
+    # A link to the screen, naming the sponsee of the week open.
+    [link] = [e.proto for e in at.get("page_link") if e.proto.label == "Open Sponsee detail"]
+    assert link.page.endswith("sponsee_detail") and link.query_string == (
+        f"sponsee={cards[1].member_id}")
+    # Followed, as the browser follows it.
+    at.query_params["sponsee"] = str(cards[1].member_id)
+    no_exception(at.switch_page("../pages/sponsee_detail.py").run(timeout=60))
     assert titles(at) == ["Sponsee detail"]
     assert by_label(at.selectbox, "Sponsee").value == cards[1].member_id

@@ -14,7 +14,7 @@ from tests.browser.server import REPO_ROOT
 SCREENS = ("Today", "My progress", "Weekly review", "Sponsee detail", "Caseload", "Alerts",
            "Client detail")
 # A detail screen with nobody picked is a picker and a line, under 1,000 px at 1280 px:
-# the screens opened with a person handed over are taller.
+# the screens opened on a person are taller.
 NOBODY_PICKED_PX = 1_000
 
 

@@ -147,3 +147,12 @@ def test_counselor_filters_to_high_risk_opens_the_client_and_acknowledges_the_al
     expect(card).to_contain_text("Acknowledged by you \u00b7 today")
     expect(card).to_contain_text("\u00b7 Called")
     expect(card.get_by_role("button", name="Resolve")).to_be_visible()
+
+    # The card's link opens the client's detail, on them, with their name gone from the
+    # address once read.
+    wait_until_idle(page)
+    card.get_by_role("link", name="Open client").click()
+    expect(heading(page, "Client detail")).to_be_visible(timeout=RERUN_MS)
+    expect(page.get_by_role("combobox", name="Client")).to_have_value(client)
+    wait_until_idle(page)
+    assert "client=" not in page.url
