@@ -2,8 +2,10 @@
 
 The palette is dashboard.member_charts' Okabe-Ito one (safe for the common colour-vision
 deficiencies); every bar also carries its count as text and every cell its meaning in
-the hover, so that nothing is told by colour alone. Backgrounds stay transparent so
-that the light and the dark theme both show through.
+the hover, so that nothing is told by colour alone. Bars have a dark edge and cells of a
+check-in 3:1 or more against the white page and against a day without one (WCAG
+1.4.11); text 4.5:1 (tests/unit/test_contrast.py). Backgrounds stay transparent so that
+the theme shows through.
 """
 
 from __future__ import annotations
@@ -16,8 +18,15 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.caseload import HEATMAP_DAYS, CaseloadRow
-from dashboard.member_charts import CRAVING_COLOR, HARD_DAY_COLOR, MOOD_COLOR
 from dashboard.labels import SEVERITY_LABELS
+from dashboard.member_charts import (
+    AXIS_TEXT,
+    CRAVING_COLOR,
+    HARD_DAY_COLOR,
+    MOOD_COLOR,
+    OUTLINE,
+    TEXT_FONT,
+)
 
 SKY_BLUE = "#56B4E9"  # Okabe-Ito, like the colours imported above
 GREY = "#999999"
@@ -28,15 +37,18 @@ RISK_COLORS = {
     "none": GREY,
     "not_shared": "rgba(128, 128, 128, 0.35)",
 }
+BAR_EDGE = OUTLINE  # the light bars' edge against the page
 RISK_LABELS = {**SEVERITY_LABELS, "not_shared": "Not shared"}
-# The table's risk labels: High solid (white text), the others tints of their colour
-# (dark text), so that the eye lands on High first; "not shared" has no badge.
+# The table's risk labels: High solid dark vermillion, the others light tints of their
+# colour, so that the eye lands on High first; "not shared" as white as the table.
+# Opaque, and clear of the middle: Streamlit's table writes a label black on a colour of
+# relative luminance over 0.5 and white on any other, and reads no transparency.
 RISK_BADGE_COLORS = {
-    "high": RISK_COLORS["high"],
-    "medium": HARD_DAY_COLOR + "AA",
-    "low": SKY_BLUE + "66",
-    "none": GREY + "33",
-    "not_shared": "#00000000",
+    "high": "#B34700",
+    "medium": "#F5C77A",
+    "low": "#A8D8F5",
+    "none": "#E0E0E0",
+    "not_shared": "#FFFFFF",
 }
 CHECKED_IN_COLOR = MOOD_COLOR  # blue
 MISSED_COLOR = "rgba(128, 128, 128, 0.22)"  # a faint grey on either theme
@@ -51,6 +63,7 @@ def _layout(fig: go.Figure, height: int) -> None:
     fig.update_layout(
         height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
         paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)", showlegend=False,
+        font=TEXT_FONT, hoverlabel={"font": TEXT_FONT}, xaxis=AXIS_TEXT, yaxis=AXIS_TEXT,
     )
 
 
@@ -67,8 +80,10 @@ def risk_distribution_figure(rows: Sequence[CaseloadRow]) -> go.Figure:
     labels = [RISK_LABELS[lvl] for lvl in levels]
     fig = go.Figure(go.Bar(
         x=[counts[lvl] for lvl in levels], y=labels, orientation="h",
-        marker={"color": [RISK_COLORS[lvl] for lvl in levels]},
+        marker={"color": [RISK_COLORS[lvl] for lvl in levels],
+                "line": {"color": BAR_EDGE, "width": 1}},
         text=[str(counts[lvl]) for lvl in levels], textposition="outside", cliponaxis=False,
+        textfont=TEXT_FONT,
         hovertemplate="%{y}: %{x} clients<extra></extra>",
     ))
     _layout(fig, height=40 * len(levels) + 40)

@@ -1,9 +1,12 @@
 """Plotly figures of a member's check-ins, and the one-sentence summary shown beside each.
 
-Colours are from the Okabe-Ito palette (safe for the common colour-vision
-deficiencies), chosen to keep at least 3:1 contrast on a light and a dark background;
-backgrounds are left transparent so that the theme shows through. Hard days and
-reported use are told apart by the marker's shape as well as its colour.
+Colours are from or darkened from the Okabe-Ito palette (safe for the common colour-vision
+deficiencies). Each line, mark and coloured cell keeps at least 3:1 contrast (WCAG 1.4.11)
+with the white page, and text (ticks, titles, legends, hover words) 4.5:1 (WCAG 1.4.3);
+tests/unit/test_contrast.py measures them. Two marks that mean different things differ
+by more than colour: hard days and reported use by the marker's shape, high and other
+flags by the line's dash. Backgrounds are left transparent so that the theme shows
+through.
 
 A sponsor or counselor sees a marker, a count or a hover word only when they share the
 categories of its field (dashboard/categories.py): `categories`, all of them by default
@@ -26,14 +29,26 @@ from dashboard.timeutil import CHART_DAY_FORMAT, CHART_WEEKDAY_FORMAT, day_label
 
 MOOD_COLOR = "#0072B2"  # blue
 CRAVING_COLOR = "#D55E00"  # vermillion
-HARD_DAY_COLOR = "#E69F00"  # orange
+HARD_DAY_COLOR = "#E69F00"  # orange, light: OUTLINE gives it its edge
 USE_COLOR = "#CC79A7"  # reddish purple
 OUTLINE = "#555555"  # gives the light markers an edge on a white background
 HARD_DAY_SYMBOL = "diamond"
 USE_SYMBOL = "x"
-# Low mood warm, good mood cool: the colour-blind-safe orange-yellow-blue diverging order.
-# No grey among them: a grey square means a day without a check-in.
-MOOD_SCALE = ("#D55E00", "#E69F00", "#F0E442", "#56B4E9", "#0072B2")
+# The words of every chart: ticks, axis and scale titles, legends, hover labels, counts.
+# Streamlit's own chart theme writes them in a grey of 3.7:1 on white.
+TEXT_COLOR = "#4A4845"
+TEXT_FONT = {"color": TEXT_COLOR}
+# The days a flag was raised, as lines across a chart: a high flag dashed in a dark
+# reddish purple, any other dotted in grey (the dash tells them apart as well).
+HIGH_FLAG_COLOR = "#5E1A4B"
+OTHER_FLAG_COLOR = "#8C8C8C"
+HIGH_FLAG_DASH = "dash"
+OTHER_FLAG_DASH = "dot"
+SHADE_COLOR = "#999999"
+# Low mood warm, good mood cool: the colour-blind-safe orange-yellow-blue diverging
+# order, dark enough that every mood stands 3:1 from a day without a check-in (a faint
+# grey square) and from the white markers drawn on it. No grey among them.
+MOOD_SCALE = ("#A33C00", "#CF5A00", "#8F7A00", "#2C7FB8", "#0A4F8A")
 NO_CHECKIN_COLOR = "rgba(128, 128, 128, 0.2)"
 CALENDAR_CELL_PX = 26
 # Room for the weekday names on the left and the mood scale on the right.
@@ -83,8 +98,20 @@ def _base(height: int) -> dict:
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
         "hovermode": "closest",
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0,
+                   "font": TEXT_FONT},
+        # Streamlit's chart theme sets these one by one, so each is set here.
+        "font": TEXT_FONT,
+        "hoverlabel": {"font": TEXT_FONT},
     }
+
+
+# Ticks and title of an axis (Streamlit's chart theme colours them one by one).
+AXIS_TEXT = {"tickfont": TEXT_FONT, "title": {"font": TEXT_FONT}}
+
+
+def _axis(title: str | None = None, **options) -> dict:
+    return {"tickfont": TEXT_FONT, "title": {"text": title, "font": TEXT_FONT}, **options}
 
 
 def _base_layout(fig: go.Figure, height: int) -> None:
@@ -152,30 +179,39 @@ def mood_craving_figure(checkins: Sequence[CheckInPoint], *, start: date, end: d
     return go.Figure(data=[mood, craving, *markers], layout={
         **_base(420),
         # The mood row on top, the craving row below, 8 % of the height between them.
-        "xaxis": {**time_axis, "anchor": "y", "domain": [0, 1], "matches": "x2",
-                  "showticklabels": False},
-        "xaxis2": {**time_axis, "anchor": "y2", "domain": [0, 1]},
-        "yaxis": {"anchor": "x", "domain": [0.54, 1], "title": {"text": "Mood"},
-                  "range": [0.5, 5.5], "tickvals": [1, 2, 3, 4, 5],
-                  "ticktext": [f"{m} {MOOD_LABELS[m]}" for m in range(1, 6)]},
-        "yaxis2": {"anchor": "x2", "domain": [0, 0.46], "title": {"text": "Craving"},
-                   "range": [-0.5, 10.5], "tickvals": [0, 2, 4, 6, 8, 10]},
+        "xaxis": _axis(**time_axis, anchor="y", domain=[0, 1], matches="x2",
+                       showticklabels=False),
+        "xaxis2": _axis(**time_axis, anchor="y2", domain=[0, 1]),
+        "yaxis": _axis("Mood", anchor="x", domain=[0.54, 1], range=[0.5, 5.5],
+                       tickvals=[1, 2, 3, 4, 5],
+                       ticktext=[f"{m} {MOOD_LABELS[m]}" for m in range(1, 6)]),
+        "yaxis2": _axis("Craving", anchor="x2", domain=[0, 0.46], range=[-0.5, 10.5],
+                        tickvals=[0, 2, 4, 6, 8, 10]),
     })
 
 
-def mark_days(fig: go.Figure, marks: Sequence[tuple[date, str]]) -> None:
-    """A dotted vertical line across the whole figure on each day given, in its colour.
+def flag_mark(severity: str) -> tuple[str, str]:
+    """The colour and dash of the line marking a day a flag of `severity` was raised."""
+    if severity == "high":
+        return HIGH_FLAG_COLOR, HIGH_FLAG_DASH
+    return OTHER_FLAG_COLOR, OTHER_FLAG_DASH
+
+
+def mark_days(fig: go.Figure, marks: Sequence[tuple[date, str] | tuple[date, str, str]]
+              ) -> None:
+    """A vertical line across the whole figure on each day given, in its colour and dash
+    (dotted unless given: `(day, *flag_mark(severity))`).
 
     All in one layout update: Plotly's add_vline copies the figure's shapes and walks its
     subplots on every call, tens of milliseconds each on a figure of two rows."""
     if marks:
         fig.update_layout(shapes=list(fig.layout.shapes) + [
             {"type": "line", "xref": "x", "yref": "paper", "x0": day, "x1": day, "y0": 0,
-             "y1": 1, "line": {"dash": "dot", "width": 1, "color": color}}
-            for day, color in marks])
+             "y1": 1, "line": {"dash": dash[0] if dash else "dot", "width": 2, "color": color}}
+            for day, color, *dash in marks])
 
 
-def shade_days(fig: go.Figure, start: date, end: date, *, color: str = "#999999") -> None:
+def shade_days(fig: go.Figure, start: date, end: date, *, color: str = SHADE_COLOR) -> None:
     """A light band across the whole figure from `start` to `end`, each day whole (as
     `mark_days`, in one layout update)."""
     fig.update_layout(shapes=list(fig.layout.shapes) + [
@@ -215,11 +251,13 @@ def checkin_calendar_figure(checkins: Sequence[CheckInPoint], *, start: date, en
     # small squares, its mood scale laid flat underneath and every other weekday named.
     fixed = weeks <= CALENDAR_FIXED_WEEKS
     gap = 3 if fixed else 2
-    colorbar = {"title": {"text": "Mood"}, "tickvals": [1, 2, 3, 4, 5],
-                "ticktext": [f"{m} {MOOD_LABELS[m]}" for m in range(1, 6)], "thickness": 12}
+    colorbar = {"title": {"text": "Mood", "font": TEXT_FONT}, "tickvals": [1, 2, 3, 4, 5],
+                "ticktext": [f"{m} {MOOD_LABELS[m]}" for m in range(1, 6)], "thickness": 12,
+                "tickfont": TEXT_FONT}
     if not fixed:
         colorbar |= {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.35,
-                     "yanchor": "top", "len": 0.6, "title": {"text": "Mood", "side": "top"}}
+                     "yanchor": "top", "len": 0.6,
+                     "title": {"text": "Mood", "side": "top", "font": TEXT_FONT}}
     fig = go.Figure()
     fig.add_trace(go.Heatmap(
         z=background, x=list(range(weeks)), y=list(range(7)), showscale=False, hoverinfo="skip",
@@ -246,11 +284,11 @@ def checkin_calendar_figure(checkins: Sequence[CheckInPoint], *, start: date, en
         fig.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 70})
     fig.update_xaxes(tickvals=list(month_of_week), ticktext=list(month_of_week.values()),
                      tickangle=0, showgrid=False, zeroline=False,
-                     range=[-0.5, max(weeks, 6) - 0.5])
+                     range=[-0.5, max(weeks, 6) - 0.5], **AXIS_TEXT)
     named = range(7) if fixed else range(0, 7, 2)
     fig.update_yaxes(tickvals=list(named), ticktext=[WEEKDAYS[d] for d in named],
                      autorange="reversed", showgrid=False, zeroline=False,
-                     scaleanchor="x", scaleratio=1)
+                     scaleanchor="x", scaleratio=1, **AXIS_TEXT)
     return fig
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dashboard.caseload_charts import (
+    BAR_EDGE,
     RISK_COLORS,
     adherence_heatmap_figure,
     adherence_heatmap_summary,
@@ -10,6 +11,7 @@ from dashboard.caseload_charts import (
     risk_distribution_figure,
     risk_distribution_summary,
 )
+from dashboard.member_charts import TEXT_COLOR
 from tests.unit.caseload_rows import client
 
 
@@ -61,3 +63,19 @@ def test_heatmap_summary(rows):
         "on 55% of days; 1 client checked in on fewer than half of them.")
     assert adherence_heatmap_summary(rows, {}) == (
         "No client in this view shares check-ins with you, so there is no heatmap.")
+
+
+def test_caseload_charts_write_every_word_in_the_dark_chart_text_colour(rows):
+    """Streamlit's chart theme writes ticks in a grey of 3.7:1: each is set to TEXT_COLOR,
+    and every bar has a dark edge against the page."""
+    bars = risk_distribution_figure(rows)
+    heat = adherence_heatmap_figure(rows, {2: frozenset({0, 1}), 1: frozenset()})
+    for figure in (bars, heat):
+        layout = figure.layout
+        assert layout.font.color == TEXT_COLOR
+        assert layout.hoverlabel.font.color == TEXT_COLOR
+        for axis in (layout.xaxis, layout.yaxis):
+            assert axis.tickfont.color == TEXT_COLOR
+            assert axis.title.font.color == TEXT_COLOR
+    assert bars.data[0].textfont.color == TEXT_COLOR
+    assert bars.data[0].marker.line.color == BAR_EDGE

@@ -47,8 +47,8 @@ def test_every_screen_cell_reads_as_words_never_as_a_code(rows):
 def test_each_risk_word_keeps_its_colour():
     # The label's colour follows the word: High solid, "Not shared" without a badge.
     assert list(RISK_CELL_COLORS) == ["High", "Medium", "Low", "None", "Not shared"]
-    assert RISK_CELL_COLORS["High"] == "#D55E00"
-    assert RISK_CELL_COLORS["Not shared"] == "#00000000"
+    assert RISK_CELL_COLORS["High"] == "#B34700"  # white text on it: 5.5:1
+    assert RISK_CELL_COLORS["Not shared"] == "#FFFFFF"
     for risk, word in {"high": "High", "medium": "Medium", "low": "Low", "none": "None",
                        None: "Not shared"}.items():
         categories = {"flags"} if risk else {"steps"}

@@ -3,9 +3,19 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import plotly.graph_objects as go
+import pytest
+
 from dashboard.member_charts import (
+    HIGH_FLAG_COLOR,
+    HIGH_FLAG_DASH,
+    OTHER_FLAG_COLOR,
+    OTHER_FLAG_DASH,
+    TEXT_COLOR,
     checkin_calendar_figure,
     checkin_calendar_summary,
+    flag_mark,
+    mark_days,
     mood_craving_figure,
     mood_craving_summary,
 )
@@ -142,3 +152,38 @@ def test_a_reader_without_flags_sees_no_hard_day_in_figures_or_sentence():
     shared = mood_craving_summary(points, start=START, end=END, whose="their",
                                   categories={"checkins", "flags"})
     assert "with 2 hard days and reported use on 1 day." in shared
+
+
+def axes(fig: go.Figure) -> list:
+    layout = fig.layout
+    return [layout[name] for name in layout if name.startswith(("xaxis", "yaxis"))]
+
+
+@pytest.mark.parametrize("weeks", [4, 40])
+def test_every_word_of_a_chart_is_written_in_the_dark_chart_text_colour(weeks):
+    """Streamlit's chart theme colours ticks, titles and legends one by one in a grey of
+    3.7:1; each member chart sets every one of them to TEXT_COLOR (4.5:1 or more)."""
+    start = END - timedelta(weeks=weeks)
+    checkins = [days_ago(0, hard_day=True), days_ago(3, used_substances=True)]
+    for fig in (mood_craving_figure(checkins, start=start, end=END),
+                checkin_calendar_figure(checkins, start=start, end=END)):
+        assert fig.layout.font.color == TEXT_COLOR
+        assert fig.layout.legend.font.color == TEXT_COLOR
+        assert fig.layout.hoverlabel.font.color == TEXT_COLOR
+        assert len(axes(fig)) >= 2
+        for axis in axes(fig):
+            assert axis.tickfont.color == TEXT_COLOR
+            assert axis.title.font.color == TEXT_COLOR
+    scale = checkin_calendar_figure(checkins, start=start, end=END).data[1].colorbar
+    assert scale.tickfont.color == TEXT_COLOR
+    assert scale.title.font.color == TEXT_COLOR
+
+
+def test_flag_days_are_marked_by_colour_and_by_dash():
+    fig = mood_craving_figure([days_ago(0)], start=START, end=END)
+    mark_days(fig, [(END, *flag_mark("high")), (END - timedelta(days=2), *flag_mark("low")),
+                    (END - timedelta(days=4), "#000000")])
+    lines = [(shape.line.color, shape.line.dash) for shape in fig.layout.shapes]
+    assert lines == [(HIGH_FLAG_COLOR, HIGH_FLAG_DASH), (OTHER_FLAG_COLOR, OTHER_FLAG_DASH),
+                     ("#000000", "dot")]
+    assert HIGH_FLAG_DASH != OTHER_FLAG_DASH
