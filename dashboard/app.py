@@ -9,16 +9,22 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.web.drafts import drop_typed_text, keep_typed_text
+from dashboard.web.drafts import drop_typed_text, keep_typed_text, typed_since_shown
 from dashboard.web.faults import told_plainly, warn_of_missing_key_files
 from dashboard.web.forms import flash_for_one_run
-from dashboard.web.navigation import navigation_for, unavailable_pages
+from dashboard.web.navigation import (
+    APP_NAME,
+    browser_title,
+    navigation_for,
+    unavailable_pages,
+)
 from dashboard.web.session import (
     end_session,
     session_actor,
     tell_resets,
     watch_session_expiry,
 )
+from dashboard.web.style import focus_style
 from dashboard.web.widgets import plain
 
 # Every file the app creates (the database and its log files, key files) is readable by its
@@ -27,13 +33,15 @@ os.umask(0o077)
 
 # A local icon: a page icon named by a font glyph makes every browser fetch it from outside.
 ICON = Path(__file__).resolve().parent / "static" / "icon.png"
-st.set_page_config(page_title="Recovery dashboard", page_icon=str(ICON), layout="wide")
+st.set_page_config(page_title=APP_NAME, page_icon=str(ICON), layout="wide")
+focus_style()
 
 # Before anything reads the database: what is being typed survives a run that fails.
 keep_typed_text()
 routed, actor = False, None
 with told_plainly(st.container()) as outcome:
-    actor = session_actor()
+    # A form's Save pressed after the idle limit: what was typed waits for the same login.
+    actor = session_actor(keep_on_timeout=typed_since_shown)
     pages, position = navigation_for(actor)
     if actor is not None and position == "sidebar":
         tell_resets(actor)
@@ -46,9 +54,12 @@ with told_plainly(st.container()) as outcome:
                     end_session("logged out", notice="You have logged out.")
                     st.rerun()
             # Ends the session on time even when nobody touches the screen again.
-            watch_session_expiry()
+            watch_session_expiry(actor.timezone)
     with flash_for_one_run():
         page = st.navigation(pages, position=position)
+        # Each screen its own browser title (WCAG 2.4.2), named first: a tab or a screen
+        # reader's list of windows tells them apart.
+        st.set_page_config(page_title=browser_title(page.title))
         routed = True
         page.run()
 if not routed:

@@ -15,6 +15,11 @@ numbers and ticks as they are, choices as the labels picked, which `typed_or` tu
 into values with the field's own labels. Each typed key names the person
 who typed (`typed:<user id>:...`), so after the login only that person's own form gets
 them back; nobody else is ever shown them.
+
+When the idle limit has passed, the press of a form's button ends the session and brings
+the login screen: the values typed and sent with that press stay in the session
+(`typed_since_shown`), for that same person's next login in this browser. Another person
+logging in there gets a session without them: they are dropped.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ from dashboard.web.session import AUTH_KEY
 
 PREFIX = "typed:"
 DRAFTS_KEY = "typed_drafts"
+# The typed fields' values as the last screen drawn to the end showed them: a value that
+# differs in a later run was typed by the person since.
+SHOWN_KEY = "typed_shown"
 # The kinds of widget value the browser sends: one value, or a list (a slider's numbers,
 # the labels of the choices picked in a group of buttons).
 _PLAIN_VALUES = ("string_value", "bool_value", "int_value", "double_value")
@@ -76,7 +84,8 @@ def keep_typed_text() -> None:
     owner = _owner()
     drafts = st.session_state.get(DRAFTS_KEY)
     if owner is None:
-        restarted = _sent_before_a_restart()
+        # Values kept from a session that timed out wait for their owner's login as they are.
+        restarted = _sent_before_a_restart() if drafts is None else None
         if restarted:
             owners = {_owner_of(key) for key in restarted}
             if len(owners) == 1:
@@ -85,10 +94,28 @@ def keep_typed_text() -> None:
         return
     if drafts is None or drafts["owner"] != owner:
         drafts = {"owner": owner, "values": {}, "restarted": False}
-    for key in list(st.session_state.keys()):
-        if isinstance(key, str) and key.startswith(PREFIX) and _owner_of(key) == owner:
-            drafts["values"][key] = st.session_state[key]
+    drafts["values"].update(_typed_values_of(owner))
     st.session_state[DRAFTS_KEY] = drafts
+
+
+def _typed_values_of(owner: int) -> dict[str, Any]:
+    return {key: st.session_state[key] for key in list(st.session_state.keys())
+            if isinstance(key, str) and key.startswith(PREFIX) and _owner_of(key) == owner}
+
+
+def typed_since_shown() -> dict[str, Any]:
+    """What stays in the session when this run finds it timed out: the logged-in person's
+    typed values, when this run brought any they typed since the last screen was drawn (a
+    Save pressed after the limit); nothing otherwise, so that a login afterwards does not
+    say that typing is back when there was none. Call after `keep_typed_text`."""
+    drafts = st.session_state.get(DRAFTS_KEY)
+    shown = st.session_state.get(SHOWN_KEY) or {}
+    if not drafts or drafts["owner"] != _owner():
+        return {}
+    unsent = object()
+    if all(shown.get(key, unsent) == value for key, value in drafts["values"].items()):
+        return {}
+    return {DRAFTS_KEY: {**drafts, "given_back": False}}
 
 
 def kept_from_before_a_restart() -> bool:
@@ -157,3 +184,6 @@ def given_back() -> bool:
 def drop_typed_text() -> None:
     """The screen was drawn to the end: its fields hold their values themselves again."""
     st.session_state.pop(DRAFTS_KEY, None)
+    owner = _owner()
+    if owner is not None:
+        st.session_state[SHOWN_KEY] = _typed_values_of(owner)

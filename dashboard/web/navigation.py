@@ -15,6 +15,12 @@ from dashboard.web.database import needs_first_run, transaction
 from dashboard.web.session import two_factor_screen_needed
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
+APP_NAME = "Recovery dashboard"
+
+
+def browser_title(screen_title: str) -> str:
+    """The browser's title of a screen: "Today · Recovery dashboard"."""
+    return f"{screen_title} · {APP_NAME}" if screen_title != APP_NAME else APP_NAME
 
 
 @dataclass(frozen=True)
@@ -122,5 +128,5 @@ def unavailable_pages() -> list[st.Page]:
     every address, so that the person stays where they are, with nothing more drawn."""
     addresses = [Path(screen.file).stem for screen in (*PROTECTED, LOGIN, SETUP,
                                                         CHANGE_PASSWORD, TWO_FACTOR)]
-    return [st.Page(_nothing_more, title="Recovery dashboard", url_path=address,
+    return [st.Page(_nothing_more, title=APP_NAME, url_path=address,
                     default=index == 0) for index, address in enumerate(addresses)]
