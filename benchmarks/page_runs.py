@@ -55,7 +55,7 @@ class Shows:
     """What a page run must show to count: its title, and elements of its content."""
 
     title: str
-    subheaders: tuple[str, ...] = ()
+    headings: tuple[str, ...] = ()  # of sections (st.header or st.subheader)
     metrics: tuple[str, ...] = ()  # labels of st.metric
     table: bool = False  # a dataframe
     chart: bool = False  # a Plotly chart
@@ -68,8 +68,8 @@ class Shows:
         gaps = []
         if self.title not in [t.value for t in at.title]:
             gaps.append(f"the title {self.title!r}")
-        subheaders = [s.value for s in at.subheader]
-        gaps += [f"the subheader {s!r}" for s in self.subheaders if s not in subheaders]
+        headings = [h.value for h in (*at.header, *at.subheader)]
+        gaps += [f"the heading {h!r}" for h in self.headings if h not in headings]
         metrics = [m.label for m in at.metric]
         gaps += [f"the figure {m!r}" for m in self.metrics if m not in metrics]
         if self.table and not at.dataframe:
@@ -120,18 +120,18 @@ def page_runs_for(cast: Cast) -> list[PageRun]:
     as_who = "through dashboard/app.py, logged in as"
     return [
         PageRun(TODAY_PAGE, member, "today.py",
-                Shows("Today", subheaders=("Your last 14 days",), form=True),
+                Shows("Today", headings=("Your last 14 days",), form=True),
                 f"pages/today.py {as_who} {member.username} (the reference)"),
         PageRun(MY_PROGRESS_PAGE, member, "my_progress.py",
-                Shows("My progress", subheaders=("Mood and craving",),
+                Shows("My progress", headings=("Mood and craving",),
                       metrics=("Days sober",), chart=True),
                 f"pages/my_progress.py {as_who} {member.username}"),
         PageRun(WEEKLY_REVIEW_PAGE, sponsor, "weekly_review.py",
-                Shows("Weekly review", subheaders=("Sponsees",), metrics=("Check-ins",)),
+                Shows("Weekly review", headings=("Sponsees",), metrics=("Check-ins",)),
                 f"pages/weekly_review.py {as_who} {sponsor.username}, "
                 f"{cast.sponsees} sponsees sharing, last week"),
         PageRun(SPONSEE_DETAIL_PAGE, sponsor, "sponsee_detail.py",
-                Shows("Sponsee detail", subheaders=("Your contact log",),
+                Shows("Sponsee detail", headings=("Your contact log",),
                       picked=sponsee.display_name),
                 f"pages/sponsee_detail.py {as_who} {sponsor.username}, "
                 f"{sponsee.username} opened as from Weekly review",
@@ -143,7 +143,7 @@ def page_runs_for(cast: Cast) -> list[PageRun]:
                 Shows("Alerts", one_of=("Your queue", "Nothing needs your action")),
                 f"pages/alerts.py {as_who} {counselor.username}, first page"),
         PageRun(CLIENT_DETAIL_PAGE, counselor, "client_detail.py",
-                Shows("Client detail", subheaders=("Mood and craving", "Your contact log"),
+                Shows("Client detail", headings=("Mood and craving", "Your contact log"),
                       chart=True, picked=member.display_name),
                 f"pages/client_detail.py {as_who} {counselor.username}, "
                 f"{member.username} opened as from Caseload",

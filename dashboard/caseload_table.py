@@ -37,7 +37,8 @@ class TableColumn:
 
 
 TABLE_COLUMNS: tuple[TableColumn, ...] = (
-    TableColumn("client", "Client", None, "Select a row to open the client's detail."),
+    TableColumn("client", "Client", None, "Select a row to open the client's detail (from "
+                "the keyboard: \"Open a client\", above the table)."),
     TableColumn("risk", "Risk", category_of("risk"),
                 "Describes the client: the highest severity among their flags still going "
                 "on (a silence flag until the next check-in, the others for 7 days), "

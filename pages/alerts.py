@@ -37,7 +37,7 @@ ACKNOWLEDGING = "alerts_acknowledging"  # the flag whose card shows its form
 actor = require_role("counselor")
 now = clock.now()
 
-st.title("Alerts")
+st.title("Alerts", anchor=False)
 confidentiality_notice()
 show_flash()
 
@@ -75,12 +75,13 @@ def start_acknowledging(flag_id: int) -> None:
     st.session_state[ACKNOWLEDGING] = flag_id
 
 
-def acknowledge(alert, method: str | None, note: str) -> None:
+def acknowledge(alert, method: str | None, note: str, fields: dict) -> None:
     flag_action(
         lambda session: acknowledge_flag(
             session=session, actor=actor, flag_id=alert.flag_id, outreach_method=method,
             outreach_note=note, purpose=PURPOSE, screen=SCREEN, now=now),
-        done=f"{plain(alert.display_name)}: {alert.rule_label.lower()} acknowledged.")
+        done=f"{plain(alert.display_name)}: {alert.rule_label.lower()} acknowledged.",
+        errors=fields)
 
 
 def resolve(alert) -> None:
@@ -106,13 +107,17 @@ for alert in queue.alerts:
             st.markdown(f":material/call: {CRISIS_RESOURCES_SHORT}")
         # The card's actions in one row that wraps on a phone (no columns: a page of
         # twenty cards drawn with two columns each cost the page a sixth of its time).
+        # Each card's controls name its client: a screen reader lists them out of their
+        # card, where twenty of "Open client" could not be told apart. Names are typed by
+        # people, and labels are drawn as markdown: `plain`.
+        who = plain(alert.display_name)
         actions = st.container(horizontal=True)
-        actions.page_link(CLIENT_DETAIL, label="Open client", icon=":material/person:",
+        actions.page_link(CLIENT_DETAIL, label=f"Open {who}", icon=":material/person:",
                           query_params=detail_query("client", alert.member_id))
         if alert.status == "open" and st.session_state.get(ACKNOWLEDGING) != alert.flag_id:
             # One form at a time, in the card chosen: twenty open forms made a phone's
             # screen eight thousand pixels tall, and the page twice as slow to draw.
-            actions.button("Acknowledge\u2026", key=f"start_{alert.flag_id}",
+            actions.button(f"Acknowledge {who}'s flag\u2026", key=f"start_{alert.flag_id}",
                            icon=":material/edit_note:", on_click=start_acknowledging,
                            args=(alert.flag_id,),
                            help="Record how you reached out; it goes into your contact log.")
@@ -121,19 +126,23 @@ for alert in queue.alerts:
                 method_column, note_column, submit_column = st.columns(
                     [9, 4, 2], vertical_alignment="bottom")
                 method = method_column.radio(
-                    "How did you reach out?", OUTREACH_METHODS, index=None, horizontal=True,
-                    format_func=OUTREACH_LABELS.get, key=f"method_{alert.flag_id}")
+                    f"How did you reach out to {who}?", OUTREACH_METHODS, index=None,
+                    horizontal=True, format_func=OUTREACH_LABELS.get,
+                    key=f"method_{alert.flag_id}")
+                # A refusal shows under the field it is about.
+                fields = {"outreach_method": method_column.empty()}
                 note_key = typed_key(f"note_{alert.flag_id}")
                 note = note_column.text_input(
                     "Outreach note", max_chars=1000, key=note_key,
                     value=typed_or(note_key, ""),
                     placeholder="e.g. Talked 20 min, meeting tomorrow")
-                if submit_column.form_submit_button("Acknowledge",
+                fields["outreach_note"] = note_column.empty()
+                if submit_column.form_submit_button(f"Acknowledge {who}'s flag",
                                                     key=f"acknowledge_{alert.flag_id}",
                                                     width="stretch"):
-                    acknowledge(alert, method, note)
+                    acknowledge(alert, method, note, fields)
         else:
-            if actions.button("Resolve", key=f"resolve_{alert.flag_id}",
+            if actions.button(f"Resolve {who}'s flag", key=f"resolve_{alert.flag_id}",
                               icon=":material/done_all:"):
                 resolve(alert)
             how = OUTREACH_LABELS.get(alert.outreach_method or "", "")

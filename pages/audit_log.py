@@ -28,7 +28,7 @@ from dashboard.web.widgets import date_field
 
 actor = require_role("admin")
 now = clock.now()
-st.title("Audit log")
+st.title("Audit log", anchor=False)
 st.write("Every login, account change and access to member data, allowed or refused. "
          "Events are never deleted, and what they say is never changed: a list screen "
          "rerun by the same person within 30 minutes only adds to its event's count of "
@@ -70,13 +70,15 @@ if since > until:
 
 with transaction() as session:
     rows = audit_log(
-        session=session, actor=actor, now=now, actor_username=actor_filter, member_username=member_filter,
+        session=session, actor=actor, now=now, actor_username=actor_filter,
+        member_username=member_filter,
         action=action_filter, outcome=outcome_filter,
         since=start_of_local_day(since, actor.timezone),
         until=end_of_local_day(until, actor.timezone),
     )
 
-st.caption(f"{len(rows)} events" + (f" (the newest {MAX_ROWS} shown)" if len(rows) == MAX_ROWS else ""))
+st.caption(f"{len(rows)} events"
+           + (f" (the newest {MAX_ROWS} shown)" if len(rows) == MAX_ROWS else ""))
 st.dataframe(
     pd.DataFrame(
         [
@@ -101,7 +103,7 @@ st.dataframe(
 st.download_button("Export these events (CSV)", data=audit_csv(rows),
                    file_name="audit-log.csv", mime="text/csv")
 
-st.subheader("Accounting of disclosures for a member")
+st.header("Accounting of disclosures for a member", anchor=False)
 st.write("Who accessed one member's data in the last three years, as the member can see it.")
 members = [a for a in accounts if "member" in a.roles]
 if members:

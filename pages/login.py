@@ -12,7 +12,7 @@ from dashboard.web.drafts import kept_from_before_a_restart
 from dashboard.web.forms import submit
 from dashboard.web.session import NOTICE_KEY, start_session
 
-st.title("Log in")
+st.title("Log in", anchor=False)
 notice = st.session_state.pop(NOTICE_KEY, None)
 if notice:
     st.info(notice)
@@ -49,13 +49,14 @@ if submitted:
         st.error(result.error)
 
 with st.expander("I have a reset code"):
-    st.caption("An administrator gives you a reset code in person when you have forgotten "
-               "your password. With it you choose a new one here.")
+    st.write("An administrator gives you a reset code in person when you have forgotten "
+             "your password. With it you choose a new one here.")
     with st.form("reset_code", clear_on_submit=True):
         reset_username = st.text_input("Your username", max_chars=64, key="reset_username",
                                        autocomplete="username")
         code = st.text_input("Reset code", max_chars=64, placeholder="abcd-efgh-jkmn-pqrs",
-                             autocomplete="off")
+                             autocomplete="off",
+                             help="The code an administrator gave you, good for 24 hours.")
         new_password = st.text_input(
             "New password", type="password", max_chars=128, autocomplete="new-password",
             help="12 to 128 characters. A short phrase of your own works well; well-known "

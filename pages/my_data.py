@@ -21,9 +21,9 @@ CONTENTS = {
 
 actor = require_role("member")
 now = clock.now()
-st.title("My data")
+st.title("My data", anchor=False)
 
-st.subheader("Download my data")
+st.header("Download my data", anchor=False)
 st.write(
     "One download holds everything the dashboard keeps about you: your account and profile, "
     "sobriety dates, every check-in with your notes, your steps, the consents you gave, "
@@ -51,7 +51,7 @@ if st.button("Prepare my download", type="primary", icon=":material/download:"):
                             icon=":material/folder_zip:")
 
 st.divider()
-st.subheader("Delete my account")
+st.header("Delete my account", anchor=False)
 st.write(
     "This erases your account and everything in it: check-ins, notes, steps, sobriety "
     "dates, flags and consents. Everyone you share with loses access at once. What stays is "
@@ -61,9 +61,9 @@ st.write(
 )
 with st.form("delete_account", border=True, clear_on_submit=False):
     confirmation = st.text_input(f'Type "{DELETE_CONFIRMATION}" to confirm', max_chars=64,
-                                 autocomplete="off")
-    st.caption("The three words, as written here: this makes sure nothing is deleted by "
-               "accident.")
+                                 autocomplete="off",
+                                 help="The three words, as written here: this makes sure "
+                                      "nothing is deleted by accident.")
     confirmation_slot = st.empty()
     password = st.text_input("Password", type="password", max_chars=128,
                              autocomplete="current-password",

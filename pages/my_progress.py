@@ -20,6 +20,7 @@ from dashboard.progress import (
     next_milestone,
     sobriety_duration,
 )
+from dashboard.record_tables import checkin_rows
 from dashboard.timeutil import day_label, local_today
 from dashboard.web.charts import EXPLORABLE, STATIC, chart
 from dashboard.web.database import transaction
@@ -28,6 +29,9 @@ from dashboard.web.session import require_role
 from dashboard.web.widgets import day_columns
 
 RANGES = {30: "30 days", 90: "90 days", 365: "365 days"}
+# What the charts show of each day, which their tooltips give a mouse only.
+DAY_COLUMNS = ("Date", "Mood", "Craving", "Hard day", "Used")
+DAYS_TABLE = "progress_days_table"
 # A chart's toolbar covers the top of a phone's chart, its legend: a phone reads the
 # charts as they are, a desk can zoom into them.
 CHART_CONFIG = STATIC if on_a_phone() else EXPLORABLE
@@ -44,7 +48,7 @@ today = record.today
 sobriety_date = record.sobriety_date
 schedule = settings().milestones
 
-st.title("My progress")
+st.title("My progress", anchor=False)
 
 days_sober = record.days_sober
 streak = checkin_streak((c.local_date for c in record.checkins), today)
@@ -95,7 +99,7 @@ if history:
             column_config=day_columns("Sobriety date was", "Changed to", "Changed on"),
         )
 
-st.subheader("Mood and craving")
+st.header("Mood and craving", anchor=False)
 days = st.segmented_control("Range", list(RANGES), default=30, format_func=RANGES.get,
                             key="progress_range") or 30
 start = today - timedelta(days=days - 1)
@@ -109,7 +113,23 @@ text.write(summary)
 text.caption("Hard days are marked with an orange diamond, reported use with a purple cross. "
              "Gaps are days without a check-in.")
 
-st.subheader("Check-in calendar")
+# The charts' days as text, for a screen reader or a keyboard. Drawn only when opened, as
+# the detail screens' tables are: a year of rows is drawn for the person who asks for it.
+with st.expander("Day by day", key=DAYS_TABLE, on_change="rerun",
+                 icon=":material/table_rows:") as day_by_day:
+    if day_by_day.open:
+        in_range = [c for c in record.checkins if start <= c.local_date <= today]
+        if in_range:
+            rows = [{column: row[column] for column in DAY_COLUMNS}
+                    for row in checkin_rows(sorted(in_range, key=lambda c: c.local_date,
+                                                   reverse=True))]
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                         column_config=day_columns("Date"))
+            st.caption("Days without a check-in are not listed.")
+        else:
+            st.write("No check-ins in this range.")
+
+st.header("Check-in calendar", anchor=False)
 dates = [c.local_date for c in record.checkins]
 summary = checkin_calendar_summary(dates, start=start, end=today)
 figure_column, text = st.columns([3, 1], gap="medium")

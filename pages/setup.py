@@ -12,7 +12,7 @@ from dashboard.web.database import engine, needs_first_run
 from dashboard.web.forms import show_errors, submit
 from dashboard.web.session import NOTICE_KEY
 
-st.title("Welcome to the recovery dashboard")
+st.title("Welcome to the recovery dashboard", anchor=False)
 st.write(
     "This dashboard has no accounts yet. Create the first administrator to start for real, "
     "or load a demo caseload of made-up people to look around."
@@ -25,14 +25,17 @@ TIMEZONES = sorted(available_timezones())
 create, demo = st.columns(2, gap="large")
 
 with create:
-    st.subheader("Create the first administrator")
+    st.header("Create the first administrator", anchor=False)
     with st.form("first_admin"):
-        username = st.text_input("Username", max_chars=64)
-        display_name = st.text_input("Full name", max_chars=120)
+        username = st.text_input("Username", max_chars=64, autocomplete="username")
+        display_name = st.text_input("Full name", max_chars=120, autocomplete="name")
         password = st.text_input("Password", type="password", max_chars=128,
-                                 help="12 to 128 characters. A short phrase of your own works well; "
-                                 "well-known passwords and phrases are refused.")
-        confirm = st.text_input("Confirm password", type="password", max_chars=128)
+                                 autocomplete="new-password",
+                                 help="12 to 128 characters. A short phrase of your own "
+                                      "works well; well-known passwords and phrases are "
+                                      "refused.")
+        confirm = st.text_input("Confirm password", type="password", max_chars=128,
+                                autocomplete="new-password")
         timezone = st.selectbox("Time zone", TIMEZONES, index=TIMEZONES.index("UTC"))
         submitted = st.form_submit_button("Create administrator", type="primary")
     if submitted:
@@ -43,7 +46,7 @@ with create:
                 {NOTICE_KEY: "Administrator created. Log in with it now."}))
 
 with demo:
-    st.subheader("Or load a demo caseload")
+    st.header("Or load a demo caseload", anchor=False)
     st.write(
         "Made-up members with a year of check-ins, sponsors and counselors, consents in every "
         "state and flags to work. Offered only while the dashboard has no accounts."
@@ -61,5 +64,6 @@ with demo:
             show_errors(error)
         else:
             st.session_state["demo_summary"] = summary
-            st.session_state[NOTICE_KEY] = "The demo caseload is loaded. Log in with a demo account."
+            st.session_state[NOTICE_KEY] = ("The demo caseload is loaded. Log in with a demo "
+                                            "account.")
             st.rerun()

@@ -28,7 +28,7 @@ from dashboard.web.widgets import date_field, day_columns, plain
 actor = require_role("member")
 now = clock.now()
 today = local_today(actor.timezone, now)
-st.title("Sharing")
+st.title("Sharing", anchor=False)
 st.write("Nobody sees your data unless you share it here, and then only what you choose, "
          "only until the date you choose. You can stop sharing at any time.")
 
@@ -40,11 +40,16 @@ current = [c for c in consents if c.status == "active"]
 past = [c for c in consents if c.status != "active"]
 
 
+SHARE_CHOICES = "What they may see"
+WHAT_EACH_REVEALS = "\n".join(f"- {CATEGORY_LABELS[category]}: {CATEGORY_EXPLANATIONS[category]}"
+                              for category in CATEGORIES)
+
+
 def shares(c) -> str:
     return ", ".join(CATEGORY_LABELS[x] for x in c.categories)
 
 
-st.subheader("Shared now")
+st.header("Shared now", anchor=False)
 if not current:
     st.write("You are not sharing your data with anyone.")
 for c in current:
@@ -75,36 +80,47 @@ for c in current:
                 st.session_state.pop(confirm_key, None)
                 st.rerun()
 
-st.subheader("Share with someone")
+st.header("Share with someone", anchor=False)
 st.write("Sharing again with someone you already share with replaces what they see.")
+# Each refusal beside the field it is about (dashboard/web/forms.py), in the form's order.
+slots = {}
 with st.form("grant_consent"):
     recipient = st.text_input("Username of your sponsor or counselor", max_chars=64,
+                              autocomplete="off",
                               help="Ask them for their username in this dashboard.")
+    slots["recipient"] = st.empty()
     purpose = st.radio("Purpose", ["sponsorship", "counseling"], index=None,
                        format_func=lambda p: PURPOSE_LABELS[p], horizontal=True,
                        help="Sponsorship for a sponsor, counseling for a counselor.")
-    st.markdown("**What they may see**")
-    chosen = []
-    for category in CATEGORIES:
-        if st.checkbox(CATEGORY_LABELS[category], key=f"share_{category}"):
-            chosen.append(category)
-        st.caption(CATEGORY_EXPLANATIONS[category])
+    slots["purpose"] = st.empty()
+    # One group of choices under one name, which a screen reader says with each choice;
+    # what each reveals is in its help and stays in view under it, to decide with.
+    chosen = st.pills(SHARE_CHOICES, options=list(CATEGORIES), selection_mode="multi",
+                      format_func=CATEGORY_LABELS.get, key="share_categories",
+                      help=WHAT_EACH_REVEALS)
+    st.caption(WHAT_EACH_REVEALS)
+    slots["categories"] = st.empty()
     expires_on = date_field("Share until", value=default_expiry(today), min_value=today,
                                max_value=today + timedelta(days=MAX_CONSENT_DAYS),
                                help="At most two years. Sharing ends at the end of that day.")
+    slots["expires_on"] = st.empty()
     signature = st.text_input("Type your full name to sign", max_chars=120,
                               help=f"As on your account: {plain(actor.display_name)}")
+    slots["signature"] = st.empty()
     acknowledged = st.checkbox("I understand that I can stop sharing at any time, and that "
                                "what they already saw cannot be unseen.")
+    slots["acknowledgement"] = st.empty()
     submitted = st.form_submit_button("Share", type="primary")
+grant_message = st.empty()
 if submitted:
     submit(lambda session: grant_consent(
         session=session, actor=actor, recipient_username=recipient, purpose=purpose,
         categories=chosen, expires_on=expires_on, signature_name=signature,
         revocation_acknowledged=acknowledged, now=now),
+        errors=slots, message_slot=grant_message,
         done=f"You now share with {recipient.strip().lower()}.")
 
-st.subheader("History")
+st.header("History", anchor=False)
 if not past:
     st.write("No expired or revoked consents.")
 else:

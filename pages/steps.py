@@ -25,8 +25,11 @@ current = record.current_step
 completed = sum(1 for s in steps if s.status == "completed")
 
 STATUS_BY_LABEL = {label: status for status, label in STEP_STATUS_LABELS.items()}
+STATUS_HELP = ("Set a step in progress when you begin it and completed when you finish; the "
+               "dates are set for you.")
+NOTES_HELP = "Your own notes on this step. Only people you share notes with can read them."
 
-st.title("Steps")
+st.title("Steps", anchor=False)
 if completed == 12:
     st.success("You have completed all twelve steps. The work goes on, one day at a time.",
                icon=":material/celebration:")
@@ -34,7 +37,8 @@ else:
     st.info(f"You are on **step {current}: {STEP_LABELS[current]}**. "
             f"{completed} of 12 steps completed.", icon=":material/stairs:")
 st.caption("The names here are short reminders in our own words, not the steps' official "
-           "text. Open a step to change its status or write notes; dates are set for you.")
+           "text. Open a step to change its status or write notes; dates are set for you. "
+           "Only the people you share notes with on your Sharing page can read your notes.")
 
 
 
@@ -64,18 +68,20 @@ for step in steps:
             st.info("What you typed before is back in the form, and not saved yet: check it, "
                     "then save.", icon=":material/edit_note:")
         with st.form(f"step_{n}", border=False):
+            # Twelve forms on one screen: each label names its step, so that a screen
+            # reader's list of fields and buttons tells them apart.
             new_status = st.segmented_control(
-                "Status", options=list(STEP_STATUS_LABELS), format_func=STEP_STATUS_LABELS.get,
-                default=typed_or(status_key, step.status, labels=STATUS_BY_LABEL), key=status_key)
-            st.caption("Set a step in progress when you begin it and completed when you "
-                       "finish; the dates are set for you.")
+                f"Step {n} status", options=list(STEP_STATUS_LABELS),
+                format_func=STEP_STATUS_LABELS.get,
+                default=typed_or(status_key, step.status, labels=STATUS_BY_LABEL), key=status_key,
+                help=STATUS_HELP)
             status_slot = st.empty()
-            notes = st.text_area("Notes", value=typed_or(notes_key, step.notes or ""),
-                                 max_chars=STEP_NOTES_LIMIT, height=110, key=notes_key)
-            st.caption("Your own notes on this step. Only people you share notes with can "
-                       "read them.")
+            notes = st.text_area(f"Step {n} notes", value=typed_or(notes_key, step.notes or ""),
+                                 max_chars=STEP_NOTES_LIMIT, height=110, key=notes_key,
+                                 help=NOTES_HELP)
             notes_slot = st.empty()
-            save = st.form_submit_button("Save", type="primary" if is_current else "secondary")
+            save = st.form_submit_button(f"Save step {n}",
+                                         type="primary" if is_current else "secondary")
         if save:
             def saved(row, was=step.status, n=n) -> str:
                 if row.status == "completed" and was != "completed":

@@ -22,7 +22,7 @@ from dashboard.web.device import on_a_phone
 from dashboard.web.drafts import given_back, typed_key, typed_or
 from dashboard.web.forms import show_flash, submit
 from dashboard.web.session import require_role
-from dashboard.web.widgets import crisis_resources, date_field, day_columns, plain
+from dashboard.web.widgets import crisis_resources, day_columns, plain
 
 SAVED_KEY = "checkin_saved"
 RESET_OFFER_KEY = "sobriety_reset_offer"
@@ -36,7 +36,7 @@ with transaction() as session:
 today = record.today
 by_day = {c.local_date: c for c in record.checkins}
 
-st.title("Today")
+st.title("Today", anchor=False)
 st.caption(f"{day_label(today, weekday=True)} in your time zone ({record.timezone})")
 if today in by_day:
     st.success("You have checked in today. You can change it below at any time today.",
@@ -66,9 +66,34 @@ HELP = {
 # choices are their words alone, so that the five fit one row ("Very low" is 1, "Great" 5).
 ON_A_PHONE = on_a_phone()
 
-day = date_field("Date", value=typed_or(typed_key("checkin_day"), today),
-                 min_value=today - timedelta(days=BACKFILL_DAYS), max_value=today,
-                 key=typed_key("checkin_day"), help=HELP["date"])
+# The days a check-in may be for, newest first, named in words: a list to pick from
+# rather than a calendar's small boxes, which are hard to hit and to read out.
+DAYS = [today - timedelta(days=back) for back in range(BACKFILL_DAYS + 1)]
+RELATIVE_DAYS = {0: "Today", 1: "Yesterday"}
+
+
+def day_choice(day) -> str:
+    """A day as the list names it: "Today, Thu 3 Dec", "Yesterday, Wed 2 Dec", "Tue 1 Dec"."""
+    named = day_label(day, today=today, weekday=True, short=True, relative=False)
+    relative = RELATIVE_DAYS.get((today - day).days)
+    return f"{relative}, {named}" if relative else named
+
+
+def day_by_choice() -> dict:
+    """Each day by every label it may have been picked by: a form sent before a restart
+    that crossed midnight named the days as they were then."""
+    labels = {}
+    for day in DAYS:
+        named = day_label(day, today=today, weekday=True, short=True, relative=False)
+        labels.update({f"{word}, {named}": day for word in RELATIVE_DAYS.values()})
+        labels[named] = day
+    return labels
+
+
+day_key = typed_key("checkin_day")
+picked = typed_or(day_key, today, labels=day_by_choice())
+day = st.selectbox("Day", DAYS, index=DAYS.index(picked) if picked in DAYS else 0,
+                   format_func=day_choice, key=day_key, help=HELP["date"]) or today
 slots = {"local_date": st.empty()}
 existing = by_day.get(day)
 if day != today:
@@ -246,7 +271,7 @@ if offer:
 
 show_flash()
 
-st.subheader("Your last 14 days")
+st.header("Your last 14 days", anchor=False)
 if record.checkins:
     # The member's own words are too long for a cell: they read in full under the table,
     # and a phone's table holds only the short values, its Date column kept in view.

@@ -59,7 +59,7 @@ def after_second_factor(result: two_factor.SecondFactorResult, slot) -> None:
 
 
 def new_codes_screen(codes: list[str]) -> None:
-    st.title("Save your recovery codes")
+    st.title("Save your recovery codes", anchor=False)
     st.warning(
         "**Save these now: they are shown only once.** If you lose your phone, each code lets "
         "you log in one time instead of a code from your app. Keep them somewhere safe and "
@@ -79,7 +79,7 @@ def new_codes_screen(codes: list[str]) -> None:
 
 
 def recovery_used_screen(left: int) -> None:
-    st.title("You used a recovery code")
+    st.title("You used a recovery code", anchor=False)
     codes = "recovery code" if left == 1 else "recovery codes"
     st.info(f"That code is now spent: you have {left} {codes} left.")
     if two_factor.is_required(actor.roles):
@@ -100,7 +100,7 @@ def enrolment_screen(*, required: bool) -> None:
     enrolment = st.session_state.get(ENROLMENT_KEY)
     if enrolment is None:
         enrolment = st.session_state[ENROLMENT_KEY] = two_factor.start_enrolment(actor=actor)
-    st.title("Set up two-factor login")
+    st.title("Set up two-factor login", anchor=False)
     if required:
         st.write(
             "Your account can see other people's recovery records or manage accounts, so "
@@ -157,7 +157,7 @@ def enrolment_screen(*, required: bool) -> None:
 
 
 def second_factor_screen() -> None:
-    st.title("Two-factor login")
+    st.title("Two-factor login", anchor=False)
     st.write(f"Open the authenticator app on your phone and enter the 6-digit code it shows "
              f"for {two_factor.ISSUER} ({actor.username}).")
     code, submitted, slot = code_form("second_factor", "Authentication code", "Verify",
@@ -185,7 +185,7 @@ def second_factor_screen() -> None:
 
 
 def settings_screen() -> None:
-    st.title("Two-factor login")
+    st.title("Two-factor login", anchor=False)
     show_flash()
     with transaction() as session:
         status = two_factor.two_factor_status(session=session, actor=actor)
@@ -207,7 +207,7 @@ def settings_screen() -> None:
     if status.recovery_codes_left <= 3:
         st.warning("You are running out of recovery codes: make new ones below.")
 
-    st.subheader("New recovery codes")
+    st.header("New recovery codes", anchor=False)
     st.write("Makes 10 new recovery codes; the old ones stop working.")
     code, submitted, slot = code_form("renew_codes", "Code from your app",
                                       "Make new recovery codes", placeholder="123456")
@@ -217,7 +217,7 @@ def settings_screen() -> None:
             message_slot=slot,
             then=lambda new_codes: st.session_state.update({NEW_RECOVERY_CODES_KEY: new_codes}))
 
-    st.subheader("New phone")
+    st.header("New phone", anchor=False)
     if status.required:
         st.write("Two-factor login is required for sponsors, counselors and administrators. "
                  "For a new phone, ask an administrator to reset your two-factor login: you "

@@ -16,7 +16,7 @@ RESET_CODE_KEY = "users_reset_code"
 
 actor = require_role("admin")
 now = clock.now()
-st.title("Users")
+st.title("Users", anchor=False)
 
 show_flash()
 
@@ -46,14 +46,16 @@ st.dataframe(
 
 create, manage = st.columns(2, gap="large")
 with create:
-    st.subheader("Create an account")
+    st.header("Create an account", anchor=False)
     timezones = sorted(available_timezones())
     with st.form("create_account", clear_on_submit=False):
-        username = st.text_input("Username", max_chars=64)
-        display_name = st.text_input("Full name", max_chars=120)
+        # Another person's account: the browser must not fill in the administrator's own.
+        username = st.text_input("Username", max_chars=64, autocomplete="off")
+        display_name = st.text_input("Full name", max_chars=120, autocomplete="off")
         roles = st.multiselect("Roles", ROLES, default=["member"])
         timezone = st.selectbox("Time zone", timezones, index=timezones.index("UTC"))
         password = st.text_input("Temporary password", type="password", max_chars=128,
+                                 autocomplete="new-password",
                                  help="The person must change it at their first login.")
         submitted = st.form_submit_button("Create account", type="primary")
     if submitted:
@@ -63,7 +65,7 @@ with create:
             done=f"Account {username.strip().lower()} created.")
 
 with manage:
-    st.subheader("Manage an account")
+    st.header("Manage an account", anchor=False)
     by_id = {a.id: a for a in accounts}
     user_id = st.selectbox("Account", list(by_id),
                            format_func=lambda i: f"{by_id[i].display_name} ({by_id[i].username})")

@@ -53,7 +53,7 @@ SPONSEE_DETAIL = Path(__file__).resolve().parent / "sponsee_detail.py"
 
 actor = require_role("sponsor")
 now = clock.now()
-st.title("Weekly review")
+st.title("Weekly review", anchor=False)
 confidentiality_notice()
 show_sharing_notices(actor, purpose="sponsorship")
 show_flash()
@@ -82,7 +82,7 @@ if st.session_state.get(CHOSEN) not in by_id:
     st.session_state[CHOSEN] = order[0]
 
 reviewed = sum(card.reviewed for card in cards)
-st.subheader("Sponsees", anchor=False)
+st.header("Sponsees", anchor=False)
 st.caption(f"{plural(len(cards), 'sponsee')} {'shares' if len(cards) == 1 else 'share'} with "
            f"you; {reviewed} reviewed for this week. Most in need first.",
            help="High flags first, then hard days, days with use and silence, then the other "
@@ -109,7 +109,9 @@ def go_to(other: int) -> None:
 
 st.divider()
 head, badges = st.columns([3, 2], vertical_alignment="center")
-head.subheader(plain(card.display_name), anchor=False)
+# The week is a section of its own, beside the list (h2), with its parts under it (h3).
+who = plain(card.display_name)
+head.header(who, anchor=False)
 with badges.container(horizontal=True):
     if card.risk not in (None, "none"):
         st.markdown(risk_badge(card.risk, f"{SEVERITY_LABELS[card.risk]} risk"), help=RISK_HELP)
@@ -118,11 +120,11 @@ with badges.container(horizontal=True):
 with st.container(horizontal=True):
     if position > 0:
         previous = order[position - 1]
-        st.button(f"Previous: {by_id[previous].display_name}", icon=":material/arrow_back:",
+        st.button(f"Previous: {plain(by_id[previous].display_name)}", icon=":material/arrow_back:",
                   on_click=go_to, args=(previous,), key="previous_sponsee")
     if position < len(order) - 1:
         following = order[position + 1]
-        st.button(f"Next: {by_id[following].display_name}", icon=":material/arrow_forward:",
+        st.button(f"Next: {plain(by_id[following].display_name)}", icon=":material/arrow_forward:",
                   icon_position="right", on_click=go_to, args=(following,),
                   key="next_sponsee")
 st.caption(f"{week_label(iso_week, today=today)} \u00b7 Shares: "
@@ -132,7 +134,7 @@ if card.open_flags is not None:
                 f"**{plural(len(card.open_flags), 'flag')}**",
                 help=f"{RISK_HELP} {NEEDS_ACTION_HELP}")
 
-st.markdown("**Talking points**")
+st.subheader("Talking points", anchor=False)
 if card.talking_points:
     st.markdown("\n".join(f"- {plain(point)}" for point in card.talking_points))
 else:
@@ -150,7 +152,7 @@ with st.container(horizontal=True):
     ):
         st.metric(label, value if value == "\u2014" else not_shared(value, fmt), width=150)
 
-st.markdown("**Hard days**")
+st.subheader("Hard days", anchor=False)
 if card.hard_days is None:
     st.write("Hard days and flags: not shared.")
 elif not card.hard_days:
@@ -161,24 +163,25 @@ else:
                      + (f": {reason}" if reason else ""))
         for day, reason in card.hard_days))
 
-st.markdown("**Steps and milestones**")
+st.subheader("Steps and milestones", anchor=False)
 if card.step_changes is None:
     st.write("Steps: not shared.")
 else:
     st.write("; ".join(card.step_changes) if card.step_changes
              else f"No step started or completed this week; working on step {card.current_step}.")
 for milestone in card.milestones or []:
-    st.markdown(f":material/celebration: {plain(card.display_name)} {plain(milestone)}")
+    st.markdown(f":material/celebration: {who} {plain(milestone)}")
 
 # The confirmation of an acknowledgement stays where the flags were, once they are done.
 flags_place = f"flags_{card.member_id}"
 show_flash(flags_place)
 if card.open_flags:
-    st.markdown("**Flags that need your action**")
+    st.subheader("Flags that need your action", anchor=False)
     if any(f.severity == "high" for f in card.open_flags):
         crisis_resources()
-    open_flags_form(actor=actor, flags=card.open_flags, purpose="sponsorship",
-                    screen="Weekly review", key=f"{card.member_id}", place=flags_place)
+    open_flags_form(actor=actor, flags=card.open_flags, whose=card.display_name,
+                    purpose="sponsorship", screen="Weekly review", key=f"{card.member_id}",
+                    place=flags_place)
 
 if card.chart is None:
     st.write("Check-ins: not shared.")
@@ -199,20 +202,24 @@ else:
 review_place = f"review_{card.member_id}"
 with st.form(f"review_{card.member_id}_{iso_week}"):
     note_key = typed_key(f"review_note_{card.member_id}_{iso_week}")
-    note = st.text_area("Private note", value=typed_or(note_key, card.review_note or ""),
+    # The labels name the sponsee, so that each reads alone to a screen reader.
+    note = st.text_area(f"Private note on {who}",
+                        value=typed_or(note_key, card.review_note or ""),
                         max_chars=2000, help="Only you see this note.", height=80,
                         key=note_key)
-    method = st.radio("How did you go over the week?", OUTREACH_METHODS,
+    fields = {"note": st.empty()}  # a refusal shows under the field it is about
+    method = st.radio(f"How did you go over {who}'s week?", OUTREACH_METHODS,
                       index=OUTREACH_METHODS.index("met"), horizontal=True,
                       format_func=OUTREACH_LABELS.get,
                       key=f"review_method_{card.member_id}_{iso_week}",
                       help="Goes into your contact log with the note.")
+    fields["method"] = st.empty()
     label = "Update the note" if card.reviewed else "Mark this week reviewed"
     if st.form_submit_button(label):
         submit(lambda session: mark_week_reviewed(
             session=session, actor=actor, member_id=card.member_id, iso_week=iso_week,
             note=note, method=method, now=now),
-            done=f"{plain(card.display_name)}: week reviewed.", place=review_place,
+            done=f"{who}: week reviewed.", place=review_place, errors=fields,
             idempotent=True)  # one review per sponsee and week: an upsert
 show_flash(review_place)
 

@@ -15,7 +15,7 @@ from dashboard.web.widgets import date_field, plain
 
 actor = require_role("member")
 now = clock.now()
-st.title("Who viewed my data")
+st.title("Who viewed my data", anchor=False)
 st.write("Who opened your data, day by day, and who tried to without your consent. "
          f"Times are in your time zone, {actor.timezone}.")
 
@@ -42,20 +42,22 @@ with transaction() as session:
         until=end_of_local_day(until, actor.timezone), now=now,
     )
 
+st.header("Visits", anchor=False)
 if not diary.days:
     st.write("Nobody viewed your data in this period.")
 else:
     st.markdown(f"**{diary.summary}**")
     # Lines under day headings, not a table: a phone reads them without scrolling sideways.
+    # The days are headings of the level under "Visits", which a screen reader jumps along.
     for day in diary.days:
         with st.container(key=f"diary_{day.day.isoformat()}"):
-            st.markdown(f"##### {day.label}")
+            st.markdown(f"### {day.label}", anchors=False)
             st.markdown("\n".join(
                 f"- {':orange[:material/block:] ' if v.outcome == 'denied' else ''}"
                 f"**{plain(v.who)}** {plain(v.what)}"
                 for v in day.visits))
 
-st.subheader("Accounting of disclosures")
+st.header("Accounting of disclosures", anchor=False)
 st.write("A file of every access to your data in the last three years, one row per "
          "visit, with how many times and its first and last time.")
 if st.button("Prepare the file"):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any
 
 import streamlit as st
 from sqlalchemy.orm import Session
@@ -25,17 +26,18 @@ FLAG_NO_LONGER_SHARED = ("This flag is no longer shared with you: the member may
                          "what they share. Nothing was recorded.")
 
 
-def flag_action(work: Callable[[Session], object], *, done: str, place: Hashable = PAGE
-                ) -> None:
+def flag_action(work: Callable[[Session], object], *, done: str, place: Hashable = PAGE,
+                errors: Mapping[str, Any] | None = None) -> None:
     """Acknowledge or resolve flags as one transaction; a flag the member no longer
-    shares records nothing and says why."""
-    submit(work, done=done, place=place, refused=FLAG_NO_LONGER_SHARED)
+    shares records nothing and says why. A refused field's message goes to its slot in
+    `errors` (by the service's field name), under the field."""
+    submit(work, done=done, place=place, refused=FLAG_NO_LONGER_SHARED, errors=errors)
 
 
-def open_flags_form(*, actor: Actor, flags: list, purpose: str, screen: str, key: str,
-                    place: Hashable) -> None:
-    """The open flags, each with its reason, and one form to record the outreach that
-    answers the ones chosen."""
+def open_flags_form(*, actor: Actor, flags: list, whose: str, purpose: str, screen: str,
+                    key: str, place: Hashable) -> None:
+    """The open flags of the member named `whose`, each with its reason, and one form to
+    record the outreach that answers the ones chosen."""
 
     def reason(flag) -> str:
         words = f": \u201c{flag.quoted_text}\u201d" if flag.quoted_text else ""
@@ -59,19 +61,27 @@ def open_flags_form(*, actor: Actor, flags: list, purpose: str, screen: str, key
     # Keyed by the member and their flags, so that a choice made on one member's form never
     # carries over to another's.
     flags_key = f"{key}_{'_'.join(map(str, by_id))}"
+    # The labels name the member, so that each reads alone (a screen reader's list of the
+    # screen's fields); a name is typed by a person and a label is drawn as markdown.
+    who = plain(whose)
     with st.form(f"acknowledge_{key}"):
-        chosen = st.multiselect("Flags to acknowledge", list(by_id), default=list(by_id),
-                                format_func=label_of.get,
+        chosen = st.multiselect(f"{who}'s flags to acknowledge", list(by_id),
+                                default=list(by_id), format_func=label_of.get,
                                 key=f"flags_to_acknowledge_{flags_key}")
-        method = st.radio("How did you reach out?", OUTREACH_METHODS, index=None, horizontal=True,
-                          format_func=OUTREACH_LABELS.get, key=f"outreach_method_{flags_key}")
-        note = st.text_input("Outreach note", max_chars=1000,
+        # Each refusal shows under the field it is about.
+        fields = {"flags": st.empty()}
+        method = st.radio(f"How did you reach out to {who}?", OUTREACH_METHODS, index=None,
+                          horizontal=True, format_func=OUTREACH_LABELS.get,
+                          key=f"outreach_method_{flags_key}")
+        fields["outreach_method"] = st.empty()
+        note = st.text_input(f"Outreach note for {who}", max_chars=1000,
                              placeholder="e.g. Talked for 20 minutes, meeting tomorrow",
                              key=f"outreach_note_{flags_key}")
-        if not st.form_submit_button("Acknowledge"):
+        fields["outreach_note"] = st.empty()
+        if not st.form_submit_button(f"Acknowledge {who}'s flags"):
             return
     if not chosen:
-        st.error("Choose at least one flag to acknowledge.")
+        fields["flags"].error("Choose at least one flag to acknowledge.", icon=":material/edit:")
         return
     now = clock.now()
 
@@ -82,4 +92,4 @@ def open_flags_form(*, actor: Actor, flags: list, purpose: str, screen: str, key
                              screen=screen, now=now)
 
     flag_action(acknowledge_chosen, done=f"{plural(len(chosen), 'flag')} acknowledged.",
-                place=place)
+                place=place, errors=fields)

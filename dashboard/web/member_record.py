@@ -27,7 +27,12 @@ from dashboard.labels import (
     SEVERITY_LABELS,
     STEP_LABELS,
 )
-from dashboard.member_charts import mark_days, mood_craving_figure, mood_craving_summary
+from dashboard.member_charts import (
+    flag_mark,
+    mark_days,
+    mood_craving_figure,
+    mood_craving_summary,
+)
 from dashboard.member_record import member_record, shared_member_choices
 from dashboard.member_views import MemberRecord
 from dashboard.record_tables import checkin_rows, step_rows
@@ -71,7 +76,7 @@ def member_detail_screen(*, role: str, purpose: str, title: str, noun: str) -> N
     actor = require_role(role)
     now = clock.now()
     named = st.query_params.pop(noun, None)  # from a list screen's link (detail_query)
-    st.title(title)
+    st.title(title, anchor=False)
     confidentiality_notice()
     with transaction() as session:
         choices = shared_member_choices(session=session, actor=actor, purpose=purpose, now=now)
@@ -143,22 +148,24 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
     figures.metric("Current step", not_shared(record.current_step),
                    help=STEP_LABELS.get(record.current_step or 0), width=150)
 
-    st.subheader("Mood and craving")
+    # The record's parts are the sections of the screen: h2 under its title.
+    st.header("Mood and craving", anchor=False)
     if record.checkins is None:
         st.write("Check-ins: not shared.")
     else:
         end = record.today
         start = end - timedelta(days=record.days - 1)
         figure = mood_craving_figure(record.checkins, start=start, end=end, categories=shared)
-        mark_days(figure, [(flag.raised_on, "#CC79A7" if flag.severity == "high" else "#999999")
+        mark_days(figure, [(flag.raised_on, *flag_mark(flag.severity))
                            for flag in record.flags or [] if start <= flag.raised_on <= end])
         summary = mood_craving_summary(record.checkins, start=start, end=end, whose="their",
                                        categories=shared)
         if record.flags:
-            summary += " Dotted lines mark the days a flag was raised."
+            summary += (" Dashed lines mark the days a high flag was raised, dotted lines "
+                        "the days of the others.")
         chart(figure, summary=summary)
 
-        st.subheader("Check-ins")
+        st.header("Check-ins", anchor=False)
         if not record.checkins:
             st.write("No check-ins in this range.")
         else:
@@ -167,7 +174,7 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
                     st.dataframe(pd.DataFrame(checkin_rows(record.checkins, categories=shared)),
                                  hide_index=True, column_config=day_columns("Date"))
 
-    st.subheader("Flag history")
+    st.header("Flag history", anchor=False)
     if record.flags is None:
         st.write("Hard days and flags: not shared.")
     elif not record.flags:
@@ -177,7 +184,7 @@ def show_member_record(record: MemberRecord, *, viewer_timezone: str, now: datet
             if flags.open:
                 flag_table(record, viewer_timezone=viewer_timezone, now=now)
 
-    st.subheader("Step timeline")
+    st.header("Step timeline", anchor=False)
     if record.steps is None:
         st.write("Steps: not shared.")
     else:
@@ -213,7 +220,7 @@ def contact_log_section(record: MemberRecord, *, actor, purpose: str, screen: st
                         now: datetime) -> None:
     """The viewer's own contact log with the member: a form to add an entry, opened on
     request, then the entries, newest first. Only the viewer sees it."""
-    st.subheader("Your contact log")
+    st.header("Your contact log", anchor=False)
     st.caption("Only you see this log; your last entry is the \"last contact\" on your "
                "lists. Acknowledging a flag or reviewing a week adds an entry too.")
     show_flash(place=CONTACT_PLACE)
@@ -257,13 +264,16 @@ def contact_form(record: MemberRecord, *, actor, purpose: str, screen: str, now:
         method = method_column.radio(
             "How were you in touch?", OUTREACH_METHODS, index=None, horizontal=True,
             format_func=OUTREACH_LABELS.get, key=f"contact_method_{record.member_id}")
+        # Each refusal shows under the field it is about.
+        fields = {"contacted_on": day_column.empty(), "method": method_column.empty()}
         note_key = typed_key(f"contact_note_{record.member_id}")
         note = st.text_area("Note (optional)", value=typed_or(note_key, ""), height=80,
                             max_chars=MAX_CONTACT_NOTE, key=note_key,
                             help="Kept encrypted; only you see it.")
+        fields["note"] = st.empty()
         if st.form_submit_button("Add to my contact log"):
             submit(lambda session: add_contact(
                 session=session, actor=actor, member_id=record.member_id, purpose=purpose,
                 screen=screen, contacted_on=contacted_on, method=method, note=note, now=now),
-                done=f"Contact with {record.display_name} added to your log.",
-                place=CONTACT_PLACE)
+                done=f"Contact with {plain(record.display_name)} added to your log.",
+                place=CONTACT_PLACE, errors=fields)

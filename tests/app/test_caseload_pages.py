@@ -64,7 +64,8 @@ def test_caseload_lists_every_client_with_the_metrics_strip(new_app, app_db, cou
     assert titles(at) == ["Caseload"]
     assert any("Confidential" in c.value for c in at.caption)
     with app_db() as session:
-        clients = shared_member_choices(session=session, actor=counselor, purpose="counseling", now=NOW)
+        clients = shared_member_choices(session=session, actor=counselor, purpose="counseling",
+                                        now=NOW)
     frame = table(at)
     assert sorted(frame["Client"]) == sorted(clients.values())
     assert any(c.value.startswith(f"Showing all {len(clients)} clients.") for c in at.caption)
@@ -180,11 +181,14 @@ def test_alerts_list_open_flags_most_severe_first_with_the_crisis_lines(new_app,
     assert [rank[s] for s in severities] == sorted(rank[s] for s in severities)
     crisis = [m for m in at.markdown if "988" in m.value and "1-800-662-4357" in m.value]
     assert len(crisis) == severities.count("High")
-    # Each card opens its client's detail with a link that names them.
-    links = [e.proto for e in at.get("page_link") if e.proto.label == "Open client"]
+    # Each card opens its client's detail with a link that names them, in its words and
+    # in its query.
+    links = [e.proto for e in at.get("page_link") if e.proto.page.endswith("client_detail")]
     assert len(links) == len(headers)
-    assert all(link.page.endswith("client_detail") for link in links)
     assert all(re.fullmatch(r"client=\d+", link.query_string) for link in links)
+    assert all(link.label.startswith("Open ") and link.label[5:] in header
+               for link, header in zip(links, [m.value for m in at.markdown
+                                               if "-badge[" in m.value and "raised" in m.value]))
 
     by_label(at.multiselect, "Severity").set_value(["medium"]).run(timeout=60)
     severities = [h.split("[")[1].split("]")[0] for h in alert_headers(no_exception(at))]
@@ -196,18 +200,23 @@ def open_form(at) -> int:
     """Open the acknowledgement form of the first open alert (one form at a time); its flag."""
     starts = [b for b in at.button if b.key and b.key.startswith("start_")]
     assert starts, "the demo gives counselor1 open flags"
-    assert not [r for r in at.radio if r.label == "How did you reach out?"]
+    assert not [r for r in at.radio if r.label.startswith("How did you reach out to ")]
     flag_id = int(starts[0].key.removeprefix("start_"))
     starts[0].click().run(timeout=60)
     no_exception(at)
-    assert len([r for r in at.radio if r.label == "How did you reach out?"]) == 1
+    assert len([r for r in at.radio if r.label.startswith("How did you reach out to ")]) == 1
     return flag_id
+
+
+def outreach(at, flag_id: int):
+    """The open form's "How did you reach out to <client>?"."""
+    return at.radio(key=f"method_{flag_id}")
 
 
 def test_acknowledging_and_resolving_in_place(new_app, app_db, counselor):
     at = open_page(new_app, counselor, "alerts.py")
     flag_id = open_form(at)
-    by_label(at.radio, "How did you reach out?").set_value("called")
+    outreach(at, flag_id).set_value("called")
     at.text_input(key=f"typed:{counselor.id}:note_{flag_id}").input(
         "Called; going to a meeting tonight")
     at.button(key=f"acknowledge_{flag_id}").click().run(timeout=60)
@@ -250,7 +259,7 @@ def test_acknowledging_after_the_client_stopped_sharing_records_nothing(new_app,
                                                                          counselor):
     at = open_page(new_app, counselor, "alerts.py")
     flag_id = open_form(at)
-    radio = by_label(at.radio, "How did you reach out?")
+    radio = outreach(at, flag_id)
     with app_db.begin() as session:
         # The client revokes while the counselor has the page open.
         member_id = session.get(Flag, flag_id).member_id
@@ -298,7 +307,7 @@ def test_client_detail_discloses_nobody_until_a_client_is_picked(new_app, app_db
     picker = by_label(at.selectbox, "Client")
     assert picker.value is None and len(picker.options) > 1
     assert any("Choose a client" in i.value for i in at.info)
-    assert not at.subheader and not at.dataframe and not at.metric
+    assert not at.header and not at.dataframe and not at.metric
     no_exception(at.run(timeout=60))  # a rerun picks nobody either
     assert detail_views(app_db, counselor) == []
 
@@ -308,7 +317,7 @@ def test_client_detail_discloses_nobody_until_a_client_is_picked(new_app, app_db
     by_label(at.selectbox, "Client").set_value(first).run(timeout=60)
     no_exception(at)
     assert any(c.value.startswith("Shares with you:") for c in at.caption)
-    assert "Flag history" in [s.value for s in at.subheader]
+    assert "Flag history" in [s.value for s in at.header]
     assert detail_views(app_db, counselor) == [(first, "allowed")]
 
     # Leaving for another screen and coming back from the menu: nobody picked again.
@@ -317,7 +326,7 @@ def test_client_detail_discloses_nobody_until_a_client_is_picked(new_app, app_db
     assert by_label(at.selectbox, "Client").value is None
     assert detail_views(app_db, counselor) == [(first, "allowed")]
 
-    # A client opened from a list screen (Caseload's row, Alerts' "Open client") is named
+    # A client opened from a list screen (Caseload's row, Alerts' "Open <name>") is named
     # in the link's query, shown at once, once; the name leaves the address.
     at.query_params.update(detail_query("client", last))
     no_exception(at.run(timeout=60))
@@ -371,7 +380,7 @@ def test_client_detail_over_each_range_with_the_consent_summary(new_app, app_db,
     no_exception(at)
     assert any("Confidential" in c.value for c in at.caption)
     assert any(c.value.startswith("Shares with you:") for c in at.caption)
-    assert "Flag history" in [s.value for s in at.subheader]
+    assert "Flag history" in [s.value for s in at.header]
     for days in (7, 90, 365):
         at.segmented_control[0].set_value(days).run(timeout=60)
         no_exception(at)
@@ -405,7 +414,7 @@ def test_a_counselor_adds_to_their_contact_log_from_client_detail(new_app, app_d
         before = session.scalar(select(func.count()).select_from(ContactEntry).where(
             ContactEntry.viewer_id == counselor.id, ContactEntry.member_id == first))
     by_label(at.selectbox, "Client").set_value(first).run(timeout=60)
-    assert "Your contact log" in [s.value for s in at.subheader]
+    assert "Your contact log" in [s.value for s in at.header]
     # The form waits to be asked for.
     assert not [b for b in at.button if b.label == "Add to my contact log"]
     at.session_state[CONTACT_FORM] = True  # "Add an entry" opened

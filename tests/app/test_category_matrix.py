@@ -44,7 +44,7 @@ STEP_NOTE = "STEPNOTEWORDS wrote my list"
 FLAG_REASON = "Marked today a hard day"
 
 # Words of a screen that name a category or a section rather than show its data.
-NEUTRAL = (CATEGORY_LABELS["flags"], "**Hard days**")
+NEUTRAL = (CATEGORY_LABELS["flags"], "\nHard days\n")  # the week's section heading
 HARD_DAY = re.compile(r"hard[ -]day", re.IGNORECASE)
 # The check-in table's columns, and what only check-ins draw.
 CHECKIN_MARKERS = ("mood averaged", "Sleep (h)", "Reported use", "Days with use 1")

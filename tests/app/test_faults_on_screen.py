@@ -169,7 +169,7 @@ def test_step_notes_survive_a_database_lost_before_the_screen_is_drawn(new_app, 
         raise OperationalError("SELECT", {}, Dropped("connection failed"))
 
     monkeypatch.setattr(dashboard.auth, "current_actor", unreachable)
-    next(b for b in at.button if b.label == "Save" and b.form_id == "step_3").click().run()
+    next(b for b in at.button if b.label == "Save step 3" and b.form_id == "step_3").click().run()
     no_exception(at)
     assert "cannot reach its database" in shown_errors(at)[0]
     assert not at.text_area  # nothing of the screen could be drawn

@@ -10,6 +10,7 @@ from tests.app.conftest import by_label, no_exception
 from tests.factories import make_user
 from tests.integration.test_hostile_input import hostile_text
 
+
 def the_member(app_db):
     """Maria, made by the first example and reused by the next ones."""
     with app_db.begin() as session:
@@ -56,7 +57,7 @@ def test_consent_form_takes_hostile_text(new_app, app_db, text):
     at.switch_page("../pages/sharing.py").run()
     by_label(at.text_input, "Username of your sponsor or counselor").input(text[:64])
     by_label(at.radio, "Purpose").set_value("sponsorship")
-    by_label(at.checkbox, "Check-ins").check()
+    by_label(at.pills, "What they may see").set_value(["checkins"])
     by_label(at.text_input, "Type your full name to sign").input(text)
     at.checkbox[-1].check()
     by_label(at.button, "Share").click().run()

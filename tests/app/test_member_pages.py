@@ -11,7 +11,7 @@ from models import CheckIn, MemberProfile, SobrietyDateChange, StepProgress, Use
 from tests.app.conftest import no_exception, shown, titles
 from tests.factories import PASSWORD, add_checkin, make_user
 
-CHECKIN_LABELS = ["Date", "Mood", "Craving", "Used substances today", "Meetings attended",
+CHECKIN_LABELS = ["Day", "Mood", "Craving", "Used substances today", "Meetings attended",
                   "Actions done", "Sleep hours", "Hard day", "Hard day reason", "Gratitude",
                   "Journal", "Share this entry with the people I share notes with"]
 
@@ -192,12 +192,13 @@ def test_fields_at_their_edges_and_invalid_values_are_explained(new_app, app_db,
     assert field(at, "number_input", "Sleep hours").max == 24
     assert [field(at, "text_area", n).max_chars for n in ("Hard day reason", "Gratitude",
                                                           "Journal")] == [500, 1_000, 5_000]
-    date_picker = field(at, "date_input", "Date")
-    assert (date_picker.min, date_picker.max) == (today - timedelta(days=7), today)
-    # ...refusing a day to come or 8 days back...
-    for refused in (today + timedelta(days=1), today - timedelta(days=8)):
-        date_picker.set_value(refused).run()
-        assert field(at, "date_input", "Date").value == today
+    # ...today and the 7 days before it, in the member's time zone, and no other day...
+    # (tests/app/test_member_screens_structure.py reads the words of each)
+    days = field(at, "selectbox", "Day").options
+    assert len(days) == 8 and days[0].startswith("Today, ")
+    assert days[-1] == day_label(today - timedelta(days=7), today=today, weekday=True,
+                                 short=True)
+    assert field(at, "selectbox", "Day").value == today
 
     # ...and a missing mood, or a reason on a day not marked hard, is said next to the field.
     field(at, "text_area", "Hard day reason").set_value("Drove past my old bar")
@@ -210,7 +211,7 @@ def test_fields_at_their_edges_and_invalid_values_are_explained(new_app, app_db,
 
     # The edges themselves are accepted: 7 days back (late), mood 5, craving 10, 24 hours of
     # sleep and a journal of exactly 5,000 characters.
-    field(at, "date_input", "Date").set_value(today - timedelta(days=7)).run()
+    field(at, "selectbox", "Day").set_value(today - timedelta(days=7)).run()
     assert any("marked as filled in late" in i.value for i in at.info)
     field(at, "segmented_control", "Mood").set_value(5)
     field(at, "slider", "Craving").set_value(10)

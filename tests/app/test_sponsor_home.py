@@ -98,10 +98,10 @@ def test_flags_that_read_alike_are_acknowledged_together(new_app, app_db):
                              episode_key=f"streak{weeks_ago}", created_at=NOW,
                              reason="Low mood on 5 of the last 5 check-ins"))
     at = no_exception(new_app(sponsor).run(timeout=60))
-    choices = by_label(at.multiselect, "Flags to acknowledge")
+    choices = by_label(at.multiselect, "Ana A\\.'s flags to acknowledge")
     assert len(set(choices.options)) == 2
-    by_label(at.radio, "How did you reach out?").set_value("called")
-    by_label(at.button, "Acknowledge").click().run(timeout=60)
+    by_label(at.radio, "How did you reach out to Ana A\\.?").set_value("called")
+    by_label(at.button, "Acknowledge Ana A\\.'s flags").click().run(timeout=60)
     no_exception(at)
     assert not at.error
     assert [shown(s.value) for s in at.success] == ["2 flags acknowledged."]

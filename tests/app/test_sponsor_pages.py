@@ -42,7 +42,7 @@ def test_sponsee_detail_discloses_nobody_until_a_sponsee_is_picked(new_app, app_
     picker = by_label(at.selectbox, "Sponsee")
     assert picker.value is None and picker.options
     assert any("Choose a sponsee" in i.value for i in at.info)
-    assert not at.subheader and not at.dataframe and not at.metric
+    assert not at.header and not at.dataframe and not at.metric
     no_exception(at.run(timeout=60))
     assert detail_views(app_db, sponsor) == []
 
@@ -51,7 +51,7 @@ def test_sponsee_detail_discloses_nobody_until_a_sponsee_is_picked(new_app, app_
                                                 purpose="sponsorship", now=NOW)))
     by_label(at.selectbox, "Sponsee").set_value(first).run(timeout=60)
     no_exception(at)
-    assert "Step timeline" in [s.value for s in at.subheader] or any(
+    assert "Step timeline" in [s.value for s in at.header] or any(
         "not shared" in m.value for m in at.markdown)
     assert detail_views(app_db, sponsor) == [first]
 
@@ -68,7 +68,7 @@ def test_sponsee_detail_over_each_range(new_app, app_db, sponsor):
                                                 purpose="sponsorship", now=NOW)
     by_label(at.selectbox, "Sponsee").set_value(first).run(timeout=60)
     no_exception(at)
-    assert "Step timeline" in [s.value for s in at.subheader] or any(
+    assert "Step timeline" in [s.value for s in at.header] or any(
         "not shared" in m.value for m in at.markdown)
     for days in (7, 90, 365):
         at.segmented_control[0].set_value(days).run(timeout=60)

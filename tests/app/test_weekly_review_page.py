@@ -10,6 +10,7 @@ from sqlalchemy import select
 from dashboard import clock
 from dashboard.auth import actor_from_user
 from dashboard.timeutil import local_today
+from dashboard.web.widgets import plain
 from dashboard.weekly_review import last_complete_week, weekly_review_for
 from models import User, WeeklyReview
 from tests.app.conftest import by_label, no_exception, shown, titles
@@ -52,8 +53,9 @@ def facts(at) -> list[str]:
 
 
 def open_week(at) -> str:
-    """Whose week is open below the list."""
-    return shown(at.subheader[1].value)
+    """Whose week is open below the list: its heading, after "Sponsees"."""
+    assert at.header[0].value == "Sponsees"
+    return shown(at.header[1].value)
 
 
 def button(at, starts: str):
@@ -70,7 +72,7 @@ def test_the_triage_lists_every_sponsee_most_in_need_first(new_app, app_db, spon
     assert names(at) == [card.display_name for card in cards]
     # The most in need is open first, one week at a time: one chart, one review form.
     assert open_week(at) == cards[0].display_name
-    assert len([f for f in at.text_area if f.label == "Private note"]) == 1
+    assert [f.label for f in at.text_area] == [f"Private note on {plain(cards[0].display_name)}"]
     first_facts = facts(at)[0]
     assert first_facts.startswith(("Reviewed", "Not reviewed")) and " of " in first_facts
 
@@ -106,7 +108,8 @@ def test_the_sponsor_stays_on_the_sponsee_through_review_flags_and_moves_on_with
     by_label(at.radio, TRIAGE).set_value(second.member_id).run(timeout=60)
     assert open_week(no_exception(at)) == second.display_name
     facts_before = facts(at)[1]
-    by_label(at.text_area, "Private note").input("Coffee on Saturday")
+    by_label(at.text_area, f"Private note on {plain(second.display_name)}").input(
+        "Coffee on Saturday")
     # The demo's sponsors review most weeks: last week may have a review to update.
     review = [b for b in at.button if b.label in ("Mark this week reviewed", "Update the note")]
     assert len(review) == 1
@@ -127,9 +130,10 @@ def test_the_sponsor_stays_on_the_sponsee_through_review_flags_and_moves_on_with
     # Acknowledge a flag of a sponsee who has some: still on them afterwards.
     flagged = next(card for card in cards if card.open_flags)
     by_label(at.radio, TRIAGE).set_value(flagged.member_id).run(timeout=60)
-    by_label(at.radio, "How did you reach out?").set_value("called")
-    by_label(at.text_input, "Outreach note").input("Called, all well")
-    button(at, "Acknowledge").click().run(timeout=60)
+    who = plain(flagged.display_name)
+    by_label(at.radio, f"How did you reach out to {who}?").set_value("called")
+    by_label(at.text_input, f"Outreach note for {who}").input("Called, all well")
+    by_label(at.button, f"Acknowledge {who}'s flags").click().run(timeout=60)
     no_exception(at)
     assert open_week(at) == flagged.display_name and names(at) == order
     assert any("acknowledged" in s.value for s in at.success)
@@ -153,7 +157,7 @@ def test_acknowledging_without_saying_how_is_refused_on_the_same_sponsee(new_app
     cards = cards_for(app_db, sponsor, by_label(at.selectbox, "Week").value)
     flagged = [card for card in cards if card.open_flags][-1]
     by_label(at.radio, TRIAGE).set_value(flagged.member_id).run(timeout=60)
-    button(at, "Acknowledge").click().run(timeout=60)
+    button(at, "Acknowledge ").click().run(timeout=60)
     assert open_week(no_exception(at)) == flagged.display_name
     assert any("how you reached out" in e.value for e in at.error)
 

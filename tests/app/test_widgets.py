@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from dashboard.flags import evaluate_checkin
 from dashboard.timeutil import local_today
 from dashboard.web.widgets import WORD_JOINER, plain
-from tests.app.conftest import by_label, no_exception, shown, titles
+from tests.app.conftest import no_exception, shown, titles
 from tests.factories import NOW, add_checkin, grant, make_user
 
 EVIL_NAME = "Mal http://evil.example/x www.evil.example"
@@ -103,9 +103,11 @@ def test_alerts_show_typed_addresses_as_text(new_app, typed_addresses):
     assert_shown_without_links(at)
 
     # The confirmation after acknowledging names the member too.
-    next(b for b in at.button if b.label == "Acknowledge\u2026").click().run(timeout=60)
-    by_label(at.radio, "How did you reach out?").set_value("called")
-    next(b for b in at.button if b.label == "Acknowledge").click().run(timeout=60)
+    # (Its controls name the member: found by their keys.)
+    next(b for b in at.button if (b.key or "").startswith("start_")).click().run(timeout=60)
+    next(r for r in at.radio if (r.key or "").startswith("method_")).set_value("called")
+    next(b for b in at.button if (b.key or "").startswith("acknowledge_")).click().run(
+        timeout=60)
     no_exception(at)
     confirmations = [s.value for s in at.success if "acknowledged" in s.value]
     assert confirmations and "evil.example" in as_read(confirmations[0])
@@ -118,3 +120,31 @@ def test_weekly_review_shows_typed_addresses_as_text(new_app, typed_addresses):
     at = no_exception(at.switch_page("../pages/weekly_review.py").run(timeout=60))
     assert titles(at) == ["Weekly review"]
     assert_shown_without_links(at)
+
+
+# --- focus_style() (dashboard/web/style.py) -----------------------------------------------
+
+
+def focus_style_app():
+    import streamlit as st
+
+    from dashboard.web.style import focus_style
+
+    focus_style()
+    st.write("After the style.")
+
+
+def test_the_focus_style_adds_no_element_to_the_page():
+    """Style-only HTML goes to Streamlit's event container: the page and the sidebar hold
+    only what the screen draws (a check that an upgrade of Streamlit would break)."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.web.style import FOCUS_CSS
+
+    at = no_exception(AppTest.from_function(focus_style_app).run(timeout=30))
+    assert [type(e).__name__ for e in at.main if type(e).__name__ != "SpecialBlock"] == [
+        "Markdown"]
+    assert [type(e).__name__ for e in at.sidebar if type(e).__name__ != "SpecialBlock"] == []
+    event = at._tree.children[2]  # main, sidebar, event
+    styles = [e for e in event if type(e).__name__ == "Html"]
+    assert len(styles) == 1 and styles[0].proto.body == f"<style>{FOCUS_CSS}</style>"

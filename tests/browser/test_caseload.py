@@ -106,6 +106,7 @@ def test_counselor_filters_to_high_risk_opens_the_client_and_acknowledges_the_al
     expect(page.get_by_text("Showing 1 of", exact=False)).to_be_visible(timeout=RERUN_MS)
     wait_until_idle(page)
     # The table is a canvas: select the row by its checkbox, left of the first row.
+    table.scroll_into_view_if_needed()
     box = table.bounding_box()
     page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * 1.5)
 
@@ -134,24 +135,63 @@ def test_counselor_filters_to_high_risk_opens_the_client_and_acknowledges_the_al
     expect(card).to_contain_text("988")
     expect(card).to_contain_text("1-800-662-4357")
     wait_until_idle(page)
-    card.get_by_role("button", name="Acknowledge\u2026").click()
+    # Each card's controls name its client.
+    card.get_by_role("button", name=f"Acknowledge {client}'s flag\u2026", exact=True).click()
     expect(card.get_by_text("Called", exact=True)).to_be_visible(timeout=RERUN_MS)
     wait_until_idle(page)
     card.get_by_text("Called", exact=True).click()
     card.get_by_label("Outreach note").fill("Called; meeting her at the clinic tomorrow")
-    card.get_by_role("button", name="Acknowledge").click()
+    card.get_by_role("button", name=f"Acknowledge {client}'s flag", exact=True).click()
 
     expect(page.get_by_text(f"{client}: reported use acknowledged.")).to_be_visible(
         timeout=RERUN_MS)
     card = page.locator(f".st-key-alert_{flag_id}")
     expect(card).to_contain_text("Acknowledged by you \u00b7 today")
     expect(card).to_contain_text("\u00b7 Called")
-    expect(card.get_by_role("button", name="Resolve")).to_be_visible()
+    expect(card.get_by_role("button", name=f"Resolve {client}'s flag")).to_be_visible()
 
     # The card's link opens the client's detail, on them, with their name gone from the
     # address once read.
     wait_until_idle(page)
-    card.get_by_role("link", name="Open client").click()
+    card.get_by_role("link", name=f"Open {client}", exact=True).click()
+    expect(heading(page, "Client detail")).to_be_visible(timeout=RERUN_MS)
+    expect(page.get_by_role("combobox", name="Client")).to_have_value(client)
+    wait_until_idle(page)
+    assert "client=" not in page.url
+
+
+def tab_to(page: Page, target, most: int = 80) -> None:
+    """Tab until `target` has the focus, as a keyboard user does."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"{most} presses of Tab never reached {target}")
+
+
+def test_counselor_opens_a_client_from_the_caseload_with_the_keyboard_alone(
+        page: Page, caseload_server):
+    """Caseload to Client detail without the mouse: the way is said above the table (a row
+    of the grid opens with Shift+Space, which nobody can guess)."""
+    server, client, _ = caseload_server
+    log_in_as_counselor(page, server.url)
+    expect(page.get_by_text('From the keyboard: choose the client in "Open a client"',
+                            exact=False)).to_be_visible(timeout=FIRST_LOAD_MS)
+    wait_until_idle(page)
+    chooser = page.get_by_role("combobox", name="Open a client")
+    link = page.get_by_role("link", name="Open client detail")
+    tab_to(page, chooser)
+    page.keyboard.type(client)
+    expect(page.get_by_role("option", name=client, exact=True)).to_be_visible(
+        timeout=RERUN_MS)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(chooser).to_have_value(client, timeout=RERUN_MS)
+    expect(link).to_be_enabled(timeout=RERUN_MS)
+    wait_until_idle(page)
+    tab_to(page, link, most=10)
+    page.keyboard.press("Enter")
+
     expect(heading(page, "Client detail")).to_be_visible(timeout=RERUN_MS)
     expect(page.get_by_role("combobox", name="Client")).to_have_value(client)
     wait_until_idle(page)

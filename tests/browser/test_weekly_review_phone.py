@@ -47,15 +47,15 @@ def exports_recorded(server) -> int:
 
 
 def week_heading(page: Page):
-    """The subheader naming whose week is open (the second one, after "Sponsees")."""
-    return page.get_by_role("heading", level=3).nth(1)
+    """The heading naming whose week is open (the second one, after "Sponsees")."""
+    return page.get_by_role("heading", level=2).nth(1)
 
 
 def review_the_open_week(page: Page, note: str) -> str:
     """Acknowledge the open sponsee's flags if any, then mark the week reviewed; the
     sponsee's name, checked to be the same afterwards."""
     name = week_heading(page).inner_text()
-    flags = page.get_by_test_id("stForm").filter(has_text="How did you reach out?")
+    flags = page.get_by_test_id("stForm").filter(has_text="How did you reach out to ")
     if flags.count():
         flags.get_by_text("Texted", exact=True).click()
         flags.get_by_role("button", name="Acknowledge").click()

@@ -612,7 +612,7 @@ def test_a_page_run_must_show_its_screen(demo_app):
                                    ("sponsee_detail_page", "sponsee", cast.sponsee)):
             run = runs[name]
             with pytest.raises(BenchError, match=(
-                    rf"did not show .*the subheader 'Your contact log'.*"
+                    rf"did not show .*the heading 'Your contact log'.*"
                     rf"'{re.escape(person.display_name)}' picked")):
                 page_run(run, query={})
             # Opened as a list screen's link opens it, the person's record shows.
