@@ -111,7 +111,7 @@ for alert in queue.alerts:
         # card, where twenty of "Open client" could not be told apart. Names are typed by
         # people, and labels are drawn as markdown: `plain`.
         who = plain(alert.display_name)
-        actions = st.container(horizontal=True)
+        actions = st.container(horizontal=True, vertical_alignment="center")
         actions.page_link(CLIENT_DETAIL, label=f"Open {who}", icon=":material/person:",
                           query_params=detail_query("client", alert.member_id))
         if alert.status == "open" and st.session_state.get(ACKNOWLEDGING) != alert.flag_id:
