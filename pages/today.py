@@ -20,7 +20,7 @@ from dashboard.timeutil import day_label
 from dashboard.web.database import transaction
 from dashboard.web.device import on_a_phone
 from dashboard.web.drafts import given_back, typed_key, typed_or
-from dashboard.web.forms import show_flash, submit
+from dashboard.web.forms import focus_on_message, show_flash, submit
 from dashboard.web.session import require_role
 from dashboard.web.widgets import crisis_resources, day_columns, plain
 
@@ -235,6 +235,7 @@ if saved:
     when = day_label(saved["local_date"], today=today, weekday=True)
     st.success(("Saved your check-in for " if saved["created"] else "Updated your check-in for ")
                + when + ". Thank you for showing up for yourself.", icon=":material/check:")
+    focus_on_message("success")
     if saved["used"]:
         st.markdown(
             "Thank you for being honest about using. It takes courage, and it does not erase "

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from uuid import uuid4
 
 import streamlit as st
 from sqlalchemy.orm import Session
@@ -57,6 +58,46 @@ def submit(work: Callable[[Session], T], *, done: str | Callable[[T], str] | Non
     return result
 
 
+# After an action the keyboard's focus goes to what it said: the first refused field's
+# message, or the confirmation (WCAG 2.4.3, 3.3.1), not back to the top of the page, where
+# a keyboard or screen-reader user would have to look for it. Streamlit cannot move the
+# focus; these few lines of the app's own do, once the message is drawn. The message's
+# kind is one of the app's constants, never text from a person.
+_FOCUS_SCRIPT = """<script>
+(() => {{
+  // This script's own place on the page: the message is the nearest one above it (an
+  // error: the first of the form's, above it; a confirmation: the last above it).
+  const mark = "{mark}";
+  const before = (a, b) => a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING;
+  let tries = 0;
+  const focus = () => {{
+    const me = [...document.querySelectorAll('[data-testid="stHtml"]')]
+      .find(e => e.textContent.includes(mark));
+    const above = me ? [...document.querySelectorAll(
+      '[data-testid="stMain"] [data-testid="{testid}"]')].filter(m => before(m, me)) : [];
+    if (!above.length) {{ if (++tries < 60) setTimeout(focus, 50); return; }}
+    const found = {pick};
+    const message = found.closest('[data-testid="stAlertContainer"]') || found;
+    message.setAttribute('tabindex', '-1');
+    message.focus();
+  }};
+  focus();
+}})();
+</script>"""
+# The message of each kind a focus goes to, among those above: a form's first refusal,
+# the last confirmation.
+MESSAGE_KINDS = {"error": ("stAlertContentError", "above[0]"),
+                 "success": ("stAlertContentSuccess", "above[above.length - 1]")}
+
+
+def focus_on_message(kind: str) -> None:
+    """Move the keyboard's focus to the message of `kind` ("error", "success") just drawn
+    above, once it is on the page."""
+    testid, pick = MESSAGE_KINDS[kind]
+    st.html(_FOCUS_SCRIPT.format(testid=testid, pick=pick, mark=uuid4().hex),
+            unsafe_allow_javascript=True)
+
+
 def show_errors(error: ValidationError, *, errors: Mapping[str, Any] | None = None,
                 message_slot: Any = None) -> None:
     """Each message beside its field where the form has a slot for it; when some are beside
@@ -75,6 +116,7 @@ def show_errors(error: ValidationError, *, errors: Mapping[str, Any] | None = No
         message_slot.warning("This is not saved yet: " + (
             "a field above needs" if len(beside) == 1 else f"{len(beside)} fields above need")
             + " a small change.")
+    focus_on_message("error")
 
 
 def flash(message: str, *, place: Hashable = PAGE) -> None:
@@ -90,6 +132,7 @@ def show_flash(place: Hashable = PAGE) -> None:
     """The confirmation of the action just done at `place`, once."""
     if flash_waiting(place):
         st.success(st.session_state.pop(FLASH_KEY)[1], icon=":material/check_circle:")
+        focus_on_message("success")
 
 
 @contextmanager

@@ -33,6 +33,14 @@ FOCUSED = """() => {
 }"""
 
 
+# The text of the message that holds the focus, if a message does.
+FOCUSED_MESSAGE = """() => {
+  const message = document.activeElement
+    && document.activeElement.closest('[data-testid="stAlertContainer"]');
+  return message ? message.innerText : '';
+}"""
+
+
 @pytest.fixture
 def member_server(tmp_path) -> Iterator[Server]:
     """A member with nothing recorded yet, and a sponsor to share with."""
@@ -87,6 +95,9 @@ def test_a_member_checks_in_and_shares_with_the_keyboard_alone(page: Page, membe
     page.keyboard.press("Enter")
     expect(page.get_by_text("saved", exact=False).first).to_be_visible(timeout=RERUN_MS)
     wait_until_idle(page)
+    # The focus went to the confirmation, where a screen reader reads it out.
+    page.wait_for_function(f"({FOCUSED_MESSAGE})().includes('Saved your check-in')",
+                           timeout=RERUN_MS)
 
     # Sharing, reached from the menu by keyboard: share check-ins with the sponsor.
     tab_to(page, "a: ", backwards=True)
@@ -102,7 +113,12 @@ def test_a_member_checks_in_and_shares_with_the_keyboard_alone(page: Page, membe
     page.keyboard.press("Space")
     tab_to(page, "button: Check-ins")
     page.keyboard.press("Space")
-    tab_to(page, "input: Type your full name to sign")
+    # Shared before signing: refused, and the focus is on what to change.
+    tab_to(page, "button: Share")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"({FOCUSED_MESSAGE})().includes('full name')", timeout=RERUN_MS)
+    wait_until_idle(page)
+    tab_to(page, "input: Type your full name to sign", backwards=True)
     page.keyboard.type(MEMBER_NAME)
     tab_to(page, "input: I understand")
     page.keyboard.press("Space")
