@@ -85,14 +85,21 @@ def measure(*, runs: int, counter: StatementCounter,
     """
     times, counts = [], []
     for index in range(runs + 1):
-        watch = Stopwatch(counter)
-        run(index, watch)
-        if watch.seconds is None:
-            raise RuntimeError("a benchmark run did not time anything")
+        watch = _timed(run, index, counter)
         if index:
             times.append(watch.seconds)
             counts.append(watch.statements)
     return statistics.median(times) * 1000, max(counts)
+
+
+def _timed(run: Callable[[int, Stopwatch], None], index: int,
+           counter: StatementCounter) -> Stopwatch:
+    """Run `run` once, as its run number `index`; its stopwatch, which must have timed."""
+    watch = Stopwatch(counter)
+    run(index, watch)
+    if watch.seconds is None:
+        raise RuntimeError("a benchmark run did not time anything")
+    return watch
 
 
 def measure_beside(*, runs: int, counter: StatementCounter,
@@ -105,15 +112,12 @@ def measure_beside(*, runs: int, counter: StatementCounter,
     minutes."""
     times, counts, reference_times = [], [], []
     for index in range(runs + 1):
-        for timed, into in ((reference, reference_times), (run, times)):
-            watch = Stopwatch(counter)
-            timed(index, watch)
-            if watch.seconds is None:
-                raise RuntimeError("a benchmark run did not time anything")
-            if index:
-                into.append(watch.seconds)
-                if into is times:
-                    counts.append(watch.statements)
+        reference_watch = _timed(reference, index, counter)
+        watch = _timed(run, index, counter)
+        if index:
+            reference_times.append(reference_watch.seconds)
+            times.append(watch.seconds)
+            counts.append(watch.statements)
     return ((statistics.median(times) * 1000, max(counts)),
             statistics.median(reference_times) * 1000)
 
