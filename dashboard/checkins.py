@@ -103,12 +103,12 @@ def validate_checkin(form: CheckInForm, *, today: date) -> dict[str, str]:
     if not _whole_number_in(form.craving, *CRAVING_RANGE):
         errors["craving"] = "Choose a craving level from 0 (none) to 10 (the strongest)."
     if not isinstance(form.used_substances, bool):
-        errors["used_substances"] = "Answer yes or no."
+        errors["used_substances"] = "Used substances today: answer yes or no."
     if not _whole_number_in(form.meetings, *MEETINGS_RANGE):
         errors["meetings"] = "Enter a number of meetings from 0 to 10."
     unknown = set(form.actions) - set(ACTIONS_DONE)
     if unknown:
-        errors["actions"] = "Choose actions from the list."
+        errors["actions"] = "Choose the actions done from the list."
     sleep = form.sleep_hours
     if sleep is not None and (
         isinstance(sleep, bool) or not isinstance(sleep, int | float) or math.isnan(sleep)
@@ -116,7 +116,7 @@ def validate_checkin(form: CheckInForm, *, today: date) -> dict[str, str]:
     ):
         errors["sleep_hours"] = "Sleep can be from 0 to 24 hours, or left empty."
     if not isinstance(form.hard_day, bool):
-        errors["hard_day"] = "Answer yes or no."
+        errors["hard_day"] = "Hard day: answer yes or no."
     if not isinstance(form.journal_shared, bool):
         errors["journal_shared"] = "Tick the box to share this entry, or leave it empty."
     for name, limit in TEXT_LIMITS.items():

@@ -98,3 +98,12 @@ def test_every_bad_field_is_reported_at_once():
         today=TODAY,
     )
     assert set(errors) == {"mood", "craving", "sleep_hours", "journal", "local_date"}
+
+
+def test_each_message_names_what_it_is_about_in_words():
+    # Read out of context (a screen reader's list of errors), each says its field.
+    errors = validate_checkin(form(used_substances=None, hard_day="maybe", actions=["x"]),
+                              today=TODAY)
+    assert errors["used_substances"].startswith("Used substances today:")
+    assert errors["hard_day"].startswith("Hard day:")
+    assert "actions done" in errors["actions"]
