@@ -6,18 +6,22 @@ import os
 import re
 import shutil
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from dashboard import config
 from dashboard.audit_seal import stop_audit_sealers
+from dashboard.auth import actor_from_user
 from dashboard.demo import load_demo
 from dashboard.sqlite_owner import release_all
 from dashboard.web.session import session_record
+from models import User
 from models.db import make_engine, make_session_factory
-from tests.factories import NOW, set_up_two_factor
+from tests.factories import NOW, TOTP_SECRET, set_up_two_factor
 
 ENTRY = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 
@@ -43,6 +47,18 @@ def demo_sqlite_url(demo_template, tmp_path) -> str:
     path = tmp_path / "dashboard.db"
     shutil.copy(demo_template, path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def counselor(app_db):
+    """The demo's counselor1 (in a module whose `sqlite_url` is the demo), set up for the
+    second factor as tests.factories sets up staff."""
+    with app_db.begin() as session:
+        user = session.scalar(select(User).where(User.username == "counselor1"))
+        user.totp_secret, user.totp_enrolled_at, user.totp_last_step = (
+            TOTP_SECRET, NOW - timedelta(days=30), 0)
+        session.flush()
+        return actor_from_user(user)
 
 
 @pytest.fixture

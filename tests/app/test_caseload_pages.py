@@ -10,12 +10,11 @@ from sqlalchemy import func, select, update
 
 from dashboard import clock
 from dashboard.alert_queue import PAGE_SIZE
-from dashboard.auth import actor_from_user
 from dashboard.member_record import shared_member_choices
 from dashboard.web.member_record import CONTACT_FORM, FLAGS_TABLE, detail_query
 from models import AuditEvent, Consent, ContactEntry, Flag, FlagFollowUp, User
 from tests.app.conftest import by_label, no_exception, shown, titles
-from tests.factories import NOW, TOTP_SECRET
+from tests.factories import NOW
 
 FIGURE_SPACE = "\u2007"
 
@@ -26,15 +25,6 @@ def sqlite_url(demo_sqlite_url):
     return demo_sqlite_url
 
 
-@pytest.fixture
-def counselor(app_db):
-    with app_db.begin() as session:
-        user = session.scalar(select(User).where(User.username == "counselor1"))
-        # Staff log in with a second factor: set up as tests.factories does for staff.
-        user.totp_secret, user.totp_enrolled_at, user.totp_last_step = (
-            TOTP_SECRET, NOW - timedelta(days=30), 0)
-        session.flush()
-        return actor_from_user(user)
 
 
 def open_page(new_app, actor, page):

@@ -6,7 +6,6 @@ path from the caseload table to a client."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +19,7 @@ from dashboard.web.widgets import plain
 from dashboard.weekly_review import weekly_review_for
 from models import AuditEvent, Flag, User
 from tests.app.conftest import by_label, no_exception, shown, titles
-from tests.factories import NOW, TOTP_SECRET
+from tests.factories import NOW
 
 HEADING_LEVEL = {"title": 1, "header": 2, "subheader": 3}
 BOLD_LINE = re.compile(r"\*\*[^*]+\*\*")  # a line of bold text standing in for a heading
@@ -33,14 +32,6 @@ def sqlite_url(demo_sqlite_url):
     return demo_sqlite_url
 
 
-@pytest.fixture
-def counselor(app_db):
-    with app_db.begin() as session:
-        user = session.scalar(select(User).where(User.username == "counselor1"))
-        user.totp_secret, user.totp_enrolled_at, user.totp_last_step = (
-            TOTP_SECRET, NOW - timedelta(days=30), 0)
-        session.flush()
-        return actor_from_user(user)
 
 
 @pytest.fixture
