@@ -1,8 +1,9 @@
 """Plotly figures of a counselor's caseload, and the one-sentence summary beside each.
 
 The palette is dashboard.member_charts' Okabe-Ito one (safe for the common colour-vision
-deficiencies); every bar also carries its count as text and every cell its meaning in
-the hover, so that nothing is told by colour alone. Bars have a dark edge and cells of a
+deficiencies); every bar also carries its count as text, and every cell its meaning in
+the hover and in the heatmap's table (`adherence_heatmap_rows`), so that nothing is told
+by colour alone. Bars have a dark edge and cells of a
 check-in 3:1 or more against the white page and against a day without one (WCAG
 1.4.11); text 4.5:1 (tests/unit/test_contrast.py). Backgrounds stay transparent so that
 the theme shows through.
@@ -162,3 +163,37 @@ def adherence_heatmap_summary(rows: Sequence[CaseloadRow],
            else f"the first {len(drawn)} of the {sharing:,} clients who share check-ins")
     return (f"Over the last {HEATMAP_DAYS} days, {who} checked in on {rate:.0%} of days; "
             f"{_clients(low)} checked in on fewer than half of them.")
+
+
+def days_without_checkin(checked_in: frozenset[int]) -> str:
+    """The heatmap's faint cells of one client in words, the most recent first: "today to 2
+    days ago, 5 days ago, 10 to 14 days ago" ("none" when every day has a check-in)."""
+    missed = [d for d in range(HEATMAP_DAYS) if d not in checked_in]
+    if not missed:
+        return "none"
+    if len(missed) == HEATMAP_DAYS:
+        return f"all {HEATMAP_DAYS} days"
+    runs: list[list[int]] = []
+    for day in missed:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(_days_ago(run[0]) if len(run) == 1 else _days_ago_span(run[0], run[-1])
+                     for run in runs)
+
+
+def _days_ago_span(newest: int, oldest: int) -> str:
+    if newest > 1:
+        return f"{newest} to {oldest} days ago"
+    return f"{_days_ago(newest)} to {_days_ago(oldest)}"
+
+
+def adherence_heatmap_rows(rows: Sequence[CaseloadRow],
+                           checkin_days: Mapping[int, frozenset[int]]) -> list[dict[str, str]]:
+    """The heatmap as a table, one row per client it draws, in its order: what the colours
+    and the hover say, for a screen reader, a keyboard or a finger."""
+    return [{"Client": r.display_name,
+             "Check-ins": f"{len(checkin_days[r.member_id])} of {HEATMAP_DAYS} days",
+             "Days without a check-in": days_without_checkin(checkin_days[r.member_id])}
+            for r in rows if r.member_id in checkin_days]

@@ -17,6 +17,7 @@ from dashboard.caseload import (
 from dashboard.caseload_charts import (
     RISK_LABELS,
     adherence_heatmap_figure,
+    adherence_heatmap_rows,
     adherence_heatmap_summary,
     risk_distribution_figure,
     risk_distribution_summary,
@@ -35,7 +36,7 @@ from dashboard.labels import NOT_SHARED, told_apart
 from dashboard.timeutil import local_today
 from dashboard.web.charts import chart
 from dashboard.web.database import transaction
-from dashboard.web.member_record import detail_query
+from dashboard.web.member_record import detail_query, table_on_request
 from dashboard.web.session import require_role
 from dashboard.web.sharing_notices import show_sharing_notices
 from dashboard.web.widgets import confidentiality_notice, plain
@@ -49,6 +50,7 @@ SHOWN_IDS = "caseload_shown_ids"
 OPEN_CLIENT = "caseload_open_client"
 SHOW_CHARTS = "caseload_charts"
 CHOSEN_CLIENT = "caseload_chosen_client"  # the client chosen in "Open a client"
+HEATMAP_TABLE = "caseload_heatmap_table"
 ROW_PX, VISIBLE_ROWS = 34, 15
 
 actor = require_role("counselor")
@@ -215,5 +217,13 @@ with heatmap:
     if view.checkin_days:
         chart(adherence_heatmap_figure(view.shown, view.checkin_days),
               summary=summary + " Rows follow the table's order.", key="caseload_heatmap")
+        # The cells' days in words, which a pointer's hover alone gives otherwise: a
+        # table of plain rows (it wraps long lists of days, and a screen reader reads it
+        # as a table), drawn only when opened.
+        with table_on_request("Day by day", HEATMAP_TABLE) as day_by_day:
+            if day_by_day.open:
+                st.table(pd.DataFrame(adherence_heatmap_rows(view.shown, view.checkin_days)),
+                         hide_index=True, alt=f"Check-ins of the last {HEATMAP_DAYS} days, "
+                                              "client by client")
     else:
         st.caption(summary)

@@ -80,6 +80,27 @@ def test_caseload_lists_every_client_with_the_metrics_strip(new_app, app_db, cou
     assert sorted(table(at)["Client"]) == sorted(clients.values())
 
 
+def test_caseload_heatmap_gives_its_days_in_words_when_asked(new_app, counselor):
+    at = open_page(new_app, counselor, "caseload.py")
+    by_label(at.toggle, "Show charts of risk levels and recent check-ins").set_value(True)
+    no_exception(at.run(timeout=60))
+    assert "Day by day" in {e.label for e in at.expander}
+    assert not at.table  # drawn only when opened
+    at.session_state["caseload_heatmap_table"] = True  # what opening it sends
+    no_exception(at.run(timeout=60))
+    [words] = at.table
+    frame = words.value
+    assert list(frame.columns) == ["Client", "Check-ins", "Days without a check-in"]
+    # The heatmap's rows: the first clients of the table who share check-ins, in its order.
+    shown = list(table(at)["Client"])
+    assert 0 < len(frame) <= 40
+    assert list(frame["Client"]) == [name for name in shown if name in set(frame["Client"])]
+    for checked_in, missed in zip(frame["Check-ins"], frame["Days without a check-in"]):
+        count = int(re.fullmatch(r"(\d+) of 28 days", checked_in).group(1))
+        assert (missed == "none") == (count == 28)
+        assert (missed == "all 28 days") == (count == 0)
+
+
 def test_filtering_to_high_risk_and_searching(new_app, counselor):
     at = open_page(new_app, counselor, "caseload.py")
     everyone = len(table(at))

@@ -6,7 +6,9 @@ from dashboard.caseload_charts import (
     BAR_EDGE,
     RISK_COLORS,
     adherence_heatmap_figure,
+    adherence_heatmap_rows,
     adherence_heatmap_summary,
+    days_without_checkin,
     risk_counts,
     risk_distribution_figure,
     risk_distribution_summary,
@@ -79,3 +81,23 @@ def test_caseload_charts_write_every_word_in_the_dark_chart_text_colour(rows):
             assert axis.title.font.color == TEXT_COLOR
     assert bars.data[0].textfont.color == TEXT_COLOR
     assert bars.data[0].marker.line.color == BAR_EDGE
+
+
+def test_heatmap_days_without_a_check_in_in_words_newest_first():
+    every_day = frozenset(range(28))
+    assert days_without_checkin(every_day) == "none"
+    assert days_without_checkin(frozenset()) == "all 28 days"
+    assert days_without_checkin(every_day - {0}) == "today"
+    assert days_without_checkin(every_day - {1, 2}) == "yesterday to 2 days ago"
+    assert days_without_checkin(every_day - {0, 1, 2, 5, 10, 11, 12, 27}) == (
+        "today to 2 days ago, 5 days ago, 10 to 12 days ago, 27 days ago")
+
+
+def test_heatmap_as_a_table_has_a_row_per_client_it_draws_in_its_order(rows):
+    days = {2: frozenset({0, 1, 27}), 1: frozenset(range(28))}
+    assert adherence_heatmap_rows(rows, days) == [
+        {"Client": "Ana Alvarez", "Check-ins": "28 of 28 days",
+         "Days without a check-in": "none"},
+        {"Client": "Ben Brown", "Check-ins": "3 of 28 days",
+         "Days without a check-in": "2 to 26 days ago"},
+    ]
