@@ -5,7 +5,7 @@ deficiencies). Each line, mark and coloured cell keeps at least 3:1 contrast (WC
 with the white page, and text (ticks, titles, legends, hover words) 4.5:1 (WCAG 1.4.3);
 tests/unit/test_contrast.py measures them. Two marks that mean different things differ
 by more than colour: hard days and reported use by the marker's shape, high and other
-flags by the line's dash. Backgrounds are left transparent so that the theme shows
+flags by the line's dash, and the calendar's moods by the number written on each square. Backgrounds are left transparent so that the theme shows
 through.
 
 A sponsor or counselor sees a marker, a count or a hover word only when they share the
@@ -50,6 +50,14 @@ SHADE_COLOR = "#999999"
 # grey square) and from the white markers drawn on it. No grey among them.
 MOOD_SCALE = ("#A33C00", "#CF5A00", "#8F7A00", "#2C7FB8", "#0A4F8A")
 NO_CHECKIN_COLOR = "rgba(128, 128, 128, 0.2)"
+# The mood's number written on its square: white on the two dark ends, black on the three
+# middle colours (each 4.5:1 or more against its square).
+MOOD_DIGIT_COLORS = {1: "#FFFFFF", 2: "#000000", 3: "#000000", 4: "#000000", 5: "#FFFFFF"}
+# In a calendar of big squares, which carry the mood's number, a hard day is a corner
+# folded down at the upper right of its square and reported use a cross at the upper left.
+CORNER_SYMBOLS = {"hard_day": ("triangle-ne", 11), "used_substances": (USE_SYMBOL, 7)}
+CORNERS = {"hard_day": (1, 1), "used_substances": (-1, 1)}  # (across, up)
+CORNER_OFFSET = 0.27  # from the centre of the square, in squares
 CALENDAR_CELL_PX = 26
 # Room for the weekday names on the left and the mood scale on the right.
 CALENDAR_FRAME_PX = 220
@@ -119,23 +127,27 @@ def _base_layout(fig: go.Figure, height: int) -> None:
 
 
 def _event_markers(points: list[CheckInPoint], position, *, categories: Collection[str],
-                   plain: bool = False, size: int = 12) -> list[go.Scatter]:
-    """Markers for hard days and reported use at `position(check_in) -> (x, y)`, each
-    kind only when `categories` show it.
+                   plain: bool = False, size: int = 12,
+                   symbols: dict[str, tuple[str, int]] | None = None) -> list[go.Scatter]:
+    """Markers for hard days and reported use at `position(check_in, field) -> (x, y)`,
+    each kind only when `categories` show it, in its symbol and `size` unless `symbols`
+    gives another (symbol, size) for its field.
 
     `plain` draws them white with a black edge, to stand out on coloured cells.
     """
     traces = []
     for name, field, symbol, colour in _events(categories):
+        symbol, marker_size = (symbols or {}).get(
+            field, (symbol, size + 5 if symbol == HARD_DAY_SYMBOL else size))
         chosen = [c for c in points if getattr(c, field)]
-        xy = [position(c) for c in chosen]
+        xy = [position(c, field) for c in chosen]
         traces.append(
             go.Scatter(
                 x=[x for x, _ in xy], y=[y for _, y in xy], mode="markers", name=name,
                 marker={
                     # The diamond is drawn larger, so that a day both hard and with use
                     # shows the cross inside the diamond rather than hiding it.
-                    "symbol": symbol, "size": size + 5 if symbol == HARD_DAY_SYMBOL else size,
+                    "symbol": symbol, "size": marker_size,
                     "color": "#FFFFFF" if plain else colour,
                     "line": {"color": "#000000" if plain else OUTLINE, "width": 1.5},
                 },
@@ -169,7 +181,7 @@ def mood_craving_figure(checkins: Sequence[CheckInPoint], *, start: date, end: d
         marker={"size": 5, "color": CRAVING_COLOR, "symbol": "square"},
         hovertemplate="%{x|" + CHART_WEEKDAY_FORMAT + "}: craving %{y}/10<extra></extra>",
     )
-    markers = _event_markers(list(points.values()), lambda c: (c.local_date, c.mood),
+    markers = _event_markers(list(points.values()), lambda c, _: (c.local_date, c.mood),
                              categories=categories)
     # Half a day of room at each end, plus a little for the markers on the first and last day.
     margin = timedelta(hours=12) + (end - start) / 60
@@ -227,9 +239,19 @@ def checkin_calendar_figure(checkins: Sequence[CheckInPoint], *, start: date, en
     points = {c.local_date: c for c in _in_range(checkins, start, end)}
     first_monday = start - timedelta(days=start.weekday())
     weeks = (end - first_monday).days // 7 + 1
+    # A short range keeps big squares at a fixed width; a long one fills the width with
+    # small squares, its mood scale laid flat underneath and every other weekday named.
+    fixed = weeks <= CALENDAR_FIXED_WEEKS
 
     def cell(day: date) -> tuple[int, int]:
         return (day - first_monday).days // 7, day.weekday()
+
+    def marker_place(c: CheckInPoint, field: str) -> tuple[float, float]:
+        week, weekday = cell(c.local_date)
+        if not fixed:
+            return week, weekday
+        across, up = CORNERS[field]
+        return week + across * CORNER_OFFSET, weekday - up * CORNER_OFFSET
 
     z: list[list[float | None]] = [[None] * weeks for _ in WEEKDAYS]
     background: list[list[float | None]] = [[None] * weeks for _ in WEEKDAYS]
@@ -247,9 +269,6 @@ def checkin_calendar_figure(checkins: Sequence[CheckInPoint], *, start: date, en
         hover[weekday][week] = (f"{_short_day(day)}: mood {c.mood} {MOOD_LABELS[c.mood]}, "
                                 f"craving {c.craving}/10" + "".join(f", {e}" for e in extras))
 
-    # A short range keeps big squares at a fixed width; a long one fills the width with
-    # small squares, its mood scale laid flat underneath and every other weekday named.
-    fixed = weeks <= CALENDAR_FIXED_WEEKS
     gap = 3 if fixed else 2
     colorbar = {"title": {"text": "Mood", "font": TEXT_FONT}, "tickvals": [1, 2, 3, 4, 5],
                 "ticktext": [f"{m} {MOOD_LABELS[m]}" for m in range(1, 6)], "thickness": 12,
@@ -268,8 +287,19 @@ def checkin_calendar_figure(checkins: Sequence[CheckInPoint], *, start: date, en
         colorscale=_steps(MOOD_SCALE), text=hover, hovertemplate="%{text}<extra></extra>",
         name="Check-in", colorbar=colorbar,
     ))
-    for trace in _event_markers(list(points.values()), lambda c: cell(c.local_date), plain=True,
-                                size=10 if fixed else 8, categories=categories):
+    if fixed:
+        # Each check-in's mood as its number too, so that no day is told by colour alone
+        # (neighbouring moods differ by hue, not always by 3:1); the hard-day and use
+        # markers move to the square's upper corners to leave it room.
+        digits = [(cell(c.local_date), c.mood) for c in points.values()]
+        fig.add_trace(go.Scatter(
+            x=[week for (week, _), _ in digits], y=[weekday for (_, weekday), _ in digits],
+            mode="text", text=[str(mood) for _, mood in digits], hoverinfo="skip",
+            textfont={"size": 12, "color": [MOOD_DIGIT_COLORS[mood] for _, mood in digits]},
+            showlegend=False, name="Mood number"))
+    for trace in _event_markers(list(points.values()), marker_place, plain=True,
+                                size=8, categories=categories,
+                                symbols=CORNER_SYMBOLS if fixed else None):
         fig.add_trace(trace)
 
     # A month's name over the week of its first day; the range's own first month only when

@@ -138,5 +138,10 @@ with figure_column:
     chart(calendar, summary=summary, caption=False, config=CHART_CONFIG,
           width="content" if calendar.layout.width else "stretch")
 text.write(summary)
-text.caption("Each square is a day, coloured by that day's mood; grey squares have no "
-             "check-in.")
+if calendar.layout.width:  # big squares, which carry the mood's number and corner marks
+    text.caption("Each square is a day, coloured by that day's mood and marked with its "
+                 "number, from 1 Very low to 5 Great; grey squares have no check-in. A "
+                 "folded corner marks a hard day, a cross reported use.")
+else:
+    text.caption("Each square is a day, coloured by that day's mood; grey squares have no "
+                 "check-in. \"Day by day\" above gives each day's mood in words.")

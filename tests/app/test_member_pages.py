@@ -296,9 +296,16 @@ def test_my_progress_shows_counter_streak_milestone_and_charts(new_app, app_db, 
     assert any("with 1 hard day and no reported use" in s for s in summaries)
     assert any(s.startswith("You checked in on 5 of the 30 days") for s in summaries)
 
+    # The calendar's big squares carry their mood's number; a year's small ones cannot.
+    assert any("marked with its number" in c.value for c in at.caption)
     field(at, "segmented_control", "Range").set_value(90).run()
     no_exception(at)
     assert any("of the 90 days" in m.value for m in at.markdown)
+    field(at, "segmented_control", "Range").set_value(365).run()
+    no_exception(at)
+    assert not any("marked with its number" in c.value for c in at.caption)
+    assert any("\"Day by day\" above gives each day's mood in words" in c.value
+               for c in at.caption)
 
 
 def test_my_progress_for_a_newcomer_has_no_empty_charts_to_puzzle_over(new_app, app_db):

@@ -147,6 +147,19 @@ def test_every_calendar_mood_stands_out_from_a_day_without_a_check_in(mood):
                contrast_ratio("#000000", colour)) >= NON_TEXT_RATIO
 
 
+@pytest.mark.parametrize("mood", range(1, 6))
+def test_the_number_written_on_each_calendar_mood_reads_at_4_5_to_1(mood):
+    """Neighbouring moods differ by hue, not always by 3:1: each square also carries its
+    mood's number, which must read as text does."""
+    square = member_charts.MOOD_SCALE[mood - 1]
+    assert contrast_ratio(member_charts.MOOD_DIGIT_COLORS[mood], square) >= TEXT_RATIO
+
+
+def test_white_numbers_on_every_mood_would_fail():
+    assert min(contrast_ratio("#FFFFFF", square) for square in member_charts.MOOD_SCALE) < (
+        TEXT_RATIO)
+
+
 def test_the_old_mood_scale_would_fail():
     assert contrast_ratio("#F0E442", member_charts.NO_CHECKIN_COLOR) < NON_TEXT_RATIO
 

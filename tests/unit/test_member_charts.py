@@ -9,6 +9,7 @@ import pytest
 from dashboard.member_charts import (
     HIGH_FLAG_COLOR,
     HIGH_FLAG_DASH,
+    MOOD_DIGIT_COLORS,
     OTHER_FLAG_COLOR,
     OTHER_FLAG_DASH,
     TEXT_COLOR,
@@ -80,6 +81,32 @@ def test_calendar_puts_each_day_in_its_weekday_row_coloured_by_mood():
     assert moods.z[3][last_week] == 5
     assert sum(v is not None for row in moods.z for v in row) == 1
     assert moods.text[3][last_week] == "Thu 26 Nov 2026: mood 5 Great, craving 0/10"
+
+
+def test_calendar_writes_each_mood_on_its_square_and_marks_events_in_its_corners():
+    thursday, wednesday = END, END - timedelta(days=1)
+    fig = checkin_calendar_figure(
+        [Point(thursday, mood=5, craving=0, hard_day=True, used_substances=True),
+         Point(wednesday, mood=2, craving=6)], start=START, end=END)
+    [numbers] = [t for t in fig.data if t.name == "Mood number"]
+    last_week = len(next(t for t in fig.data if t.name == "Check-in").z[3]) - 1
+    assert sorted(zip(numbers.x, numbers.y, numbers.text)) == [
+        (last_week, 2, "2"), (last_week, 3, "5")]
+    assert dict(zip(numbers.text, numbers.textfont.color)) == {
+        "2": MOOD_DIGIT_COLORS[2], "5": MOOD_DIGIT_COLORS[5]}
+    hard, use = traces(fig)["Hard day"], traces(fig)["Reported use"]
+    # Off the number: the upper right corner (rows run down) and the upper left.
+    assert hard.x[0] > last_week and hard.y[0] < 3
+    assert use.x[0] < last_week and use.y[0] < 3
+    assert hard.marker.symbol != use.marker.symbol
+
+
+def test_a_year_calendar_has_squares_too_small_for_numbers():
+    year = checkin_calendar_figure([days_ago(0, hard_day=True)],
+                                   start=END - timedelta(days=364), end=END)
+    assert not [t for t in year.data if t.name == "Mood number"]
+    hard = traces(year)["Hard day"]
+    assert (hard.x[0], hard.y[0]) == (52, 3)  # in the middle of its square
 
 
 def test_mood_and_craving_summary_says_what_the_chart_shows():
