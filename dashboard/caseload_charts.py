@@ -194,6 +194,6 @@ def adherence_heatmap_rows(rows: Sequence[CaseloadRow],
     """The heatmap as a table, one row per client it draws, in its order: what the colours
     and the hover say, for a screen reader, a keyboard or a finger."""
     return [{"Client": r.display_name,
-             "Check-ins": f"{len(checkin_days[r.member_id])} of {HEATMAP_DAYS} days",
+             "Check-ins": f"{len(checkin_days[r.member_id])} of {HEATMAP_DAYS}",
              "Days without a check-in": days_without_checkin(checkin_days[r.member_id])}
             for r in rows if r.member_id in checkin_days]

@@ -96,7 +96,7 @@ def test_caseload_heatmap_gives_its_days_in_words_when_asked(new_app, counselor)
     assert 0 < len(frame) <= 40
     assert list(frame["Client"]) == [name for name in shown if name in set(frame["Client"])]
     for checked_in, missed in zip(frame["Check-ins"], frame["Days without a check-in"]):
-        count = int(re.fullmatch(r"(\d+) of 28 days", checked_in).group(1))
+        count = int(re.fullmatch(r"(\d+) of 28", checked_in).group(1))
         assert (missed == "none") == (count == 28)
         assert (missed == "all 28 days") == (count == 0)
 

@@ -96,8 +96,8 @@ def test_heatmap_days_without_a_check_in_in_words_newest_first():
 def test_heatmap_as_a_table_has_a_row_per_client_it_draws_in_its_order(rows):
     days = {2: frozenset({0, 1, 27}), 1: frozenset(range(28))}
     assert adherence_heatmap_rows(rows, days) == [
-        {"Client": "Ana Alvarez", "Check-ins": "28 of 28 days",
+        {"Client": "Ana Alvarez", "Check-ins": "28 of 28",
          "Days without a check-in": "none"},
-        {"Client": "Ben Brown", "Check-ins": "3 of 28 days",
+        {"Client": "Ben Brown", "Check-ins": "3 of 28",
          "Days without a check-in": "2 to 26 days ago"},
     ]
