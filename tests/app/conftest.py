@@ -49,16 +49,27 @@ def demo_sqlite_url(demo_template, tmp_path) -> str:
     return f"sqlite:///{path}"
 
 
-@pytest.fixture
-def counselor(app_db):
-    """The demo's counselor1 (in a module whose `sqlite_url` is the demo), set up for the
-    second factor as tests.factories sets up staff."""
+def demo_staff(app_db, username: str):
+    """A member of the demo's staff (in a module whose `sqlite_url` is the demo), set up
+    for the second factor as tests.factories sets up staff."""
     with app_db.begin() as session:
-        user = session.scalar(select(User).where(User.username == "counselor1"))
+        user = session.scalar(select(User).where(User.username == username))
         user.totp_secret, user.totp_enrolled_at, user.totp_last_step = (
             TOTP_SECRET, NOW - timedelta(days=30), 0)
         session.flush()
         return actor_from_user(user)
+
+
+@pytest.fixture
+def counselor(app_db):
+    """The demo's counselor1."""
+    return demo_staff(app_db, "counselor1")
+
+
+@pytest.fixture
+def sponsor(app_db):
+    """The demo's sponsor1."""
+    return demo_staff(app_db, "sponsor1")
 
 
 @pytest.fixture

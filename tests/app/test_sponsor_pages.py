@@ -3,9 +3,8 @@
 import pytest
 from sqlalchemy import select
 
-from dashboard.auth import actor_from_user
 from dashboard.member_record import shared_member_choices
-from models import AuditEvent, User
+from models import AuditEvent
 from tests.app.conftest import by_label, no_exception, titles
 from tests.factories import NOW
 
@@ -14,12 +13,6 @@ from tests.factories import NOW
 def sqlite_url(demo_sqlite_url):
     """The demo caseload (tests/app/conftest.py), a copy for each test."""
     return demo_sqlite_url
-
-
-@pytest.fixture
-def sponsor(app_db):
-    with app_db() as session:
-        return actor_from_user(session.scalar(select(User).where(User.username == "sponsor1")))
 
 
 def open_page(new_app, actor, page):

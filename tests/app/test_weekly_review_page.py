@@ -8,11 +8,10 @@ import time_machine
 from sqlalchemy import select
 
 from dashboard import clock
-from dashboard.auth import actor_from_user
 from dashboard.timeutil import local_today
 from dashboard.web.widgets import plain
 from dashboard.weekly_review import last_complete_week, weekly_review_for
-from models import User, WeeklyReview
+from models import WeeklyReview
 from tests.app.conftest import by_label, no_exception, shown, titles
 
 TRIAGE = "Choose a sponsee to open their week"
@@ -22,12 +21,6 @@ TRIAGE = "Choose a sponsee to open their week"
 def sqlite_url(demo_sqlite_url):
     """The demo caseload (tests/app/conftest.py), a copy for each test."""
     return demo_sqlite_url
-
-
-@pytest.fixture
-def sponsor(app_db):
-    with app_db() as session:
-        return actor_from_user(session.scalar(select(User).where(User.username == "sponsor1")))
 
 
 def open_review(new_app, actor):
