@@ -24,7 +24,7 @@ from dashboard.web.session import (
     tell_resets,
     watch_session_expiry,
 )
-from dashboard.web.style import focus_style
+from dashboard.web.style import page_style
 from dashboard.web.widgets import plain
 
 # Every file the app creates (the database and its log files, key files) is readable by its
@@ -34,7 +34,7 @@ os.umask(0o077)
 # A local icon: a page icon named by a font glyph makes every browser fetch it from outside.
 ICON = Path(__file__).resolve().parent / "static" / "icon.png"
 st.set_page_config(page_title=APP_NAME, page_icon=str(ICON), layout="wide")
-focus_style()
+page_style()
 
 # Before anything reads the database: what is being typed survives a run that fails.
 keep_typed_text()

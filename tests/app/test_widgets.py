@@ -122,29 +122,29 @@ def test_weekly_review_shows_typed_addresses_as_text(new_app, typed_addresses):
     assert_shown_without_links(at)
 
 
-# --- focus_style() (dashboard/web/style.py) -----------------------------------------------
+# --- page_style() (dashboard/web/style.py) -----------------------------------------------
 
 
-def focus_style_app():
+def page_style_app():
     import streamlit as st
 
-    from dashboard.web.style import focus_style
+    from dashboard.web.style import page_style
 
-    focus_style()
+    page_style()
     st.write("After the style.")
 
 
-def test_the_focus_style_adds_no_element_to_the_page():
+def test_the_page_style_adds_no_element_to_the_page():
     """Style-only HTML goes to Streamlit's event container: the page and the sidebar hold
     only what the screen draws (a check that an upgrade of Streamlit would break)."""
     from streamlit.testing.v1 import AppTest
 
-    from dashboard.web.style import FOCUS_CSS
+    from dashboard.web.style import PAGE_CSS
 
-    at = no_exception(AppTest.from_function(focus_style_app).run(timeout=30))
+    at = no_exception(AppTest.from_function(page_style_app).run(timeout=30))
     assert [type(e).__name__ for e in at.main if type(e).__name__ != "SpecialBlock"] == [
         "Markdown"]
     assert [type(e).__name__ for e in at.sidebar if type(e).__name__ != "SpecialBlock"] == []
     event = at._tree.children[2]  # main, sidebar, event
     styles = [e for e in event if type(e).__name__ == "Html"]
-    assert len(styles) == 1 and styles[0].proto.body == f"<style>{FOCUS_CSS}</style>"
+    assert len(styles) == 1 and styles[0].proto.body == f"<style>{PAGE_CSS}</style>"

@@ -55,8 +55,6 @@ FRAMEWORK_ITEMS = (
     FrameworkItem("list", "stSidebarNavItems",
                   "the menu's <ul> holds <div>s around its <li>s"),
     FrameworkItem("listitem", "stSidebarNav", "the menu's <li>s are inside those <div>s"),
-    FrameworkItem("target-size", "stDateInput",
-                  "a date field's day, month and year boxes are 18 x 20 px"),
 )
 
 SCROLL_THROUGH = """async () => {
