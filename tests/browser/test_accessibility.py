@@ -3,8 +3,9 @@ rules) in Chromium, at 1280 px and as a phone, with the main area scrolled throu
 
 axe-core comes from npm, pinned in package.json (`npm ci`). A violation fails the test
 unless it is one of the framework's own items that the app cannot remove, each listed in
-FRAMEWORK_ITEMS with the element it is found on, and in docs/accessibility.md with its
-upstream issue. axe cannot read a chart's colours (canvas, SVG):
+FRAMEWORK_ITEMS with the element it is found on, and in docs/accessibility.md with what it
+does to a screen reader (test_the_menu_reaches_a_screen_reader_as_a_named_list_of_links
+measures that) and its upstream issue. axe cannot read a chart's colours (canvas, SVG):
 tests/unit/test_contrast.py checks them.
 """
 
@@ -169,6 +170,17 @@ def test_every_screen_of_every_role_passes_axe(demo_server, browser, playwright,
             page.get_by_role("option").first.click()
             expect(page.get_by_text("Mood and craving")).to_be_visible(timeout=RERUN_MS)
             found[f"{title}, a person picked"] = violations(page)
+        # The charts' days as text, opened.
+        if title in ("My progress", "Caseload"):
+            if title == "Caseload":
+                page.get_by_text("Show charts of risk levels and recent check-ins").click()
+                expect(heading(page, "Check-ins, last 28 days")).to_be_visible(
+                    timeout=RERUN_MS)
+            days = page.get_by_test_id("stExpander").filter(has_text="Day by day")
+            days.get_by_text("Day by day").click()
+            expect(days.get_by_test_id("stTable" if title == "Caseload" else "stDataFrame")
+                   ).to_be_visible(timeout=RERUN_MS)
+            found[f"{title}, day by day"] = violations(page)
     found = {screen: items for screen, items in found.items() if items}
     assert not found, "axe-core found:\n" + described(found)
 
@@ -192,6 +204,62 @@ def test_the_first_run_screen_passes_axe(fresh_server, browser, playwright, size
     expect(page.get_by_role("heading", level=1)).to_be_visible(timeout=FIRST_LOAD_MS)
     found = violations(page)
     assert not found, "axe-core found:\n" + described({"first run": found})
+
+
+def accessibility_tree_of_the_menu(page: Page) -> list[tuple[int, str, str]]:
+    """The menu as Chromium gives it to a screen reader: (depth, role, name) of each node
+    under the navigation landmark, leaving out those it ignores and plain containers."""
+    tree = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+    by_id = {node["nodeId"]: node for node in tree}
+    shown: list[tuple[int, str, str]] = []
+
+    def walk(node: dict, depth: int) -> None:
+        role = node.get("role", {}).get("value")
+        if not node.get("ignored") and role not in ("generic", "none", "StaticText",
+                                                    "InlineTextBox"):
+            shown.append((depth, role, node.get("name", {}).get("value", "")))
+            depth += 1
+        for child in node.get("childIds", []):
+            if child in by_id:
+                walk(by_id[child], depth)
+
+    [menu] = [node for node in tree if node.get("role", {}).get("value") == "navigation"]
+    walk(menu, 0)
+    return shown
+
+
+@pytest.mark.parametrize("username", ["member1", "counselor1"])
+def test_the_menu_reaches_a_screen_reader_as_a_named_list_of_links(demo_server, browser,
+                                                                   playwright, username):
+    """axe's `list` and `listitem` (FRAMEWORK_ITEMS) find <div>s between the menu's <ul>
+    and its <li>s. What a screen reader is given is Chromium's accessibility tree, where
+    those <div>s are left out: a navigation landmark, "App pages", holding one list, each
+    item of it one link, the screen shown marked current. A Streamlit upgrade that changes
+    this fails here."""
+    url, database_url = demo_server
+    page = sized_page(browser, playwright, "1280")
+    code = new_code_for(database_url, username) if username in STAFF else None
+    page.goto(url)
+    log_in(page, username, DEMO_PASSWORD)
+    if code is not None:
+        expect(heading(page, "Two-factor login")).to_be_visible(timeout=RERUN_MS)
+        page.get_by_label("Authentication code").fill(code)
+        page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_test_id("stSidebarNav")).to_be_attached(timeout=RERUN_MS)
+    wait_until_idle(page)
+    titles = menu_titles(page)
+    tree = accessibility_tree_of_the_menu(page)
+    assert tree[0] == (0, "navigation", "App pages")
+    assert [(depth, role) for depth, role, _ in tree if role == "list"] == [(1, "list")]
+    items = [depth for depth, role, _ in tree if role == "listitem"]
+    links = [(depth, name) for depth, role, name in tree if role == "link"]
+    assert items == [2] * len(titles), tree
+    assert links == [(3, title) for title in titles], tree
+    # The screen shown is the one link marked current.
+    current = page.get_by_test_id("stSidebarNav").locator('a[aria-current="page"]')
+    expect(current).to_have_count(1)
+    assert current.inner_text().strip().splitlines()[-1] == (
+        page.get_by_role("heading", level=1).inner_text().strip())
 
 
 # What the keyboard's focus looks like on the element focused now: on a radio button's or a
