@@ -197,7 +197,8 @@ else:
         chart(figure, key=f"chart_{card.member_id}",
               summary=mood_craving_summary(card.chart, start=start, end=end,
                                            whose="their", categories=card.categories)
-              + " The shaded part is the week under review.")
+              + " The shaded part is the week under review; \"Day by day\" on Sponsee "
+                "detail lists each day.")
 
 review_place = f"review_{card.member_id}"
 with st.form(f"review_{card.member_id}_{iso_week}"):

@@ -159,6 +159,8 @@ def test_sponsee_detail_opens_on_the_sponsee_of_the_week(new_app, app_db, sponso
     at = open_review(new_app, sponsor)
     cards = cards_for(app_db, sponsor, by_label(at.selectbox, "Week").value)
     by_label(at.radio, TRIAGE).set_value(cards[1].member_id).run(timeout=60)
+    assert cards[1].chart is not None  # the demo's sponsees share check-ins
+    assert any('"Day by day" on Sponsee detail lists each day' in c.value for c in at.caption)
     # A link to the screen, naming the sponsee of the week open.
     [link] = [e.proto for e in at.get("page_link") if e.proto.label == "Open Sponsee detail"]
     assert link.page.endswith("sponsee_detail") and link.query_string == (
@@ -168,3 +170,5 @@ def test_sponsee_detail_opens_on_the_sponsee_of_the_week(new_app, app_db, sponso
     no_exception(at.switch_page("../pages/sponsee_detail.py").run(timeout=60))
     assert titles(at) == ["Sponsee detail"]
     assert by_label(at.selectbox, "Sponsee").value == cards[1].member_id
+    # Where the review's chart points for its days in words.
+    assert "Day by day" in {e.label for e in at.expander}
