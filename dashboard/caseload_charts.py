@@ -3,10 +3,10 @@
 The palette is dashboard.member_charts' Okabe-Ito one (safe for the common colour-vision
 deficiencies); every bar also carries its count as text, and every cell its meaning in
 the hover and in the heatmap's table (`adherence_heatmap_rows`), so that nothing is told
-by colour alone. Bars have a dark edge and cells of a
-check-in 3:1 or more against the white page and against a day without one (WCAG
-1.4.11); text 4.5:1 (tests/unit/test_contrast.py). Backgrounds stay transparent so that
-the theme shows through.
+by colour alone. Bars have a dark edge and cells of a check-in 3:1 or more against the
+white page and against a day without one (WCAG 1.4.11); text 4.5:1
+(tests/unit/test_contrast.py). Backgrounds stay transparent so that the theme shows
+through.
 """
 
 from __future__ import annotations

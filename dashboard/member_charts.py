@@ -5,8 +5,8 @@ deficiencies). Each line, mark and coloured cell keeps at least 3:1 contrast (WC
 with the white page, and text (ticks, titles, legends, hover words) 4.5:1 (WCAG 1.4.3);
 tests/unit/test_contrast.py measures them. Two marks that mean different things differ
 by more than colour: hard days and reported use by the marker's shape, high and other
-flags by the line's dash, and the calendar's moods by the number written on each square. Backgrounds are left transparent so that the theme shows
-through.
+flags by the line's dash, and the calendar's moods by the number written on each square.
+Backgrounds are left transparent so that the theme shows through.
 
 A sponsor or counselor sees a marker, a count or a hover word only when they share the
 categories of its field (dashboard/categories.py): `categories`, all of them by default
