@@ -56,13 +56,17 @@ MOOD_DIGIT_COLORS = {1: "#FFFFFF", 2: "#000000", 3: "#000000", 4: "#000000", 5: 
 # In a calendar of big squares, which carry the mood's number, a hard day is a corner
 # folded down at the upper right of its square and reported use a cross at the upper left.
 CORNER_SYMBOLS = {"hard_day": ("triangle-ne", 11), "used_substances": (USE_SYMBOL, 7)}
+# In a calendar of small squares, each mark about the size of its square.
+SMALL_SQUARE_SYMBOLS = {"hard_day": (HARD_DAY_SYMBOL, 8), "used_substances": (USE_SYMBOL, 5)}
 CORNERS = {"hard_day": (1, 1), "used_substances": (-1, 1)}  # (across, up)
 CORNER_OFFSET = 0.27  # from the centre of the square, in squares
 CALENDAR_CELL_PX = 26
 # Room for the weekday names on the left and the mood scale on the right.
 CALENDAR_FRAME_PX = 220
-# Beyond this many weeks the calendar fills the width, with smaller squares.
+# Beyond this many weeks the calendar fills the width, with smaller squares: on a phone
+# beyond six (a month), whose big squares would be drawn too small for their numbers.
 CALENDAR_FIXED_WEEKS = 20
+PHONE_FIXED_WEEKS = 6
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -234,14 +238,16 @@ def shade_days(fig: go.Figure, start: date, end: date, *, color: str = SHADE_COL
 
 
 def checkin_calendar_figure(checkins: Sequence[CheckInPoint], *, start: date, end: date,
-                            categories: Collection[str] = ALL_CATEGORIES) -> go.Figure:
-    """A week-by-week calendar: each day a square, coloured by the mood of its check-in."""
+                            categories: Collection[str] = ALL_CATEGORIES,
+                            max_fixed_weeks: int = CALENDAR_FIXED_WEEKS) -> go.Figure:
+    """A week-by-week calendar: each day a square, coloured by the mood of its check-in;
+    big squares up to `max_fixed_weeks` (PHONE_FIXED_WEEKS on a phone)."""
     points = {c.local_date: c for c in _in_range(checkins, start, end)}
     first_monday = start - timedelta(days=start.weekday())
     weeks = (end - first_monday).days // 7 + 1
     # A short range keeps big squares at a fixed width; a long one fills the width with
     # small squares, its mood scale laid flat underneath and every other weekday named.
-    fixed = weeks <= CALENDAR_FIXED_WEEKS
+    fixed = weeks <= max_fixed_weeks
 
     def cell(day: date) -> tuple[int, int]:
         return (day - first_monday).days // 7, day.weekday()
@@ -298,8 +304,8 @@ def checkin_calendar_figure(checkins: Sequence[CheckInPoint], *, start: date, en
             textfont={"size": 12, "color": [MOOD_DIGIT_COLORS[mood] for _, mood in digits]},
             showlegend=False, name="Mood number"))
     for trace in _event_markers(list(points.values()), marker_place, plain=True,
-                                size=8, categories=categories,
-                                symbols=CORNER_SYMBOLS if fixed else None):
+                                categories=categories,
+                                symbols=CORNER_SYMBOLS if fixed else SMALL_SQUARE_SYMBOLS):
         fig.add_trace(trace)
 
     # A month's name over the week of its first day; the range's own first month only when

@@ -8,6 +8,8 @@ import streamlit as st
 from dashboard import clock
 from dashboard.config import settings
 from dashboard.member_charts import (
+    CALENDAR_FIXED_WEEKS,
+    PHONE_FIXED_WEEKS,
     checkin_calendar_figure,
     checkin_calendar_summary,
     mood_craving_figure,
@@ -134,7 +136,9 @@ dates = [c.local_date for c in record.checkins]
 summary = checkin_calendar_summary(dates, start=start, end=today)
 figure_column, text = st.columns([3, 1], gap="medium")
 with figure_column:
-    calendar = checkin_calendar_figure(record.checkins, start=start, end=today)
+    calendar = checkin_calendar_figure(
+        record.checkins, start=start, end=today,
+        max_fixed_weeks=PHONE_FIXED_WEEKS if on_a_phone() else CALENDAR_FIXED_WEEKS)
     chart(calendar, summary=summary, caption=False, config=CHART_CONFIG,
           width="content" if calendar.layout.width else "stretch")
 text.write(summary)

@@ -12,6 +12,7 @@ from dashboard.member_charts import (
     MOOD_DIGIT_COLORS,
     OTHER_FLAG_COLOR,
     OTHER_FLAG_DASH,
+    PHONE_FIXED_WEEKS,
     TEXT_COLOR,
     checkin_calendar_figure,
     checkin_calendar_summary,
@@ -107,6 +108,19 @@ def test_a_year_calendar_has_squares_too_small_for_numbers():
     assert not [t for t in year.data if t.name == "Mood number"]
     hard = traces(year)["Hard day"]
     assert (hard.x[0], hard.y[0]) == (52, 3)  # in the middle of its square
+
+
+def test_a_phone_draws_big_squares_for_a_month_and_small_ones_beyond():
+    quarter = checkin_calendar_figure([days_ago(0)], start=END - timedelta(days=89), end=END,
+                                      max_fixed_weeks=PHONE_FIXED_WEEKS)
+    assert quarter.layout.width is None  # fills the phone's width
+    assert not [t for t in quarter.data if t.name == "Mood number"]
+    month = checkin_calendar_figure([days_ago(0)], start=START, end=END,
+                                    max_fixed_weeks=PHONE_FIXED_WEEKS)
+    assert month.layout.width and [t for t in month.data if t.name == "Mood number"]
+    # A desk keeps big squares, with their numbers, for the quarter.
+    assert checkin_calendar_figure([days_ago(0)], start=END - timedelta(days=89),
+                                   end=END).layout.width
 
 
 def test_mood_and_craving_summary_says_what_the_chart_shows():
